@@ -75,9 +75,12 @@ type Line struct {
 	TransactionID    string
 	TransactionType  string
 	TransactionState string
-	ExpenseID        string
-	ExpenseState     string
-	ReceiptIDs       []string
+	// RelatedTransactionID is Revolut's link from a refund (or reversal) to the transaction
+	// it refers to.
+	RelatedTransactionID string
+	ExpenseID            string
+	ExpenseState         string
+	ReceiptIDs           []string
 
 	RevolutAccountID string              // the Revolut account of a bank line
 	BankBalance      decimal.NullDecimal // Revolut's reported balance after the leg (bank lines)

@@ -1,0 +1,704 @@
+package transform
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/revledger/revledger/extract/revolut"
+)
+
+// Line roles (LineKey.Role). A reversing entry uses the same roles with ReversalSuffix.
+const (
+	RoleBank            = "bank"             // the leg's movement on the bank account
+	RoleFee             = "fee"              // the leg's fee on the bank-fees account
+	RoleFeeBank         = "fee_bank"         // the fee's movement on the bank account
+	RoleBalancing       = "balancing"        // the other side of a transaction without an expense
+	RoleFXClearing      = "fx_clearing"      // per-currency balance of a multi-leg transaction
+	RoleNet             = "net"              // a split's net amount on its category's account
+	RoleVAT             = "vat"              // a split's input VAT
+	RoleSplitDifference = "split_difference" // what the splits do not explain, on suspense
+	RoleReimbursement   = "reimbursement"    // what the business owes an employee
+	ReversalSuffix      = ":reversal"
+)
+
+// Settings is what the booker needs besides the records themselves: the Revolut settings that
+// complete a split (category codes, tax percentages), the business's time zone for booking
+// dates, and the chart of accounts. Pass DefaultChart() or a chart from the config file after
+// WithDefaults.
+type Settings struct {
+	Accounts   []revolut.Account
+	Categories []revolut.AccountingCategory
+	TaxRates   []revolut.TaxRate
+	Location   *time.Location // nil means UTC
+	Chart      Chart
+}
+
+// Booker turns Revolut records into balanced journal entries. It holds only lookup tables
+// built once by NewBooker, so it is safe for concurrent use.
+type Booker struct {
+	chart      Chart
+	loc        *time.Location
+	accounts   map[string]revolut.Account
+	categories map[string]revolut.AccountingCategory
+	taxRates   map[string]revolut.TaxRate
+}
+
+// Booking is the result of booking one source record: the lines of its entry (and of its
+// reversing entry, for a reverted transaction) and everything a person should look at.
+// Booked is false when the record was only reported (pending, declined, an orphan expense...);
+// Lines is then empty.
+type Booking struct {
+	Lines      []Line
+	Exceptions []Exception
+	Booked     bool
+}
+
+// NewBooker validates the chart and indexes the settings.
+func NewBooker(s Settings) (*Booker, error) {
+	if err := s.Chart.Validate(); err != nil {
+		return nil, fmt.Errorf("transform: new booker: %w", err)
+	}
+	b := &Booker{
+		chart:      s.Chart,
+		loc:        s.Location,
+		accounts:   make(map[string]revolut.Account, len(s.Accounts)),
+		categories: make(map[string]revolut.AccountingCategory, len(s.Categories)),
+		taxRates:   make(map[string]revolut.TaxRate, len(s.TaxRates)),
+	}
+	if b.loc == nil {
+		b.loc = time.UTC
+	}
+	for _, a := range s.Accounts {
+		b.accounts[a.ID] = a
+	}
+	for _, c := range s.Categories {
+		b.categories[c.ID] = c
+	}
+	for _, t := range s.TaxRates {
+		b.taxRates[t.ID] = t
+	}
+	return b, nil
+}
+
+// BookTransaction books one transaction with the expenses linked to it (expense.TransactionID
+// = tx.ID) into the entry "txn:<id>".
+//
+// Only completed transactions are booked. A reverted transaction that had completed is booked
+// as it was, plus a reversing entry "txn:<id>:reversal" dated by updated_at, so a period that
+// was already exported keeps its figures and the reversal shows up where it happened. Created,
+// pending, declined and failed transactions (and unknown states) are reported, not booked.
+//
+// One leg: a bank line for the leg, then either the expense splits (net and VAT lines, see
+// bookSplits) or a balancing line on the transaction type's default account, else suspense.
+// Several legs (exchanges, transfers between own accounts): a bank line per leg and, per
+// currency that does not net to zero, a line on the FX clearing account. A leg's fee is its
+// own pair of lines (bank fees / bank) in the same entry: it is part of the same event, and
+// each pair balances on its own.
+func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expense) Booking {
+	at := tx.CompletedAt.Time
+	switch tx.State {
+	case revolut.TransactionCompleted:
+	case revolut.TransactionReverted:
+		if at.IsZero() {
+			return b.reportTx(tx, KindNotBookedReverted,
+				fmt.Sprintf("transaction %s was reverted before it completed; no money moved, nothing is booked", tx.ID))
+		}
+	case revolut.TransactionCreated, revolut.TransactionPending:
+		return b.reportTx(tx, "not_booked_"+tx.State,
+			fmt.Sprintf("transaction %s is %s; it will be booked when it completes", tx.ID, tx.State))
+	case revolut.TransactionDeclined, revolut.TransactionFailed:
+		reason := fmt.Sprintf("transaction %s was %s", tx.ID, tx.State)
+		if tx.ReasonCode != "" {
+			reason += " (" + tx.ReasonCode + ")"
+		}
+		return b.reportTx(tx, "not_booked_"+tx.State, reason+"; no money moved, nothing is booked")
+	default:
+		return b.reportTx(tx, KindUnknownState,
+			fmt.Sprintf("transaction %s has state %q, which revledger does not know; it is not booked", tx.ID, tx.State))
+	}
+	if len(tx.Legs) == 0 {
+		return b.reportTx(tx, KindInvalidTx, fmt.Sprintf("transaction %s has no legs; nothing can be booked", tx.ID))
+	}
+	for i, leg := range tx.Legs {
+		if strings.TrimSpace(leg.Currency) == "" {
+			return b.reportTx(tx, KindInvalidTx,
+				fmt.Sprintf("leg %d of transaction %s has no currency; the transaction cannot be booked", i, tx.ID))
+		}
+	}
+
+	var missingCompletedAt bool
+	if at.IsZero() {
+		missingCompletedAt = true
+		at = cmp.Or(tx.UpdatedAt.Time, tx.CreatedAt.Time)
+	}
+	e := b.newEntry(SourceTransaction, tx.ID, "txn:"+tx.ID, at, txBase(tx))
+	if missingCompletedAt {
+		e.except(KindMissingCompletedAt, fmt.Sprintf("completed transaction %s has no completed_at; it is dated by its last update", tx.ID))
+	}
+	b.bookLegs(e, tx, expenses)
+
+	if len(e.lines) == 0 {
+		e.id = ""
+		for i := range e.exc {
+			e.exc[i].EntryID = ""
+		}
+		e.except(KindZeroAmount, fmt.Sprintf("transaction %s completed with zero amounts and no fee; there is nothing to book", tx.ID))
+		return Booking{Exceptions: e.exc}
+	}
+	bk := e.finish()
+	if !bk.Booked {
+		return bk
+	}
+	if tx.State == revolut.TransactionReverted {
+		revAt := cmp.Or(tx.UpdatedAt.Time, at)
+		rev := b.newEntry(SourceTransaction, tx.ID, e.id+ReversalSuffix, revAt, Line{})
+		for _, l := range bk.Lines {
+			rev.add(reverse(l, rev))
+		}
+		rev.except(KindReversed, fmt.Sprintf("transaction %s was reverted after it completed on %s; a reversing entry cancels it",
+			tx.ID, e.date.Format(time.DateOnly)))
+		rb := rev.finish()
+		bk.Lines = append(bk.Lines, rb.Lines...)
+		bk.Exceptions = append(bk.Exceptions, rb.Exceptions...)
+	}
+	return bk
+}
+
+// BookExpense books an expense that has no Revolut transaction (an external reimbursement or
+// mileage) into the entry "exp:<id>": net and VAT debits per split, credited to employee
+// reimbursements. Only approved and pending_reimbursement expenses are booked; the others are
+// reported, because until approval the business owes nothing. An expense that names a
+// transaction is not booked here: its transaction books it, and if the transaction is unknown
+// it is reported as an orphan (see OrphanExpense).
+func (b *Booker) BookExpense(x revolut.Expense) Booking {
+	if x.TransactionID != "" {
+		return b.OrphanExpense(x)
+	}
+	report := func(reason string) Booking {
+		e := b.newEntry(SourceExpense, x.ID, "", x.ExpenseDate.Time, Line{})
+		return Booking{Exceptions: []Exception{e.exception(KindExpenseNotBooked, reason)}}
+	}
+	if x.TransactionType != revolut.ExpenseTypeExternal && x.TransactionType != revolut.ExpenseTypeMileage {
+		return report(fmt.Sprintf("expense %s (%s) has no transaction, and only external reimbursements and mileage are booked without one",
+			x.ID, cmp.Or(x.TransactionType, "no type")))
+	}
+	if x.State != revolut.ExpenseApproved && x.State != revolut.ExpensePendingReimbursement {
+		return report(fmt.Sprintf("reimbursement %s is %s; it is booked once approved", x.ID, cmp.Or(x.State, "without state")))
+	}
+	if len(x.Splits) == 0 {
+		return report(fmt.Sprintf("reimbursement %s has no splits; there is nothing to book", x.ID))
+	}
+
+	cur := strings.ToUpper(x.SpentAmount.Currency)
+	total := x.SpentAmount.Amount
+	if cur == "" {
+		cur = strings.ToUpper(x.Splits[0].Amount.Currency)
+		total = decimal.Zero
+		for _, s := range x.Splits {
+			if strings.EqualFold(s.Amount.Currency, cur) {
+				total = total.Add(s.Amount.Amount)
+			}
+		}
+	}
+	base := Line{Merchant: x.Merchant, Counterparty: x.Payer, Description: x.Description}
+	e := b.newEntry(SourceExpense, x.ID, "exp:"+x.ID, x.ExpenseDate.Time, base)
+	total = e.amount(total, cur, "spent amount")
+	e.checkSpent(x)
+	e.bookSplits(total, cur, []revolut.Expense{x}, x.Description)
+	l := e.newLine(0, RoleReimbursement, b.chart.EmployeeReimbursements, "", total.Neg(), cur)
+	l.ExpenseID, l.ExpenseState, l.ReceiptIDs = x.ID, x.State, slices.Clone(x.ReceiptIDs)
+	e.add(l)
+	return e.finish()
+}
+
+// OrphanExpense reports an expense whose transaction_id names a transaction that is not known
+// (not extracted yet, or outside the window). Nothing is booked: booking it without the bank
+// movement would count the spend twice once the transaction arrives.
+func (b *Booker) OrphanExpense(x revolut.Expense) Booking {
+	e := b.newEntry(SourceExpense, x.ID, "", x.ExpenseDate.Time, Line{})
+	return Booking{Exceptions: []Exception{e.exception(KindOrphanExpense,
+		fmt.Sprintf("expense %s refers to transaction %s, which is not known; the expense is not booked until the transaction is",
+			x.ID, x.TransactionID))}}
+}
+
+// reportTx reports a transaction that is not booked.
+func (b *Booker) reportTx(tx revolut.Transaction, kind, reason string) Booking {
+	e := b.newEntry(SourceTransaction, tx.ID, "", cmp.Or(tx.CompletedAt.Time, tx.CreatedAt.Time), Line{})
+	return Booking{Exceptions: []Exception{e.exception(kind, reason)}}
+}
+
+// txBase is the provenance every line of a transaction's entry carries.
+func txBase(tx revolut.Transaction) Line {
+	l := Line{
+		TransactionID:        tx.ID,
+		TransactionType:      tx.Type,
+		TransactionState:     tx.State,
+		RelatedTransactionID: tx.RelatedTransactionID,
+		Reference:            tx.Reference,
+	}
+	if m := tx.Merchant; m != nil {
+		l.Merchant = cmp.Or(m.Name, m.FullName)
+	}
+	if c := tx.Card; c != nil {
+		l.CardID = c.ID
+		l.CardLastDigits = lastDigits(c.CardNumber, 4)
+		l.CardHolder = strings.TrimSpace(c.FirstName + " " + c.LastName)
+		for _, r := range c.References {
+			l.CardReferences = append(l.CardReferences, CardReference{Name: r.Name, Value: r.Value})
+		}
+	}
+	return l
+}
+
+// lastDigits returns up to n trailing digits of a masked card number ("516760******1234").
+func lastDigits(masked string, n int) string {
+	end := len(masked)
+	start := end
+	for start > 0 && end-start < n && masked[start-1] >= '0' && masked[start-1] <= '9' {
+		start--
+	}
+	return masked[start:end]
+}
+
+// bookLegs books the bank and fee lines of every leg and the other side of the entry.
+func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.Expense) {
+	amounts := make([]decimal.Decimal, len(tx.Legs))
+	for i, leg := range tx.Legs {
+		cur := strings.ToUpper(leg.Currency)
+		amt := e.amount(leg.Amount, cur, fmt.Sprintf("leg %d amount", i))
+		amounts[i] = amt
+		bank := b.chart.bankCode(leg.AccountID, cur)
+		bankName := b.bankName(leg.AccountID, cur)
+		cp := counterparty(tx, leg)
+		if !amt.IsZero() {
+			l := e.newLine(i, RoleBank, bank, bankName, amt, cur)
+			l.RevolutAccountID = leg.AccountID
+			l.BankBalance = leg.Balance
+			l.Description = leg.Description
+			l.Counterparty = cp
+			if leg.BillAmount.Valid && leg.BillCurrency != "" && !strings.EqualFold(leg.BillCurrency, cur) {
+				l.OriginalAmount = leg.BillAmount
+				l.OriginalCurrency = strings.ToUpper(leg.BillCurrency)
+			}
+			e.add(l)
+		}
+		if leg.Fee.Valid {
+			fee := e.amount(leg.Fee.Decimal, cur, fmt.Sprintf("leg %d fee", i))
+			if !fee.IsZero() {
+				l := e.newLine(i, RoleFee, b.chart.BankFees, "", fee, cur)
+				l.Description, l.Counterparty = leg.Description, cp
+				e.add(l)
+				l = e.newLine(i, RoleFeeBank, bank, bankName, fee.Neg(), cur)
+				l.RevolutAccountID, l.Description, l.Counterparty = leg.AccountID, leg.Description, cp
+				e.add(l)
+			}
+		}
+	}
+
+	if len(tx.Legs) > 1 {
+		b.clearLegs(e, tx, amounts)
+		for _, x := range expenses {
+			e.except(KindExpenseIgnored, fmt.Sprintf("expense %s is linked to %s %s, which moves money between the business's own accounts; its splits were not booked",
+				x.ID, tx.Type, tx.ID))
+		}
+		return
+	}
+
+	leg, amt := tx.Legs[0], amounts[0]
+	cur := strings.ToUpper(leg.Currency)
+	var usable, unusable []revolut.Expense
+	var unusableWhy []string
+	for _, x := range sortedExpenses(expenses) {
+		if x.TransactionID != tx.ID {
+			e.except(KindExpenseIgnored, fmt.Sprintf("expense %s belongs to transaction %s, not %s; it was ignored here",
+				x.ID, cmp.Or(x.TransactionID, "(none)"), tx.ID))
+			continue
+		}
+		switch {
+		case len(x.Splits) == 0:
+			unusable, unusableWhy = append(unusable, x), append(unusableWhy, fmt.Sprintf("expense %s has no splits", x.ID))
+		case x.State == revolut.ExpenseApproved || x.State == revolut.ExpensePendingReimbursement:
+			usable = append(usable, x)
+		case x.State == revolut.ExpenseAwaitingReview:
+			usable = append(usable, x)
+			e.except(KindExpenseUnreviewed, fmt.Sprintf("expense %s is awaiting review; its categories and VAT were booked as submitted", x.ID))
+		default:
+			unusable = append(unusable, x)
+			unusableWhy = append(unusableWhy, fmt.Sprintf("expense %s is %s%s", x.ID, cmp.Or(x.State, "without state"), stateHint(x.State)))
+		}
+	}
+	if len(usable) > 0 {
+		if !amt.IsZero() {
+			e.bookSplits(amt.Neg(), cur, usable, leg.Description)
+		}
+		return
+	}
+	if amt.IsZero() {
+		return
+	}
+
+	code, hasDefault := b.chart.ByTransactionType[tx.Type]
+	var kind, reason string
+	switch {
+	case len(unusable) > 0:
+		if !hasDefault {
+			code = b.chart.Suspense
+		}
+		kind = KindExpenseNotUsable
+		reason = strings.Join(unusableWhy, "; ") + ", so its splits were not used"
+	case hasDefault:
+		kind = KindDefaultAccount
+		reason = fmt.Sprintf("%s %s has no expense", tx.Type, tx.ID)
+	case knownType(tx.Type):
+		code = b.chart.Suspense
+		kind = KindMissingExpense
+		reason = fmt.Sprintf("%s %s has no expense", strings.ReplaceAll(tx.Type, "_", " "), tx.ID)
+	default:
+		code = b.chart.Suspense
+		kind = KindUnknownType
+		reason = fmt.Sprintf("transaction %s has type %q, which revledger does not know", tx.ID, tx.Type)
+	}
+	l := e.newLine(0, RoleBalancing, code, "", amt.Neg(), cur)
+	l.Description, l.Counterparty = leg.Description, counterparty(tx, leg)
+	e.add(l)
+	e.except(kind, fmt.Sprintf("%s; %s was booked to %s %s", reason, e.money(amt.Abs(), cur), code, b.chart.name(code, "")))
+}
+
+func stateHint(state string) string {
+	switch state {
+	case revolut.ExpenseMissingInfo:
+		return " (details missing)"
+	case revolut.ExpenseRejected:
+		return " (rejected by the approver)"
+	case revolut.ExpenseRefundRequested:
+		return " (the employee was asked to pay it back)"
+	case revolut.ExpenseRefunded:
+		return " (the employee paid it back)"
+	}
+	return ""
+}
+
+// clearLegs balances a multi-leg transaction per currency on the FX clearing account: an
+// exchange leaves, per currency, the opposite of its leg on the clearing account; a transfer
+// between own accounts in one currency nets to zero and needs no clearing line.
+func (b *Booker) clearLegs(e *entry, tx revolut.Transaction, amounts []decimal.Decimal) {
+	var currencies []string
+	sums := map[string]decimal.Decimal{}
+	first := map[string]int{}
+	for i, leg := range tx.Legs {
+		cur := strings.ToUpper(leg.Currency)
+		if _, ok := sums[cur]; !ok {
+			currencies = append(currencies, cur)
+			first[cur] = i
+			sums[cur] = decimal.Zero
+		}
+		sums[cur] = sums[cur].Add(amounts[i])
+	}
+	for _, cur := range currencies {
+		if s := sums[cur]; !s.IsZero() {
+			l := e.newLine(first[cur], RoleFXClearing, b.chart.FXClearing, "", s.Neg(), cur)
+			l.Description = tx.Legs[first[cur]].Description
+			e.add(l)
+		}
+	}
+	if len(currencies) == 1 && !sums[currencies[0]].IsZero() {
+		cur := currencies[0]
+		e.except(KindUnbalancedLegs, fmt.Sprintf("the %d legs of %s %s are all in %s but sum to %s instead of zero; the difference was booked to %s %s",
+			len(tx.Legs), tx.Type, tx.ID, cur, e.money(sums[cur], cur), b.chart.FXClearing, b.chart.name(b.chart.FXClearing, "")))
+	}
+}
+
+// bookSplits books the expense side of an entry: target is the signed total the splits must
+// carry in currency cur (the negated bank amount, or a reimbursement's spent amount).
+//
+// Splits in cur are booked at their own amounts (sign-aligned with target, so a refund whose
+// splits Revolut records as positive still books as credits); what they do not explain goes to
+// suspense. Splits in another currency are weights: target is allocated over them pro rata,
+// which keeps the bank figure exact and spreads the exchange difference. Within each split's
+// gross, VAT is computed by VAT, and net + tax = gross exactly.
+func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expense, descFallback string) {
+	b := e.b
+	type ref struct {
+		x     *revolut.Expense
+		s     revolut.Split
+		index int
+	}
+	var refs []ref
+	for i := range xs {
+		for _, s := range xs[i].Splits {
+			refs = append(refs, ref{x: &xs[i], s: s, index: len(refs)})
+		}
+	}
+	places := MinorUnits(cur)
+	gross := make([]decimal.Decimal, len(refs))
+	original := make([]bool, len(refs))
+
+	sameCurrency := true
+	splitCurrencies := map[string]bool{}
+	for _, r := range refs {
+		c := strings.ToUpper(r.s.Amount.Currency)
+		splitCurrencies[c] = true
+		if c != cur {
+			sameCurrency = false
+		}
+	}
+
+	if sameCurrency {
+		sum := decimal.Zero
+		for i, r := range refs {
+			gross[i] = e.amount(r.s.Amount.Amount, cur, fmt.Sprintf("split %d of expense %s", i, r.x.ID))
+			sum = sum.Add(gross[i])
+		}
+		if target.Sign()*sum.Sign() < 0 {
+			for i := range gross {
+				gross[i] = gross[i].Neg()
+			}
+			sum = sum.Neg()
+		}
+		if diff := target.Sub(sum); !diff.IsZero() {
+			l := e.newLine(0, RoleSplitDifference, b.chart.Suspense, "", diff, cur)
+			l.ExpenseID, l.ExpenseState = xs[0].ID, xs[0].State
+			l.Description = descFallback
+			e.add(l)
+			e.except(KindSplitsMismatch, fmt.Sprintf("the splits of %s add up to %s but %s was booked; the difference of %s went to %s %s",
+				expenseIDs(xs), e.money(sum.Abs(), cur), e.money(target.Abs(), cur), e.money(diff, cur),
+				b.chart.Suspense, b.chart.name(b.chart.Suspense, "")))
+		}
+	} else {
+		if len(splitCurrencies) > 1 {
+			e.except(KindMixedCurrencies, fmt.Sprintf("the splits of %s are in several currencies (%s); %s was allocated by their face amounts",
+				expenseIDs(xs), strings.Join(slices.Sorted(maps.Keys(splitCurrencies)), ", "), e.money(target.Abs(), cur)))
+		}
+		weights := make([]decimal.Decimal, len(refs))
+		for i, r := range refs {
+			weights[i] = r.s.Amount.Amount
+		}
+		parts, err := Allocate(target, weights, places)
+		if err != nil {
+			l := e.newLine(0, RoleSplitDifference, b.chart.Suspense, "", target, cur)
+			l.ExpenseID, l.ExpenseState, l.Description = xs[0].ID, xs[0].State, descFallback
+			e.add(l)
+			e.except(KindSplitsMismatch, fmt.Sprintf("the splits of %s add up to zero, so %s cannot be allocated over them; it went to %s %s",
+				expenseIDs(xs), e.money(target.Abs(), cur), b.chart.Suspense, b.chart.name(b.chart.Suspense, "")))
+			return
+		}
+		gross = parts
+		for i := range original {
+			original[i] = true
+		}
+	}
+
+	for i, r := range refs {
+		base := e.newLine(r.index, "", "", "", decimal.Zero, cur)
+		base.ExpenseID = r.x.ID
+		base.ExpenseState = r.x.State
+		base.ReceiptIDs = slices.Clone(r.x.ReceiptIDs)
+		base.Labels = labels(r.x.Labels)
+		base.Description = cmp.Or(r.x.Description, descFallback)
+		base.Merchant = cmp.Or(base.Merchant, r.x.Merchant)
+		base.CategoryID = r.s.Category.ID
+		base.CategoryName = r.s.Category.Name
+		base.TaxRateID = r.s.TaxRate.ID
+		base.TaxRateName = r.s.TaxRate.Name
+		if original[i] {
+			o := r.s.Amount.Amount
+			if o.Sign()*gross[i].Sign() < 0 {
+				o = o.Neg()
+			}
+			base.OriginalAmount = decimal.NewNullDecimal(o)
+			base.OriginalCurrency = strings.ToUpper(r.s.Amount.Currency)
+		}
+
+		code, catCode, catName, ok := b.categoryAccount(r.s.Category)
+		base.CategoryCode, base.CategoryName = catCode, catName
+		if !ok {
+			code = b.chart.Suspense
+			e.except(KindMissingCategory, fmt.Sprintf("split %d of expense %s has no category code (category %q); its net amount was booked to %s %s",
+				r.index, r.x.ID, cmp.Or(catName, r.s.Category.ID), code, b.chart.name(code, "")))
+		}
+
+		rate, rateName, rateOK := b.taxRate(r.s.TaxRate)
+		base.TaxRateName = cmp.Or(base.TaxRateName, rateName)
+		if !rateOK {
+			e.except(KindUnknownTaxRate, fmt.Sprintf("split %d of expense %s has tax rate %q without a known percentage; it was booked with no VAT",
+				r.index, r.x.ID, cmp.Or(r.s.TaxRate.Name, r.s.TaxRate.ID, "(none)")))
+			rate = decimal.Zero
+		}
+		v, err := VAT(gross[i], rate, cur)
+		if err != nil {
+			e.except(KindUnknownTaxRate, fmt.Sprintf("split %d of expense %s has a negative tax rate %s%%; it was booked with no VAT",
+				r.index, r.x.ID, rate))
+			rate = decimal.Zero
+			v, _ = VAT(gross[i], rate, cur)
+		}
+		if rateOK {
+			base.TaxRatePercent = decimal.NewNullDecimal(rate)
+		}
+		base.Net = decimal.NewNullDecimal(v.Net)
+		base.Tax = decimal.NewNullDecimal(v.Tax)
+		base.Gross = decimal.NewNullDecimal(v.Gross)
+
+		net := base
+		net.Key.Role = RoleNet
+		net.AccountCode, net.AccountName = code, b.chart.name(code, catName)
+		net.Amount = v.Net
+		e.add(net)
+		if !v.Tax.IsZero() {
+			vat := base
+			vat.Key.Role = RoleVAT
+			vat.AccountCode, vat.AccountName = b.chart.InputVAT, b.chart.name(b.chart.InputVAT, "")
+			vat.Amount = v.Tax
+			vat.ReceiptIDs = slices.Clone(base.ReceiptIDs)
+			vat.Labels = labels(r.x.Labels)
+			e.add(vat)
+		}
+	}
+}
+
+// checkSpent reports an expense whose splits (when all in the spent currency) do not add up
+// to its spent amount.
+func (e *entry) checkSpent(x revolut.Expense) {
+	cur := strings.ToUpper(x.SpentAmount.Currency)
+	if cur == "" || len(x.Splits) == 0 {
+		return
+	}
+	sum := decimal.Zero
+	for _, s := range x.Splits {
+		if !strings.EqualFold(s.Amount.Currency, cur) {
+			return
+		}
+		sum = sum.Add(s.Amount.Amount)
+	}
+	if !sum.Equal(x.SpentAmount.Amount) {
+		e.except(KindSpentMismatch, fmt.Sprintf("the splits of expense %s add up to %s but its spent amount is %s",
+			x.ID, e.money(sum, cur), e.money(x.SpentAmount.Amount, cur)))
+	}
+}
+
+// categoryAccount returns the GL code for a split's category, the category's Revolut code and
+// name (completed from the settings by id), and false when there is no code to map.
+func (b *Booker) categoryAccount(c revolut.SplitCategory) (gl, code, name string, ok bool) {
+	code, name = c.Code, c.Name
+	if s, found := b.categories[c.ID]; found && c.ID != "" {
+		code, name = cmp.Or(code, s.Code), cmp.Or(name, s.Name)
+	}
+	if code == "" {
+		return "", "", name, false
+	}
+	if gl, found := b.chart.ByCategoryCode[code]; found {
+		return gl, code, name, true
+	}
+	return code, code, name, true
+}
+
+// taxRate returns a split's tax percentage, from the split itself or else from the tax-rate
+// settings by id, and false when neither has one.
+func (b *Booker) taxRate(t revolut.SplitTaxRate) (decimal.Decimal, string, bool) {
+	if t.Percentage.Valid {
+		return t.Percentage.Decimal, t.Name, true
+	}
+	if s, ok := b.taxRates[t.ID]; ok && t.ID != "" && s.Percentage.Valid {
+		return s.Percentage.Decimal, s.Name, true
+	}
+	return decimal.Zero, "", false
+}
+
+// bankName names the bank account of a leg: the chart's name for the code, else the Revolut
+// account's own name.
+func (b *Booker) bankName(accountID, cur string) string {
+	if a, ok := b.accounts[accountID]; ok && a.Name != "" {
+		return b.chart.name(b.chart.bankCode(accountID, cur), "Revolut "+a.Name)
+	}
+	return b.chart.name(b.chart.bankCode(accountID, cur), "Revolut "+cur)
+}
+
+func counterparty(tx revolut.Transaction, leg revolut.Leg) string {
+	if tx.Merchant != nil {
+		if n := cmp.Or(tx.Merchant.Name, tx.Merchant.FullName); n != "" {
+			return n
+		}
+	}
+	if c := leg.Counterparty; c != nil {
+		return cmp.Or(c.ID, c.AccountID)
+	}
+	return ""
+}
+
+// labels turns Revolut's group → [label] map into group → label (the first one; Revolut
+// allows one label per group on an expense).
+func labels(in map[string][]string) map[string]string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for group, names := range in {
+		if len(names) > 0 {
+			out[group] = names[0]
+		}
+	}
+	return out
+}
+
+func knownType(t string) bool {
+	switch t {
+	case revolut.TypeATM, revolut.TypeCardPayment, revolut.TypeCardRefund, revolut.TypeCardChargeback,
+		revolut.TypeCardCredit, revolut.TypeCharge, revolut.TypeChargeRefund, revolut.TypeExchange,
+		revolut.TypeTransfer, revolut.TypeLoan, revolut.TypeFee, revolut.TypeRefund, revolut.TypeTopup,
+		revolut.TypeTopupReturn, revolut.TypeTax, revolut.TypeTaxRefund, revolut.TypeRevPayment:
+		return true
+	}
+	return false
+}
+
+func sortedExpenses(xs []revolut.Expense) []revolut.Expense {
+	out := slices.Clone(xs)
+	slices.SortStableFunc(out, func(a, b revolut.Expense) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+func expenseIDs(xs []revolut.Expense) string {
+	ids := make([]string, len(xs))
+	for i, x := range xs {
+		ids[i] = x.ID
+	}
+	if len(ids) == 1 {
+		return "expense " + ids[0]
+	}
+	return "expenses " + strings.Join(ids, ", ")
+}
+
+// reverse returns the reversing copy of l in entry rev: every amount negated, the role
+// suffixed, dated by the reversal. The bank balance after the original leg says nothing about
+// the balance after the reversal, so it is dropped.
+func reverse(l Line, rev *entry) Line {
+	r := l
+	r.Key.Role += ReversalSuffix
+	r.EntryID = rev.id
+	r.BookingDate, r.OccurredAt, r.Period = rev.date, rev.occurred, rev.period
+	r.Amount = l.Amount.Neg()
+	r.OriginalAmount = negNull(l.OriginalAmount)
+	r.Net, r.Tax, r.Gross = negNull(l.Net), negNull(l.Tax), negNull(l.Gross)
+	r.BankBalance = decimal.NullDecimal{}
+	r.ReceiptIDs = slices.Clone(l.ReceiptIDs)
+	r.CardReferences = slices.Clone(l.CardReferences)
+	if l.Labels != nil {
+		r.Labels = make(map[string]string, len(l.Labels))
+		for k, v := range l.Labels {
+			r.Labels[k] = v
+		}
+	}
+	return r
+}
+
+func negNull(d decimal.NullDecimal) decimal.NullDecimal {
+	if !d.Valid {
+		return d
+	}
+	return decimal.NewNullDecimal(d.Decimal.Neg())
+}

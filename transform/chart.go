@@ -1,0 +1,292 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/revledger/revledger/extract/revolut"
+)
+
+// Chart maps Revolut records onto general-ledger account codes. It is read from the config
+// file (YAML, snake_case keys); DefaultChart gives UK-style codes (Sage-like numbering) that
+// make the demo produce sensible books, and WithDefaults fills whatever a config file leaves
+// out. Codes are text so that leading zeros survive.
+type Chart struct {
+	// BankByAccount maps a Revolut account id to the GL code of that bank account. It wins
+	// over BankByCurrency, for businesses that keep several accounts in one currency apart.
+	BankByAccount map[string]string `yaml:"bank_by_account"`
+	// BankByCurrency maps an ISO 4217 code to the GL code of the Revolut bank account in that
+	// currency.
+	BankByCurrency map[string]string `yaml:"bank_by_currency"`
+	// BankDefault is the bank GL code for currencies not in BankByCurrency.
+	BankDefault string `yaml:"bank_default"`
+
+	// InputVAT receives the reclaimable VAT of every expense split.
+	InputVAT string `yaml:"input_vat"`
+	// BankFees is debited with the fee of every transaction leg.
+	BankFees string `yaml:"bank_fees"`
+	// FXClearing balances, per currency, the legs of exchanges and of transfers between the
+	// business's own accounts; its balance in the reporting currency is the FX result.
+	FXClearing string `yaml:"fx_clearing"`
+	// Suspense takes whatever could not be booked properly (card payments without a usable
+	// expense, splits without a category, unexplained differences). Every line booked here is
+	// also listed as an exception.
+	Suspense string `yaml:"suspense"`
+	// EmployeeReimbursements is credited with expenses paid by employees out of pocket
+	// (external reimbursements, mileage): what the business owes them.
+	EmployeeReimbursements string `yaml:"employee_reimbursements"`
+
+	// ByTransactionType maps a Revolut transaction type to the account that balances a
+	// transaction without an expense. Types not listed go to Suspense.
+	ByTransactionType map[string]string `yaml:"by_transaction_type"`
+	// ByCategoryCode maps a Revolut accounting-category code to a GL code. A category code not
+	// listed is used as the GL code itself, which is how Revolut expects categories to be set
+	// up (the category code is the ledger code in the accounting software).
+	ByCategoryCode map[string]string `yaml:"by_category_code"`
+
+	// Names gives the display name of GL codes. Category accounts not listed take the
+	// category's name.
+	Names map[string]string `yaml:"names"`
+}
+
+// DefaultChart returns the chart the demo uses. The codes follow the common UK (Sage-style)
+// numbering:
+//
+//	1200–1208 Revolut bank accounts: GBP 1200, EUR 1201, USD 1202, CHF 1203, PLN 1204,
+//	          SEK 1205, NOK 1206, DKK 1207, AED 1208; 1209 every other currency
+//	1230 Petty cash            (atm)
+//	1290 FX clearing           (exchange, own-account transfers)
+//	1295 Transfers clearing    (transfer, rev_payment)
+//	1296 Card refunds to allocate (card_refund, card_chargeback without an expense)
+//	1299 Top-up clearing / owner funds (topup, topup_return)
+//	2200 VAT control           (tax, tax_refund: payments to and refunds from HMRC)
+//	2201 Input VAT             (VAT of expense splits)
+//	2250 Employee reimbursements
+//	2300 Loans                 (loan)
+//	4900 Other income          (card_credit)
+//	7901 Bank charges          (leg fees; fee, charge, charge_refund, refund)
+//	9999 Suspense              (card_payment without a usable expense, unknown types)
+//
+// Category codes map to themselves.
+func DefaultChart() Chart {
+	return Chart{
+		BankByCurrency: map[string]string{
+			"GBP": "1200", "EUR": "1201", "USD": "1202", "CHF": "1203", "PLN": "1204",
+			"SEK": "1205", "NOK": "1206", "DKK": "1207", "AED": "1208",
+		},
+		BankDefault:            "1209",
+		InputVAT:               "2201",
+		BankFees:               "7901",
+		FXClearing:             "1290",
+		Suspense:               "9999",
+		EmployeeReimbursements: "2250",
+		ByTransactionType: map[string]string{
+			revolut.TypeATM:            "1230",
+			revolut.TypeExchange:       "1290",
+			revolut.TypeTransfer:       "1295",
+			revolut.TypeRevPayment:     "1295",
+			revolut.TypeCardRefund:     "1296",
+			revolut.TypeCardChargeback: "1296",
+			revolut.TypeTopup:          "1299",
+			revolut.TypeTopupReturn:    "1299",
+			revolut.TypeTax:            "2200",
+			revolut.TypeTaxRefund:      "2200",
+			revolut.TypeLoan:           "2300",
+			revolut.TypeCardCredit:     "4900",
+			revolut.TypeFee:            "7901",
+			revolut.TypeCharge:         "7901",
+			revolut.TypeChargeRefund:   "7901",
+			revolut.TypeRefund:         "7901",
+		},
+		ByCategoryCode: map[string]string{},
+		Names: map[string]string{
+			"1200": "Revolut GBP", "1201": "Revolut EUR", "1202": "Revolut USD",
+			"1203": "Revolut CHF", "1204": "Revolut PLN", "1205": "Revolut SEK",
+			"1206": "Revolut NOK", "1207": "Revolut DKK", "1208": "Revolut AED",
+			"1209": "Revolut other currencies",
+			"1230": "Petty cash",
+			"1290": "FX clearing",
+			"1295": "Transfers clearing",
+			"1296": "Card refunds to allocate",
+			"1299": "Top-up clearing (owner funds)",
+			"2200": "VAT control",
+			"2201": "Input VAT",
+			"2250": "Employee reimbursements",
+			"2300": "Loans",
+			"4900": "Other income",
+			"7901": "Bank charges",
+			"9999": "Suspense",
+		},
+	}
+}
+
+// WithDefaults returns c with every empty code and every missing map entry taken from
+// DefaultChart, so a config file only states what differs. Entries of c always win.
+func (c Chart) WithDefaults() Chart {
+	d := DefaultChart()
+	str := func(v *string, def string) {
+		if strings.TrimSpace(*v) == "" {
+			*v = def
+		}
+	}
+	str(&c.BankDefault, d.BankDefault)
+	str(&c.InputVAT, d.InputVAT)
+	str(&c.BankFees, d.BankFees)
+	str(&c.FXClearing, d.FXClearing)
+	str(&c.Suspense, d.Suspense)
+	str(&c.EmployeeReimbursements, d.EmployeeReimbursements)
+	merge := func(m, def map[string]string) map[string]string {
+		out := maps.Clone(def)
+		if out == nil {
+			out = map[string]string{}
+		}
+		maps.Copy(out, m)
+		return out
+	}
+	c.BankByCurrency = merge(c.BankByCurrency, d.BankByCurrency)
+	c.ByTransactionType = merge(c.ByTransactionType, d.ByTransactionType)
+	c.ByCategoryCode = merge(c.ByCategoryCode, d.ByCategoryCode)
+	c.Names = merge(c.Names, d.Names)
+	c.BankByAccount = merge(c.BankByAccount, nil)
+	return c
+}
+
+// Validate reports every problem of the chart at once, each naming the config key: empty or
+// padded codes, currency keys that are not ISO codes, the fixed accounts (input VAT, bank fees,
+// FX clearing, suspense, employee reimbursements) sharing a code, and any account that would
+// be booked against a bank account (a balancing line on the bank itself hides the movement).
+func (c Chart) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+	checkCode := func(key, code string) bool {
+		switch {
+		case code == "":
+			bad("%s: account code is empty", key)
+		case strings.TrimSpace(code) != code:
+			bad("%s: account code %q has leading or trailing spaces", key, code)
+		default:
+			return true
+		}
+		return false
+	}
+
+	fixed := []struct{ key, code string }{
+		{"input_vat", c.InputVAT},
+		{"bank_fees", c.BankFees},
+		{"fx_clearing", c.FXClearing},
+		{"suspense", c.Suspense},
+		{"employee_reimbursements", c.EmployeeReimbursements},
+	}
+	usedBy := map[string]string{}
+	for _, f := range fixed {
+		if !checkCode(f.key, f.code) {
+			continue
+		}
+		if other, ok := usedBy[f.code]; ok {
+			bad("%s and %s share account %q; they must be separate accounts to reconcile", other, f.key, f.code)
+			continue
+		}
+		usedBy[f.code] = f.key
+	}
+
+	banks := map[string]string{} // code → key that made it a bank account
+	addBank := func(key, code string) {
+		if !checkCode(key, code) {
+			return
+		}
+		if other, ok := usedBy[code]; ok {
+			bad("%s: account %q is also %s; a bank account cannot double as that", key, code, other)
+		}
+		if _, ok := banks[code]; !ok {
+			banks[code] = key
+		}
+	}
+	addBank("bank_default", c.BankDefault)
+	for _, cur := range slices.Sorted(maps.Keys(c.BankByCurrency)) {
+		if !isCurrencyCode(cur) {
+			bad("bank_by_currency: %q is not an ISO 4217 currency code (three capital letters)", cur)
+		}
+		addBank("bank_by_currency."+cur, c.BankByCurrency[cur])
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.BankByAccount)) {
+		if strings.TrimSpace(id) == "" {
+			bad("bank_by_account: empty Revolut account id")
+		}
+		addBank("bank_by_account."+id, c.BankByAccount[id])
+	}
+
+	for _, typ := range slices.Sorted(maps.Keys(c.ByTransactionType)) {
+		key := "by_transaction_type." + typ
+		if strings.TrimSpace(typ) == "" {
+			bad("by_transaction_type: empty transaction type")
+		}
+		code := c.ByTransactionType[typ]
+		if !checkCode(key, code) {
+			continue
+		}
+		if bank, ok := banks[code]; ok {
+			bad("%s: account %q is the bank account of %s; the transaction would be booked against itself", key, code, bank)
+		}
+	}
+	for _, cat := range slices.Sorted(maps.Keys(c.ByCategoryCode)) {
+		key := "by_category_code." + cat
+		if strings.TrimSpace(cat) == "" {
+			bad("by_category_code: empty category code")
+		}
+		code := c.ByCategoryCode[cat]
+		if !checkCode(key, code) {
+			continue
+		}
+		if bank, ok := banks[code]; ok {
+			bad("%s: account %q is the bank account of %s; an expense cannot be booked on a bank account", key, code, bank)
+		}
+	}
+	for _, code := range slices.Sorted(maps.Keys(c.Names)) {
+		if strings.TrimSpace(code) == "" {
+			bad("names: empty account code")
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid chart of accounts: %w", errors.Join(errs...))
+}
+
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// bankCode returns the GL code of the Revolut account accountID holding currency.
+func (c Chart) bankCode(accountID, currency string) string {
+	if code, ok := c.BankByAccount[accountID]; ok && accountID != "" {
+		return code
+	}
+	if code, ok := c.BankByCurrency[strings.ToUpper(currency)]; ok {
+		return code
+	}
+	return c.BankDefault
+}
+
+// name returns the display name of code, or fallback when the chart has none.
+func (c Chart) name(code, fallback string) string {
+	if n, ok := c.Names[code]; ok && n != "" {
+		return n
+	}
+	if fallback != "" {
+		return fallback
+	}
+	return code
+}
