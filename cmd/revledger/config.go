@@ -1,0 +1,249 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/revledger/revledger/transform"
+)
+
+// Config is everything a revledger command can be told. It is assembled with this precedence:
+// command-line flags, then environment variables, then the YAML file named by --config or
+// REVLEDGER_CONFIG, then the defaults below (which make `revledger demo` work with nothing set).
+type Config struct {
+	// Company is shown on the workbook's Summary sheet.
+	Company string `yaml:"company"`
+	// TimeZone is the business's IANA time zone: booking dates and cron times use it.
+	TimeZone string `yaml:"time_zone"`
+	// DatabaseURL is the PostgreSQL connection string.
+	DatabaseURL string `yaml:"database_url"`
+
+	Revolut  RevolutConfig  `yaml:"revolut"`
+	Export   ExportConfig   `yaml:"export"`
+	Sync     SyncConfig     `yaml:"sync"`
+	Schedule ScheduleConfig `yaml:"schedule"`
+
+	// Chart is the chart-of-accounts mapping; omitted parts take transform.DefaultChart's.
+	Chart transform.Chart `yaml:"chart"`
+}
+
+// RevolutConfig is how to reach and authenticate with the Revolut Business API.
+type RevolutConfig struct {
+	// APIURL is the API base URL. Default production; the fake API's URL in tests and demo.
+	APIURL string `yaml:"api_url"`
+	// ClientID is the client id Revolut shows after the API certificate is uploaded.
+	ClientID string `yaml:"client_id"`
+	// PrivateKeyFile is the PEM file of the RSA key the certificate was made from. It must not
+	// be readable by group or others.
+	PrivateKeyFile string `yaml:"private_key_file"`
+	// Issuer is the host of the redirect URI set for the API certificate (the JWT's iss).
+	Issuer string `yaml:"issuer"`
+	// RefreshToken, when set (REVOLUT_REFRESH_TOKEN), wins over the token file.
+	RefreshToken string `yaml:"-"`
+	// TokenFile is where `revledger auth exchange` stores the refresh token (mode 0600).
+	TokenFile string `yaml:"token_file"`
+	// RatePerMinute caps API requests per minute (Revolut's limit is 60).
+	RatePerMinute int `yaml:"rate_per_minute"`
+}
+
+// ExportConfig says where exports go and how receipts are linked.
+type ExportConfig struct {
+	// URL is s3://bucket/prefix or file:///path (default a local "exports" folder).
+	URL string `yaml:"url"`
+	// ServerSideEncryption is "", "AES256" or "aws:kms" for S3 objects.
+	ServerSideEncryption string `yaml:"server_side_encryption"`
+	// KMSKeyID is the KMS key for "aws:kms".
+	KMSKeyID string `yaml:"kms_key_id"`
+	// ReceiptLinkBase, when set, prefixes receipt object keys to form the links in the
+	// Expenses sheet (e.g. an internal portal that serves the bucket). Empty gives relative
+	// links for a folder and s3:// URLs for S3.
+	ReceiptLinkBase string `yaml:"receipt_link_base"`
+}
+
+// SyncConfig shapes the nightly run and backfills.
+type SyncConfig struct {
+	// TransactionsLookbackDays re-reads this many days before the transactions checkpoint, so
+	// that pending transactions that completed, were declined or reverted are caught.
+	TransactionsLookbackDays int `yaml:"transactions_lookback_days"`
+	// ExpensesWindowDays re-reads expenses over this many days: they have no updated_at and
+	// their state and date change after the fact.
+	ExpensesWindowDays int `yaml:"expenses_window_days"`
+	// InitialHistoryDays is how far back the first sync reaches when nothing was synced yet.
+	InitialHistoryDays int `yaml:"initial_history_days"`
+	// ChunkDays splits backfills into chunks committed one by one (0 = calendar months).
+	ChunkDays int `yaml:"chunk_days"`
+}
+
+// ScheduleConfig is the daemon's cron table and its HTTP endpoints.
+type ScheduleConfig struct {
+	// Address serves /healthz and /metrics.
+	Address string `yaml:"address"`
+	// Entries are the cron entries; default: sync at 02:00 daily, export of the previous
+	// month at 04:00 on the 1st.
+	Entries []ScheduleEntry `yaml:"entries"`
+	// ShutdownGrace is how long a SIGTERM waits for the current chunk to commit.
+	ShutdownGraceSeconds int `yaml:"shutdown_grace_seconds"`
+}
+
+// ScheduleEntry is one cron line.
+type ScheduleEntry struct {
+	Name string `yaml:"name"`
+	// Cron is a standard 5-field cron expression, in the configured time zone.
+	Cron string `yaml:"cron"`
+	// Job is "sync" or "export-previous-month".
+	Job string `yaml:"job"`
+}
+
+// Production is the Revolut Business API's production base URL.
+const Production = "https://b2b.revolut.com/api/1.0"
+
+func defaultConfig() Config {
+	return Config{
+		Company:  "My company",
+		TimeZone: "Europe/London",
+		Revolut: RevolutConfig{
+			APIURL:        Production,
+			RatePerMinute: 60,
+			TokenFile:     defaultTokenFile(),
+		},
+		Export: ExportConfig{URL: "file://exports"},
+		Sync: SyncConfig{
+			TransactionsLookbackDays: 30,
+			ExpensesWindowDays:       180,
+			InitialHistoryDays:       365,
+		},
+		Schedule: ScheduleConfig{
+			Address:              "127.0.0.1:9464",
+			ShutdownGraceSeconds: 60,
+			Entries: []ScheduleEntry{
+				{Name: "nightly-sync", Cron: "0 2 * * *", Job: "sync"},
+				{Name: "monthly-export", Cron: "0 4 1 * *", Job: "export-previous-month"},
+			},
+		},
+		Chart: transform.DefaultChart(),
+	}
+}
+
+func defaultTokenFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ".revledger-token.json"
+	}
+	return filepath.Join(dir, "revledger", "token.json")
+}
+
+// loadFile merges the YAML file at path over cfg. Unknown keys are an error: a typo in a
+// config file must not be silently ignored.
+func loadFile(cfg *Config, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read config file: %w", err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// applyEnv overrides cfg with the environment variables DESIGN.md names. getenv is injected
+// so tests do not touch the process environment.
+func applyEnv(cfg *Config, getenv func(string) string) {
+	set := func(dst *string, names ...string) {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				*dst = v
+				return
+			}
+		}
+	}
+	set(&cfg.DatabaseURL, "REVLEDGER_DATABASE_URL", "DATABASE_URL")
+	set(&cfg.Revolut.APIURL, "REVOLUT_API_URL")
+	set(&cfg.Revolut.ClientID, "REVOLUT_CLIENT_ID")
+	set(&cfg.Revolut.PrivateKeyFile, "REVOLUT_PRIVATE_KEY_FILE")
+	set(&cfg.Revolut.Issuer, "REVOLUT_ISSUER")
+	set(&cfg.Revolut.RefreshToken, "REVOLUT_REFRESH_TOKEN")
+	set(&cfg.Export.URL, "REVLEDGER_EXPORT_URL")
+}
+
+// location returns the configured time zone.
+func (c Config) location() (*time.Location, error) {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time_zone %q is not an IANA time zone (e.g. Europe/London): %w", c.TimeZone, err)
+	}
+	return loc, nil
+}
+
+// validate checks what every command needs. API credentials are checked by validateAPI,
+// only for the commands that call Revolut.
+func (c Config) validate() error {
+	var errs []error
+	if _, err := c.location(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("no database: set REVLEDGER_DATABASE_URL (or DATABASE_URL, --database-url, database_url in the config file)"))
+	}
+	if err := validateExportURL(c.Export.URL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 {
+		errs = append(errs, errors.New("sync: day counts must not be negative"))
+	}
+	if err := c.Chart.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("chart: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// validateAPI checks the Revolut settings of a command that calls the API.
+func (c Config) validateAPI() error {
+	var errs []error
+	u, err := url.Parse(c.Revolut.APIURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("REVOLUT_API_URL %q is not an http(s) URL", c.Revolut.APIURL))
+	}
+	if c.Revolut.ClientID == "" {
+		errs = append(errs, errors.New("no Revolut client id: set REVOLUT_CLIENT_ID (shown in the Revolut Business web app under APIs after uploading the certificate)"))
+	}
+	if c.Revolut.PrivateKeyFile == "" {
+		errs = append(errs, errors.New("no private key: set REVOLUT_PRIVATE_KEY_FILE to the PEM file of the key the API certificate was made from"))
+	}
+	if c.Revolut.Issuer == "" {
+		errs = append(errs, errors.New("no issuer: set REVOLUT_ISSUER to the host of the redirect URI configured for the API certificate (no scheme, no path)"))
+	} else if strings.Contains(c.Revolut.Issuer, "/") {
+		errs = append(errs, fmt.Errorf("REVOLUT_ISSUER %q must be a bare host, without scheme or path", c.Revolut.Issuer))
+	}
+	if c.Revolut.RatePerMinute <= 0 {
+		errs = append(errs, errors.New("revolut.rate_per_minute must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+func validateExportURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "file":
+		return nil
+	case "s3":
+		if u.Host == "" {
+			return fmt.Errorf("REVLEDGER_EXPORT_URL %q: an S3 URL needs a bucket: s3://bucket/prefix", raw)
+		}
+		return nil
+	default:
+		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: use s3://bucket/prefix or file:///path", raw)
+	}
+}
