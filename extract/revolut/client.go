@@ -1,0 +1,410 @@
+package revolut
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Base URLs of the Revolut Business API.
+const (
+	ProductionURL = "https://b2b.revolut.com/api/1.0"
+	SandboxURL    = "https://sandbox-b2b.revolut.com/api/1.0"
+)
+
+// Defaults applied by Config for fields left at their zero value.
+const (
+	DefaultRatePerMinute  = 60 // Revolut's documented limit per business
+	DefaultMaxAttempts    = 8  // first try + 7 retries: survives about two minutes of 429s
+	DefaultRetryBaseDelay = time.Second
+	DefaultRetryMaxDelay  = time.Minute
+	DefaultHTTPTimeout    = 2 * time.Minute
+)
+
+// Config configures a Client. Only cmd/revledger fills it from flags and environment.
+type Config struct {
+	// BaseURL is the API root including /api/1.0. Default ProductionURL; tests and the demo
+	// point it at the fake API.
+	BaseURL string
+	// ClientID is the client_id Revolut gave the API certificate; it is the JWT's sub.
+	ClientID string
+	// Issuer is the host of the redirect URI set on the certificate (no scheme, no path);
+	// it is the JWT's iss.
+	Issuer string
+	// PrivateKey signs the client assertion. See LoadPrivateKey.
+	PrivateKey *rsa.PrivateKey
+	// RefreshToken is the long-lived token from the first code exchange. It may be empty
+	// until ExchangeAuthorizationCode has run.
+	RefreshToken string
+	// OnRefreshToken, if set, is called with a new refresh token whenever the token endpoint
+	// returns one (the first code exchange, or a rotation), so that the caller can store it.
+	OnRefreshToken func(refreshToken string)
+
+	// RatePerMinute paces every request of this client, token calls included. Default 60.
+	RatePerMinute int
+	// MaxAttempts bounds the tries of one request (first try included) on 429, 5xx, network
+	// errors and undecodable bodies. Default 8.
+	MaxAttempts int
+	// RetryBaseDelay and RetryMaxDelay shape the exponential backoff used when the server does
+	// not send Retry-After. Defaults 1 s and 1 min.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+
+	// HTTPClient sends the requests. Default: an http.Client with a 2-minute timeout.
+	HTTPClient *http.Client
+	// Logger receives retries and token refreshes (never a credential). Default: discard.
+	Logger *slog.Logger
+	// Now and Sleep are the clock, injectable so that tests can run the limiter and the
+	// backoff on a scaled or fake clock. Sleep must return ctx.Err() when ctx ends first.
+	// Defaults time.Now and a timer wait.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Rand returns a float in [0, 1) for backoff jitter. Default math/rand/v2.
+	Rand func() float64
+}
+
+func (c Config) withDefaults() Config {
+	if c.BaseURL == "" {
+		c.BaseURL = ProductionURL
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.RatePerMinute == 0 {
+		c.RatePerMinute = DefaultRatePerMinute
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.RetryBaseDelay == 0 {
+		c.RetryBaseDelay = DefaultRetryBaseDelay
+	}
+	if c.RetryMaxDelay == 0 {
+		c.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleepContext
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("revolut: base URL %q must be an absolute http(s) URL such as %s", c.BaseURL, ProductionURL)
+	}
+	if c.ClientID == "" {
+		return errors.New("revolut: client ID is required (the client_id shown for the API certificate)")
+	}
+	if c.Issuer == "" {
+		return errors.New("revolut: issuer is required (the host of the certificate's redirect URI)")
+	}
+	if strings.Contains(c.Issuer, "://") || strings.ContainsAny(c.Issuer, "/?#") {
+		return fmt.Errorf("revolut: issuer %q must be the redirect URI's host only, without scheme or path", c.Issuer)
+	}
+	if c.PrivateKey == nil {
+		return errors.New("revolut: private key is required (see LoadPrivateKey)")
+	}
+	if c.RatePerMinute < 0 {
+		return fmt.Errorf("revolut: rate per minute %d must be positive", c.RatePerMinute)
+	}
+	if c.MaxAttempts < 1 {
+		return fmt.Errorf("revolut: max attempts %d must be at least 1", c.MaxAttempts)
+	}
+	if c.RetryBaseDelay < 0 || c.RetryMaxDelay < c.RetryBaseDelay {
+		return fmt.Errorf("revolut: retry delays base=%s max=%s must satisfy 0 <= base <= max", c.RetryBaseDelay, c.RetryMaxDelay)
+	}
+	return nil
+}
+
+// Client calls the Revolut Business API. It is safe for concurrent use; all its requests
+// share one rate limiter and one access token.
+type Client struct {
+	cfg     Config
+	limiter *rate.Limiter
+	tokens  *tokenSource
+	stats   struct {
+		requests, retries, rateLimited, tokenRefreshes atomic.Int64
+	}
+}
+
+// NewClient checks cfg and returns a Client. It makes no request.
+func NewClient(cfg Config) (*Client, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		cfg: cfg,
+		// Burst 1: requests are spaced evenly, so no 60-second window ever holds more than
+		// RatePerMinute of them (a larger burst would allow burst+rate in one window).
+		limiter: rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.RatePerMinute)), 1),
+	}
+	c.tokens = newTokenSource(c, cfg.RefreshToken)
+	return c, nil
+}
+
+// Stats counts what a client has done since it was created.
+type Stats struct {
+	Requests       int64 // HTTP requests sent, token calls and retries included
+	Retries        int64 // requests that were a retry of an earlier failure
+	RateLimited    int64 // 429 answers received
+	TokenRefreshes int64 // successful token exchanges (code or refresh token)
+}
+
+// Stats returns the client's counters.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Requests:       c.stats.requests.Load(),
+		Retries:        c.stats.retries.Load(),
+		RateLimited:    c.stats.rateLimited.Load(),
+		TokenRefreshes: c.stats.tokenRefreshes.Load(),
+	}
+}
+
+// call describes one logical API request; send turns it into one or more HTTP attempts.
+type call struct {
+	op     string // Revolut operation id, for logs
+	method string
+	path   string // escaped path below the base URL, e.g. "/transactions"
+	query  url.Values
+	// form, when set, builds a form-encoded body afresh for every attempt (token calls sign a
+	// new client assertion each time). Its values are secrets and never reach a log or error.
+	form func() (url.Values, error)
+	// auth adds the bearer access token and refreshes it once after a 401.
+	auth bool
+	// refused, when set, turns a 4xx answer other than 429 into the call's error (the token
+	// endpoint's answers become *AuthError); the 401 refresh does not apply.
+	refused func(status int, body []byte) error
+	// handle consumes a 2xx response. An error wrapping *decodeError is retried like a
+	// transport failure; any other error is returned as is.
+	handle func(*http.Response) error
+	// stream leaves the body open after a successful handle; handle then owns it.
+	stream bool
+}
+
+// waitTurn blocks until the limiter lets one more request go.
+func (c *Client) waitTurn(ctx context.Context) error {
+	now := c.cfg.Now()
+	r := c.limiter.ReserveN(now, 1)
+	if !r.OK() {
+		return errors.New("revolut: rate limiter refused a request")
+	}
+	if err := c.cfg.Sleep(ctx, r.DelayFrom(now)); err != nil {
+		r.CancelAt(c.cfg.Now())
+		return err
+	}
+	return nil
+}
+
+// send performs a call with pacing, authentication and bounded retries. It is the only place
+// that retries: callers above it never loop on errors.
+func (c *Client) send(ctx context.Context, cl call) error {
+	reauthed := false
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			c.stats.retries.Add(1)
+		}
+		retryAfter, err := c.attempt(ctx, cl, &reauthed)
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, errRetryNow) {
+			// A 401 answered by a token refresh: try again at once, without using up an attempt.
+			attempt--
+			continue
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("revolut: %s: %w", cl.op, ctx.Err())
+		}
+		var r *retryable
+		if !errors.As(err, &r) {
+			return err
+		}
+		// Unwrap the marker so that a caller that itself sends (the token refresh inside
+		// an API call) does not retry an already exhausted request a second time.
+		lastErr = r.err
+		if attempt >= c.cfg.MaxAttempts {
+			return fmt.Errorf("revolut: %s: giving up after %d attempts: %w", cl.op, attempt, lastErr)
+		}
+		delay := retryAfter
+		if delay <= 0 {
+			delay = backoff(attempt, c.cfg.RetryBaseDelay, c.cfg.RetryMaxDelay, c.cfg.Rand)
+		}
+		c.cfg.Logger.WarnContext(ctx, "revolut request failed, retrying",
+			slog.String("operation", cl.op), slog.Int("attempt", attempt),
+			slog.Duration("delay", delay), slog.String("error", err.Error()))
+		if err := c.cfg.Sleep(ctx, delay); err != nil {
+			return fmt.Errorf("revolut: %s: waiting to retry after %v: %w", cl.op, lastErr, err)
+		}
+	}
+}
+
+// errRetryNow asks send to repeat an attempt immediately (after a token refresh).
+var errRetryNow = errors.New("retry now")
+
+// retryable wraps a failure that another attempt may cure.
+type retryable struct{ err error }
+
+func (r *retryable) Error() string { return r.err.Error() }
+func (r *retryable) Unwrap() error { return r.err }
+
+// attempt makes one HTTP request. It returns the server's Retry-After (zero if none) and an
+// error that is *retryable when another attempt may succeed.
+func (c *Client) attempt(ctx context.Context, cl call, reauthed *bool) (time.Duration, error) {
+	if err := c.waitTurn(ctx); err != nil {
+		return 0, fmt.Errorf("revolut: %s: waiting for the rate limiter: %w", cl.op, err)
+	}
+	req, tokenGen, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	c.stats.requests.Add(1)
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		// *url.Error holds the method and URL only: no header, no body, so no credential.
+		return 0, &retryable{fmt.Errorf("revolut: %s %s: %w", cl.method, cl.path, err)}
+	}
+	keepOpen := false
+	defer func() {
+		if !keepOpen {
+			// Drain a little so the connection can be reused, then close.
+			_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+			resp.Body.Close()
+		}
+	}()
+
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if err := cl.handle(resp); err != nil {
+			var de *decodeError
+			if errors.As(err, &de) {
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				return 0, &retryable{fmt.Errorf("revolut: %s %s: %w", cl.method, cl.path, err)}
+			}
+			return 0, err
+		}
+		keepOpen = cl.stream
+		return 0, nil
+	}
+
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if readErr != nil && ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	retryAfter, _ := parseRetryAfter(resp.Header.Get("Retry-After"), c.cfg.Now())
+	code, msg := parseErrorBody(body)
+	apiErr := APIError{Method: cl.method, Path: cl.path, Status: resp.StatusCode, Code: code, Message: msg}
+
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		c.stats.rateLimited.Add(1)
+		return retryAfter, &retryable{&RateLimitError{APIError: apiErr, RetryAfter: retryAfter}}
+	case resp.StatusCode >= 500:
+		return retryAfter, &retryable{&apiErr}
+	case cl.refused != nil:
+		return 0, cl.refused(resp.StatusCode, body)
+	case resp.StatusCode == http.StatusUnauthorized && cl.auth && !*reauthed:
+		// The access token was refused before its expiry (revoked, server restart...):
+		// refresh once, for every goroutine that saw the same token, and try again.
+		*reauthed = true
+		c.cfg.Logger.InfoContext(ctx, "revolut access token refused, refreshing", slog.String("operation", cl.op))
+		if _, _, err := c.tokens.refresh(ctx, tokenGen); err != nil {
+			return 0, err
+		}
+		return 0, errRetryNow
+	default:
+		return 0, &apiErr
+	}
+}
+
+// newRequest builds the HTTP request of one attempt. It returns the generation of the access
+// token it used so that a 401 refreshes that token and not a newer one.
+func (c *Client) newRequest(ctx context.Context, cl call) (*http.Request, uint64, error) {
+	u := c.cfg.BaseURL + cl.path
+	if len(cl.query) > 0 {
+		u += "?" + cl.query.Encode()
+	}
+	var body io.Reader
+	if cl.form != nil {
+		form, err := cl.form()
+		if err != nil {
+			return nil, 0, err
+		}
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u, body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("revolut: %s: build request: %w", cl.op, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "revledger")
+	if cl.form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	var gen uint64
+	if cl.auth {
+		tok, g, err := c.tokens.get(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		gen = g
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return req, gen, nil
+}
+
+// getJSON GETs path and decodes the whole JSON body into v. A body that is truncated or not
+// JSON is retried; it is never taken for an empty result.
+func (c *Client) getJSON(ctx context.Context, op, path string, query url.Values, v any) error {
+	return c.send(ctx, call{
+		op: op, method: http.MethodGet, path: path, query: query, auth: true,
+		handle: func(resp *http.Response) error { return decodeBody(resp, v) },
+	})
+}
+
+// decodeBody reads the whole body before decoding, so that a connection cut mid-body is seen
+// as the transport failure it is.
+func decodeBody(resp *http.Response, v any) error {
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return &decodeError{fmt.Errorf("read: %w", err)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return &decodeError{err}
+	}
+	if dec.More() {
+		return &decodeError{errors.New("trailing data after the JSON value")}
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package revolut
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+)
+
+// kind tells the generic decoder and pagers how to handle one record type.
+type kind[T any] struct {
+	stream string
+	setRaw func(*T, json.RawMessage)
+	id     func(*T) string
+	// at is the time the list is ordered and paged by (created_at, expense_date); nil for
+	// lists paged by token.
+	at func(*T) time.Time
+}
+
+// decode decodes one record and keeps its exact JSON. A record without an id, or without the
+// timestamp its list is paged by, is an error: it could be neither upserted nor placed.
+func (k kind[T]) decode(raw json.RawMessage) (T, error) {
+	var rec T
+	raw = bytes.Clone(raw)
+	recordErr := func(err error) (T, error) {
+		var zero T
+		return zero, &RecordError{Stream: k.stream, ID: recordID(raw), Raw: raw, Err: err}
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return recordErr(err)
+	}
+	if k.id(&rec) == "" {
+		return recordErr(errors.New("record has no id"))
+	}
+	if k.at != nil && k.at(&rec).IsZero() {
+		return recordErr(errors.New("record has no timestamp to order it by"))
+	}
+	k.setRaw(&rec, raw)
+	return rec, nil
+}
+
+// rawList is a JSON array of records kept undecoded. Unlike []json.RawMessage it refuses
+// null or a missing value, so that a malformed page is retried instead of read as empty.
+type rawList []json.RawMessage
+
+// UnmarshalJSON accepts only a JSON array.
+func (l *rawList) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '[' {
+		return fmt.Errorf("want a JSON array of records, got %.20q", b)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*l = list
+	return nil
+}
+
+// recordID reads the id of a record that failed to decode, if it can.
+func recordID(raw json.RawMessage) string {
+	var r struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(raw, &r) != nil || len(r.ID) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(r.ID, &s) == nil {
+		return s
+	}
+	return string(r.ID)
+}
+
+// fetchCursorPage asks for the newest count records strictly before `before` (the API's
+// default, "now", when before is zero).
+type fetchCursorPage func(ctx context.Context, before time.Time, count int) ([]json.RawMessage, error)
+
+// cursorPager pages a list that is ordered newest first by a timestamp and filtered by an
+// exclusive upper bound (to, created_before). It is how /transactions, /expenses, /cards,
+// /team-members and /counterparties are read.
+//
+// The API has no tie-breaker below the timestamp, so asking for the next page with the last
+// timestamp as the bound would skip the records that share it but did not fit on the page.
+// The pager instead sets the bound one millisecond above the oldest timestamp of the page, so
+// that the next page starts with the boundary millisecond again, and drops the records of that
+// millisecond it has already yielded (only their ids need remembering).
+//
+// If a full page lies entirely inside the last millisecond of the window, moving the bound
+// would either repeat the page or skip records. The pager then asks once more with the largest
+// page size the API allows; if that page is full too, it stops with *TieOverflowError. So the
+// limit is: no more than maxCount-1 records may share one millisecond. It never loops forever:
+// every further request either moves the bound down by at least a millisecond or ends.
+type cursorPager[T any] struct {
+	kind     kind[T]
+	from, to time.Time // the caller's window: from inclusive, to exclusive; zero = open
+	count    int
+	maxCount int
+	fetch    fetchCursorPage
+}
+
+func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		before := ceilMillisecond(p.to)
+		count := p.count
+		// seen holds the ids yielded in the boundary millisecond, by their millisecond.
+		seen := map[string]time.Time{}
+		// bad holds the hashes of undecodable records already reported: they carry no
+		// usable timestamp, so the overlap may bring them back.
+		bad := map[[32]byte]bool{}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(zero, fmt.Errorf("revolut: list %s: %w", p.kind.stream, err))
+				return
+			}
+			raws, err := p.fetch(ctx, before, count)
+			if err != nil {
+				yield(zero, fmt.Errorf("revolut: list %s before %s: %w", p.kind.stream, Time{before}, err))
+				return
+			}
+			var oldest time.Time
+			for _, raw := range raws {
+				rec, err := p.kind.decode(raw)
+				if err != nil {
+					h := sha256.Sum256(raw)
+					if bad[h] {
+						continue
+					}
+					bad[h] = true
+					if !yield(zero, err) {
+						return
+					}
+					continue
+				}
+				at := p.kind.at(&rec)
+				if oldest.IsZero() || at.Before(oldest) {
+					oldest = at
+				}
+				// The server applies the window; these guards keep the From-inclusive,
+				// To-exclusive contract exact even when a bound was rounded to the
+				// millisecond for the query.
+				if (!p.from.IsZero() && at.Before(p.from)) || (!p.to.IsZero() && !at.Before(p.to)) {
+					continue
+				}
+				id := p.kind.id(&rec)
+				if _, dup := seen[id]; dup {
+					continue
+				}
+				seen[id] = at.Truncate(time.Millisecond)
+				if !yield(rec, nil) {
+					return
+				}
+			}
+			if len(raws) < count {
+				return // a short page is the last one
+			}
+			if oldest.IsZero() {
+				yield(zero, fmt.Errorf("revolut: list %s before %s: a full page of undecodable records leaves no timestamp to page by",
+					p.kind.stream, Time{before}))
+				return
+			}
+			boundary := oldest.Truncate(time.Millisecond)
+			next := boundary.Add(time.Millisecond)
+			if !before.IsZero() && !next.Before(before) {
+				// The whole page is inside one millisecond, the last one of the window.
+				if count < p.maxCount {
+					count = p.maxCount
+					continue
+				}
+				yield(zero, &TieOverflowError{Stream: p.kind.stream, At: boundary, Count: count})
+				return
+			}
+			if !p.from.IsZero() && next.Before(p.from) {
+				return // everything left is before the window (only if the server ignores from)
+			}
+			before = next
+			for id, ms := range seen {
+				if !ms.Equal(boundary) {
+					delete(seen, id)
+				}
+			}
+		}
+	}
+}
+
+// ceilMillisecond rounds t up to a whole millisecond, because the API's filters take
+// milliseconds: truncating an exclusive bound would drop the records just below it.
+func ceilMillisecond(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	if tr := t.Truncate(time.Millisecond); !tr.Equal(t) {
+		return tr.Add(time.Millisecond)
+	}
+	return t
+}
+
+// fetchTokenPage asks for the page at token ("" for the first) and returns its records and
+// the next token ("" on the last page).
+type fetchTokenPage func(ctx context.Context, token string) ([]json.RawMessage, string, error)
+
+// tokenPager pages a list with page_token / next_page_token (accounting categories, tax
+// rates, label groups, labels).
+func tokenPager[T any](ctx context.Context, k kind[T], fetch fetchTokenPage) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		token := ""
+		used := map[string]bool{}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(zero, fmt.Errorf("revolut: list %s: %w", k.stream, err))
+				return
+			}
+			raws, next, err := fetch(ctx, token)
+			if err != nil {
+				yield(zero, fmt.Errorf("revolut: list %s: %w", k.stream, err))
+				return
+			}
+			for _, raw := range raws {
+				if !yield(k.decode(raw)) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			if used[next] {
+				yield(zero, fmt.Errorf("revolut: list %s: the API returned page token %q twice; stopping instead of looping", k.stream, next))
+				return
+			}
+			used[next] = true
+			token = next
+		}
+	}
+}
+
+// records yields every record of an unpaged list, decoded one by one.
+func records[T any](k kind[T], raws []json.RawMessage) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, raw := range raws {
+			if !yield(k.decode(raw)) {
+				return
+			}
+		}
+	}
+}
+
+// fail is a sequence that yields one error.
+func fail[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}
