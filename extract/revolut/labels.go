@@ -27,11 +27,15 @@ func (c *Client) Labels(ctx context.Context, groupID string, opts ListOptions) i
 	if groupID == "" {
 		return fail[Label](errors.New("revolut: labels: group id is empty"))
 	}
-	k := kind[Label]{
+	path := "/label-groups/" + url.PathEscape(groupID) + "/labels"
+	return tokenPager(ctx, labelKind(groupID), c.tokenPageFetcher("getLabels", path, "labels", opts.Limit))
+}
+
+// labelKind decodes the labels of one group, filling in GroupID.
+func labelKind(groupID string) kind[Label] {
+	return kind[Label]{
 		stream: "labels",
 		setRaw: func(l *Label, raw json.RawMessage) { l.Raw = raw; l.GroupID = groupID },
 		id:     func(l *Label) string { return l.ID },
 	}
-	path := "/label-groups/" + url.PathEscape(groupID) + "/labels"
-	return tokenPager(ctx, k, c.tokenPageFetcher("getLabels", path, "labels", opts.Limit))
 }

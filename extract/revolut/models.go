@@ -2,6 +2,8 @@ package revolut
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -387,4 +389,36 @@ type CounterpartyCard struct {
 	Scheme     string `json:"scheme"` // visa, mastercard
 	Country    string `json:"country"`
 	Currency   string `json:"currency"`
+}
+
+// UnmarshalJSON accepts last_digits as a string or, as in some of Revolut's own examples, as
+// a JSON number, which loses leading zeros: those are restored to four digits.
+func (c *CounterpartyCard) UnmarshalJSON(b []byte) error {
+	type plain CounterpartyCard
+	var v struct {
+		plain
+		LastDigits json.RawMessage `json:"last_digits"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = CounterpartyCard(v.plain)
+	digits := strings.TrimSpace(string(v.LastDigits))
+	switch {
+	case digits == "" || digits == "null":
+	case digits[0] == '"':
+		if err := json.Unmarshal(v.LastDigits, &c.LastDigits); err != nil {
+			return fmt.Errorf("last_digits: %w", err)
+		}
+	default:
+		var n json.Number
+		if err := json.Unmarshal(v.LastDigits, &n); err != nil {
+			return fmt.Errorf("last_digits: %w", err)
+		}
+		if strings.ContainsAny(n.String(), ".eE-+") {
+			return fmt.Errorf("last_digits: %s is not a card number suffix", n)
+		}
+		c.LastDigits = fmt.Sprintf("%04s", n.String())
+	}
+	return nil
 }
