@@ -36,7 +36,7 @@ func (c *Client) Accounts(ctx context.Context) iter.Seq2[Account, error] {
 func createdBeforePager[T any](c *Client, k kind[T], op, path string, before time.Time, limit, maxLimit int) cursorPager[T] {
 	return cursorPager[T]{
 		kind: k, to: before, count: pageSize(limit, maxLimit, maxLimit), maxCount: maxLimit,
-		fetch: func(ctx context.Context, before time.Time, count int) ([]json.RawMessage, error) {
+		fetch: func(ctx context.Context, _, before time.Time, count int) ([]json.RawMessage, error) {
 			q := limitQuery(count)
 			if !before.IsZero() {
 				q.Set("created_before", Time{before}.String())

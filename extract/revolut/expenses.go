@@ -42,10 +42,10 @@ func (c *Client) Expenses(ctx context.Context, opts ExpenseListOptions) iter.Seq
 	return cursorPager[Expense]{
 		kind: expenseKind, from: opts.From, to: opts.To,
 		count: count, maxCount: MaxExpensesPage,
-		fetch: func(ctx context.Context, before time.Time, count int) ([]json.RawMessage, error) {
+		fetch: func(ctx context.Context, from, before time.Time, count int) ([]json.RawMessage, error) {
 			q := url.Values{"count": {strconv.Itoa(count)}}
-			if !opts.From.IsZero() {
-				q.Set("from", Time{opts.From}.String())
+			if !from.IsZero() {
+				q.Set("from", Time{from}.String())
 			}
 			if !before.IsZero() {
 				q.Set("to", Time{before}.String())

@@ -76,9 +76,9 @@ func recordID(raw json.RawMessage) string {
 	return string(r.ID)
 }
 
-// fetchCursorPage asks for the newest count records strictly before `before` (the API's
-// default, "now", when before is zero).
-type fetchCursorPage func(ctx context.Context, before time.Time, count int) ([]json.RawMessage, error)
+// fetchCursorPage asks for the newest count records in [from, before); a zero from is open,
+// a zero before is the API's default, now.
+type fetchCursorPage func(ctx context.Context, from, before time.Time, count int) ([]json.RawMessage, error)
 
 // cursorPager pages a list that is ordered newest first by a timestamp and filtered by an
 // exclusive upper bound (to, created_before). It is how /transactions, /expenses, /cards,
@@ -90,17 +90,29 @@ type fetchCursorPage func(ctx context.Context, before time.Time, count int) ([]j
 // that the next page starts with the boundary millisecond again, and drops the records of that
 // millisecond it has already yielded (only their ids need remembering).
 //
-// If a full page lies entirely inside the last millisecond of the window, moving the bound
-// would either repeat the page or skip records. The pager then asks once more with the largest
-// page size the API allows; if that page is full too, it stops with *TieOverflowError. So the
-// limit is: no more than maxCount-1 records may share one millisecond. It never loops forever:
-// every further request either moves the bound down by at least a millisecond or ends.
+// If a full page lies entirely inside the last millisecond of the window (a bulk payout of
+// more than a page of rows sharing one created_at), moving the bound would either repeat the
+// page or skip rows. The pager then asks once more with the largest page size; if that is
+// full too, it reads that one millisecond through the partitions (for transactions: one
+// request per account, whose union is every transaction) and moves the bound below it. Only
+// when a partition is full as well does it stop, with *TieOverflowError: that is the limit
+// of what the API can page. It never loops forever: every request either moves the bound down
+// by at least a millisecond, or is one of a bounded number of retries of the same
+// millisecond.
 type cursorPager[T any] struct {
 	kind     kind[T]
 	from, to time.Time // the caller's window: from inclusive, to exclusive; zero = open
 	count    int
 	maxCount int
 	fetch    fetchCursorPage
+	// partitions, if set, returns fetchers whose union covers every record of the list.
+	partitions func(ctx context.Context) ([]partition, error)
+}
+
+// partition is one slice of a list, named for errors (e.g. "account 1234...").
+type partition struct {
+	name  string
+	fetch fetchCursorPage
 }
 
 func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
@@ -113,16 +125,10 @@ func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
 		// bad holds the hashes of undecodable records already reported: they carry no
 		// usable timestamp, so the overlap may bring them back.
 		bad := map[[32]byte]bool{}
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(zero, fmt.Errorf("revolut: list %s: %w", p.kind.stream, err))
-				return
-			}
-			raws, err := p.fetch(ctx, before, count)
-			if err != nil {
-				yield(zero, fmt.Errorf("revolut: list %s before %s: %w", p.kind.stream, Time{before}, err))
-				return
-			}
+
+		// emit yields the new records of one page and returns the oldest timestamp on it
+		// (zero if none could be read) and false if the consumer stopped.
+		emit := func(raws []json.RawMessage) (time.Time, bool) {
 			var oldest time.Time
 			for _, raw := range raws {
 				rec, err := p.kind.decode(raw)
@@ -133,7 +139,7 @@ func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
 					}
 					bad[h] = true
 					if !yield(zero, err) {
-						return
+						return oldest, false
 					}
 					continue
 				}
@@ -153,8 +159,25 @@ func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
 				}
 				seen[id] = at.Truncate(time.Millisecond)
 				if !yield(rec, nil) {
-					return
+					return oldest, false
 				}
+			}
+			return oldest, true
+		}
+
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(zero, fmt.Errorf("revolut: list %s: %w", p.kind.stream, err))
+				return
+			}
+			raws, err := p.fetch(ctx, p.from, before, count)
+			if err != nil {
+				yield(zero, fmt.Errorf("revolut: list %s before %s: %w", p.kind.stream, Time{before}, err))
+				return
+			}
+			oldest, more := emit(raws)
+			if !more {
+				return
 			}
 			if len(raws) < count {
 				return // a short page is the last one
@@ -166,24 +189,52 @@ func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
 			}
 			boundary := oldest.Truncate(time.Millisecond)
 			next := boundary.Add(time.Millisecond)
-			if !before.IsZero() && !next.Before(before) {
-				// The whole page is inside one millisecond, the last one of the window.
-				if count < p.maxCount {
-					count = p.maxCount
-					continue
-				}
+			if before.IsZero() || next.Before(before) {
+				before = next
+				forgetBefore(seen, boundary)
+				continue
+			}
+			// The whole page is inside one millisecond, the last one of the window.
+			if count < p.maxCount {
+				count = p.maxCount
+				continue
+			}
+			if p.partitions == nil {
 				yield(zero, &TieOverflowError{Stream: p.kind.stream, At: boundary, Count: count})
 				return
 			}
-			if !p.from.IsZero() && next.Before(p.from) {
-				return // everything left is before the window (only if the server ignores from)
+			parts, err := p.partitions(ctx)
+			if err != nil {
+				yield(zero, fmt.Errorf("revolut: list %s: split the millisecond %s: %w", p.kind.stream, Time{boundary}, err))
+				return
 			}
-			before = next
-			for id, ms := range seen {
-				if !ms.Equal(boundary) {
-					delete(seen, id)
+			for _, part := range parts {
+				raws, err := part.fetch(ctx, boundary, next, p.maxCount)
+				if err != nil {
+					yield(zero, fmt.Errorf("revolut: list %s at %s, %s: %w", p.kind.stream, Time{boundary}, part.name, err))
+					return
+				}
+				if len(raws) >= p.maxCount {
+					yield(zero, &TieOverflowError{Stream: p.kind.stream + " (" + part.name + ")", At: boundary, Count: p.maxCount})
+					return
+				}
+				if _, more := emit(raws); !more {
+					return
 				}
 			}
+			// Every record of the boundary millisecond has been read: page on below it.
+			before = boundary
+			clear(seen)
+		}
+	}
+}
+
+// forgetBefore keeps only the ids of the boundary millisecond: the next page's bound excludes
+// every later one.
+func forgetBefore(seen map[string]time.Time, boundary time.Time) {
+	for id, ms := range seen {
+		if !ms.Equal(boundary) {
+			delete(seen, id)
 		}
 	}
 }

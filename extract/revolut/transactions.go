@@ -39,23 +39,25 @@ var transactionKind = kind[Transaction]{
 // getTransactions, GET /transactions). Every transaction is yielded exactly once, including
 // those sharing a timestamp across a page boundary. A record that cannot be decoded is
 // yielded as a *RecordError and the list goes on; any other error is yielded once and ends the
-// list. See cursorPager for the one case the API cannot page through (a page-full of
-// transactions created in the same millisecond), reported as *TieOverflowError.
+// list.
+//
+// A millisecond holding more transactions than a page (a bulk payout) is read account by
+// account, at the cost of one GET /accounts and one request per account. More than a page of
+// transactions of one account in one millisecond cannot be paged by the API at all and ends
+// the list with *TieOverflowError.
 func (c *Client) Transactions(ctx context.Context, opts TransactionListOptions) iter.Seq2[Transaction, error] {
 	count := pageSize(opts.Count, MaxTransactionsPage, MaxTransactionsPage)
-	return cursorPager[Transaction]{
-		kind: transactionKind, from: opts.From, to: opts.To,
-		count: count, maxCount: MaxTransactionsPage,
-		fetch: func(ctx context.Context, before time.Time, count int) ([]json.RawMessage, error) {
+	fetch := func(account string) fetchCursorPage {
+		return func(ctx context.Context, from, before time.Time, count int) ([]json.RawMessage, error) {
 			q := url.Values{"count": {strconv.Itoa(count)}}
-			if !opts.From.IsZero() {
-				q.Set("from", Time{opts.From}.String())
+			if !from.IsZero() {
+				q.Set("from", Time{from}.String())
 			}
 			if !before.IsZero() {
 				q.Set("to", Time{before}.String())
 			}
-			if opts.Account != "" {
-				q.Set("account", opts.Account)
+			if account != "" {
+				q.Set("account", account)
 			}
 			if opts.Type != "" {
 				q.Set("type", opts.Type)
@@ -63,8 +65,28 @@ func (c *Client) Transactions(ctx context.Context, opts TransactionListOptions) 
 			var raws rawList
 			err := c.getJSON(ctx, "getTransactions", "/transactions", q, &raws)
 			return raws, err
-		},
-	}.seq(ctx)
+		}
+	}
+	p := cursorPager[Transaction]{
+		kind: transactionKind, from: opts.From, to: opts.To,
+		count: count, maxCount: MaxTransactionsPage,
+		fetch: fetch(opts.Account),
+	}
+	if opts.Account == "" {
+		// Every transaction has a leg on one of the business's accounts, so the accounts
+		// partition a millisecond that holds more transactions than a page.
+		p.partitions = func(ctx context.Context) ([]partition, error) {
+			var parts []partition
+			for a, err := range c.Accounts(ctx) {
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, partition{name: "account " + a.ID, fetch: fetch(a.ID)})
+			}
+			return parts, nil
+		}
+	}
+	return p.seq(ctx)
 }
 
 // Transaction fetches one transaction by its ID (Revolut operation getTransaction,
