@@ -1,0 +1,16 @@
+// Package csv writes a period's ledger lines as the CSV files accountants and bookkeeping
+// software import: the canonical journal, a bank statement per Revolut account (Xero's
+// statement import shape), a Xero manual journal and a QuickBooks Online journal.
+//
+// Every file is RFC 4180 with CRLF line ends (what the RFC specifies and what Excel, Xero and
+// QuickBooks all read), UTF-8, with fields quoted only when needed. The canonical journal
+// starts with a UTF-8 byte-order mark so Excel shows accents and currency signs right when
+// the file is double-clicked; the import formats carry no BOM because import wizards read it
+// as part of the first header name. Output depends only on the lines: no timestamps, no
+// run ids, so the same data gives byte-identical files.
+//
+// Amounts are printed with exactly the currency's ISO 4217 minor-unit decimals, '.' as the
+// decimal separator and no thousands separator. Text that starts with '=', '+', '-', '@', a
+// tab or a carriage return gets a leading apostrophe (OWASP's advice against CSV formula
+// injection); amount columns are never altered, so "-12.50" stays a number.
+package csv
