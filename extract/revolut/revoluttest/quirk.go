@@ -1,0 +1,79 @@
+package revoluttest
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"time"
+)
+
+// Quirk describes one deliberate trap record served when Options.Quirks is set. All are
+// transactions (card payments unless the quirk says otherwise); none carries a balance, so
+// they never disturb the running balances of the accounts.
+type Quirk struct {
+	// Kind is one of: "unpadded_date" (created_at like "2025-10-6T08:34:18.123Z"),
+	// "long_id" (a 37-character id that is not a UUID), "micro_fraction" (6 fractional
+	// digits), "no_fraction" (no fractional digits), "unknown_type" (type "card_cashback"),
+	// "unknown_state" (state "on_hold"), "malformed" (a leg amount of "abc": cannot be
+	// decoded at all).
+	Kind string
+	// ID is the id exactly as served.
+	ID string
+	// Raw is the record exactly as served.
+	Raw json.RawMessage
+	// Decodable is false only for the malformed record, which is therefore absent from
+	// Dataset.Transactions. The others decode; whether a pipeline books or quarantines the
+	// unknown type and state is its policy.
+	Decodable bool
+}
+
+var quirkKinds = []string{"unpadded_date", "long_id", "micro_fraction", "no_fraction", "unknown_type", "unknown_state", "malformed"}
+
+func quirkOf(t *txn) string {
+	if t.quirk == 0 {
+		return ""
+	}
+	return quirkKinds[t.quirk-1]
+}
+
+// quirkTime picks the created_at of quirk record i inside [start, end).
+func quirkTime(r *rand.Rand, i int, start, end int64) int64 {
+	at := between(r, start, end)
+	switch quirkKinds[i] {
+	case "unpadded_date": // a day whose month and day of month both have one digit
+		for d := start - start%dayNanos + dayNanos; d < end; d += dayNanos {
+			t := fromNanos(d)
+			if t.Month() < 10 && t.Day() < 10 {
+				return d + (8*3600+34*60+18)*int64(time.Second) + 123*msNanos
+			}
+		}
+	case "micro_fraction":
+		return at + 456*int64(time.Microsecond)
+	case "no_fraction":
+		return at - at%int64(time.Second)
+	}
+	return at
+}
+
+// addQuirk appends quirk record i as a completed card payment without balance.
+func (s *Server) addQuirk(r *rand.Rand, i int, at int64) {
+	t := s.gen.newTx(tCardPayment, at)
+	t.quirk = uint8(i + 1)
+	t.state, t.completed = sCompleted, at
+	mi := r.IntN(len(s.w.merchants))
+	m := &s.w.merchants[mi]
+	t.merchant, t.card = int32(mi), int32(s.gen.holderCard())
+	l := s.gen.newLeg(0, -convert(m.minMinor, m.cur, curGBP)-1)
+	l.desc = m.name
+	t.legs = []leg{l}
+	switch quirkKinds[i] {
+	case "unknown_type":
+		t.kind = tUnknown
+	case "unknown_state":
+		t.state, t.completed = sUnknown, 0
+	}
+	idx := int32(len(s.txs))
+	s.txs = append(s.txs, t)
+	s.txByID[t.id] = idx
+	raw := s.appendTx(nil, &s.txs[idx])
+	s.quirks = append(s.quirks, Quirk{Kind: quirkKinds[i], ID: txIDString(&s.txs[idx]), Raw: raw, Decodable: quirkKinds[i] != "malformed"})
+}
