@@ -53,7 +53,8 @@ type Config struct {
 	// returns one (the first code exchange, or a rotation), so that the caller can store it.
 	OnRefreshToken func(refreshToken string)
 
-	// RatePerMinute paces every request of this client, token calls included. Default 60.
+	// RatePerMinute paces every request of this client, token calls included, at 95% of this
+	// rate, evenly spaced. Default 60.
 	RatePerMinute int
 	// MaxAttempts bounds the tries of one request (first try included) on 429, 5xx, network
 	// errors and undecodable bodies. Default 8.
@@ -159,12 +160,19 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		cfg: cfg,
-		// Burst 1: requests are spaced evenly, so no 60-second window ever holds more than
-		// RatePerMinute of them (a larger burst would allow burst+rate in one window).
-		limiter: rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.RatePerMinute)), 1),
+		limiter: rate.NewLimiter(rate.Every(paceInterval(cfg.RatePerMinute)), 1),
 	}
 	c.tokens = newTokenSource(c, cfg.RefreshToken)
 	return c, nil
+}
+
+// paceInterval is the spacing between two requests at perMinute. Burst is 1, so requests are
+// spaced evenly and no 60-second window holds more than perMinute of them (a larger burst
+// would allow burst+rate in one window). The spacing is 5% wider than exact because network
+// and scheduling jitter can bring two requests closer together by the time the server counts
+// them; exact spacing would put the server's rolling count right on the limit.
+func paceInterval(perMinute int) time.Duration {
+	return time.Minute * 105 / 100 / time.Duration(perMinute)
 }
 
 // Stats counts what a client has done since it was created.

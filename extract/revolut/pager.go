@@ -170,9 +170,12 @@ func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
 				yield(zero, fmt.Errorf("revolut: list %s: %w", p.kind.stream, err))
 				return
 			}
+			if !before.IsZero() && !p.from.IsZero() && !before.After(p.from) {
+				return // the window [from, before) is empty: nothing left to ask for
+			}
 			raws, err := p.fetch(ctx, p.from, before, count)
 			if err != nil {
-				yield(zero, fmt.Errorf("revolut: list %s before %s: %w", p.kind.stream, Time{before}, err))
+				yield(zero, fmt.Errorf("revolut: list %s before %s: %w", p.kind.stream, bound(before), err))
 				return
 			}
 			oldest, more := emit(raws)
@@ -184,7 +187,7 @@ func (p cursorPager[T]) seq(ctx context.Context) iter.Seq2[T, error] {
 			}
 			if oldest.IsZero() {
 				yield(zero, fmt.Errorf("revolut: list %s before %s: a full page of undecodable records leaves no timestamp to page by",
-					p.kind.stream, Time{before}))
+					p.kind.stream, bound(before)))
 				return
 			}
 			boundary := oldest.Truncate(time.Millisecond)
@@ -237,6 +240,14 @@ func forgetBefore(seen map[string]time.Time, boundary time.Time) {
 			delete(seen, id)
 		}
 	}
+}
+
+// bound names an upper bound in errors; zero is the API's default.
+func bound(t time.Time) string {
+	if t.IsZero() {
+		return "now"
+	}
+	return Time{t}.String()
 }
 
 // ceilMillisecond rounds t up to a whole millisecond, because the API's filters take
