@@ -334,6 +334,9 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 		}
 	}
 	if len(usable) > 0 {
+		for _, x := range usable {
+			e.checkSpent(x)
+		}
 		if !amt.IsZero() {
 			e.bookSplits(amt.Neg(), cur, usable, leg.Description)
 		}
