@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/revledger/revledger/extract/revolut"
 )
 
 // fixedEnd is the history end of most tests: a fixed instant keeps them reproducible.
@@ -109,4 +111,54 @@ func getJSON(t testing.TB, s *Server, token, path string, v any) []byte {
 		}
 	}
 	return b
+}
+
+// walkTransactions reads every transaction as a correct client must: pages of 1000 walked
+// back with `to` = last created_at + 1 ms (overlapping the boundary, de-duplicated by id),
+// and an instant that fills a whole page read account by account. onPage sees every body.
+func walkTransactions(t testing.TB, s *Server, token string, onPage func(reqPath string, body []byte)) map[string]revolut.Transaction {
+	t.Helper()
+	var accounts []revolut.Account
+	getJSON(t, s, token, "/accounts", &accounts)
+	seen := map[string]revolut.Transaction{}
+	fetch := func(q url.Values) []revolut.Transaction {
+		p := "/transactions?" + q.Encode()
+		body := getJSON(t, s, token, p, nil)
+		if onPage != nil {
+			onPage(p, body)
+		}
+		var page []revolut.Transaction
+		if err := json.Unmarshal(body, &page); err != nil {
+			t.Fatalf("decode %s: %v", p, err)
+		}
+		for _, tx := range page {
+			seen[tx.ID] = tx
+		}
+		return page
+	}
+	to := ""
+	for range 10000 {
+		q := url.Values{"count": {"1000"}}
+		if to != "" {
+			q.Set("to", to)
+		}
+		page := fetch(q)
+		if len(page) < 1000 {
+			return seen
+		}
+		first, last := page[0].CreatedAt, page[len(page)-1].CreatedAt
+		if first.Equal(last.Time) { // one instant fills the page: split it by account
+			for _, a := range accounts {
+				split := fetch(url.Values{"count": {"1000"}, "account": {a.ID}, "from": {last.String()}, "to": {revolut.Time{Time: last.Add(time.Millisecond)}.String()}})
+				if len(split) == 1000 {
+					t.Fatalf("account %s alone has 1000 rows at %s", a.ID, last)
+				}
+			}
+			to = last.String()
+			continue
+		}
+		to = revolut.Time{Time: last.Add(time.Millisecond)}.String()
+	}
+	t.Fatal("transaction walk did not end")
+	return nil
 }

@@ -32,9 +32,12 @@ type Options struct {
 	// receipts (PDF, JPEG or PNG).
 	NoReceipts bool
 	// BulkPayouts lists the sizes of bulk-payout clusters: rows that share one created_at.
-	// nil means the default: when Transactions >= 2000, one cluster larger than a page of
-	// 1000 plus clusters of 5 to 250 rows making up about 5% of the rest; smaller histories
-	// get only the small clusters. A non-nil empty slice means no clusters.
+	// nil means the default: when Transactions >= 2000, one cluster of 1001 to 1200 rows
+	// (larger than a page of 1000) plus clusters of 5 to 250 rows making up about 5% of the
+	// rest; smaller histories get only the small clusters. A non-nil empty slice means no
+	// clusters. Payouts of a cluster alternate between the Main (GBP) and Euro accounts, so
+	// no account has more than 1000 rows at one instant as long as sizes stay <= 2000: a
+	// client reads an instant that fills a page by splitting it with the account filter.
 	BulkPayouts []int
 	// End is the end of the history (exclusive). Default: Clock() at New, truncated to the
 	// millisecond.
@@ -272,6 +275,14 @@ func (s *Server) build() {
 		slots = append(slots, slot{at: quirkTime(r, i, start, end), kind: slotQuirk, arg: int32(i)})
 	}
 	slices.SortStableFunc(slots, func(a, b slot) int { return cmp.Compare(a.at, b.at) })
+	var gbpPayees, eurPayees []int
+	for i, cp := range s.w.counterparties {
+		if cp.cur == curEUR {
+			eurPayees = append(eurPayees, i)
+		} else {
+			gbpPayees = append(gbpPayees, i)
+		}
+	}
 
 	s.txs = make([]txn, 0, o.Transactions)
 	for _, sl := range slots {
@@ -281,8 +292,15 @@ func (s *Server) build() {
 		case slotBulk:
 			n := clusters[sl.arg]
 			ref := fmt.Sprintf("Payroll %s", fromNanos(sl.at).Format("Jan 2006"))
-			for range n {
-				s.release(s.gen.payout(sl.at, r.IntN(len(s.w.counterparties)), ref, s.gen.amountIn(curGBP, 500, 5000)))
+			// Alternate pound and euro payees so that each account's share of a cluster
+			// stays within one page: a client can then read an instant that fills a whole
+			// page by splitting it per account.
+			for k := range n {
+				cps := gbpPayees
+				if k%2 == 1 {
+					cps = eurPayees
+				}
+				s.release(s.gen.payout(sl.at, cps[r.IntN(len(cps))], ref, s.gen.amountIn(curGBP, 500, 5000)))
 			}
 		case slotReimbursement:
 			s.release(s.gen.reimbursement(sl.at))
