@@ -1,5 +1,13 @@
 package revolut
 
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"time"
+)
+
 // Internal functions exposed to the black-box tests in package revolut_test.
 var (
 	ClientAssertion   = clientAssertion
@@ -31,4 +39,24 @@ func DecodeTokenPage(field string, body []byte) (records int, next string, err e
 		return 0, "", err
 	}
 	return len(p.records), p.next, nil
+}
+
+// PageTransactions runs the time-cursor pager of Transactions over fetch, which stands for
+// GET /transactions with the given from, to and count, and over the given partitions (nil:
+// none), so that the paging algorithm can be tested on synthetic histories.
+func PageTransactions(ctx context.Context, from, to time.Time, count, maxCount int,
+	fetch func(ctx context.Context, from, before time.Time, count int) ([]json.RawMessage, error),
+	partitions []func(ctx context.Context, from, before time.Time, count int) ([]json.RawMessage, error),
+) iter.Seq2[Transaction, error] {
+	p := cursorPager[Transaction]{kind: transactionKind, from: from, to: to, count: count, maxCount: maxCount, fetch: fetch}
+	if partitions != nil {
+		p.partitions = func(context.Context) ([]partition, error) {
+			var parts []partition
+			for i, f := range partitions {
+				parts = append(parts, partition{name: fmt.Sprintf("part %d", i), fetch: f})
+			}
+			return parts, nil
+		}
+	}
+	return p.seq(ctx)
 }

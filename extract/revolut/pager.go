@@ -25,7 +25,6 @@ type kind[T any] struct {
 // timestamp its list is paged by, is an error: it could be neither upserted nor placed.
 func (k kind[T]) decode(raw json.RawMessage) (T, error) {
 	var rec T
-	raw = bytes.Clone(raw)
 	recordErr := func(err error) (T, error) {
 		var zero T
 		return zero, &RecordError{Stream: k.stream, ID: recordID(raw), Raw: raw, Err: err}
