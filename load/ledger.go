@@ -1,0 +1,415 @@
+package load
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/revledger/revledger/transform"
+)
+
+// SourceBooking is what the booker produced for one source record: the lines of every entry
+// it books (possibly none, e.g. a declined transaction) and its exceptions.
+type SourceBooking struct {
+	SourceType string // transform.SourceTransaction or transform.SourceExpense
+	SourceID   string
+	Lines      []transform.Line
+	Exceptions []transform.Exception
+}
+
+// WriteStats counts what WriteBookings did, per journal entry.
+type WriteStats struct {
+	EntriesNew       int // first version of an entry
+	EntriesChanged   int // a new version because the entry's lines differ (or it came back)
+	EntriesUnchanged int // identical lines: nothing written
+	Tombstones       int // the source no longer produces the entry
+	LinesWritten     int
+	// ExceptionsReplaced counts sources whose set of current exceptions changed.
+	ExceptionsReplaced int
+}
+
+// WriteBookings writes the bookings of a set of sources in one transaction.
+//
+// For each entry, the hash of its lines (every Line field but Version, in line-key order) is
+// compared with the current version's: a new or different entry is written as version + 1 with
+// all its lines and the previous version is closed (valid_to, superseded_by_run) but kept; an
+// identical one is not touched. An entry the source produced before but not now gets a
+// tombstone version. Then needs_booking is cleared for exactly these sources (and, for a
+// transaction, for the expenses linked to it, whose own standalone entries are tombstoned:
+// they are booked with the transaction now), and their current exceptions are replaced if
+// they differ. The database checks at commit that every written entry balances per currency
+// (ErrUnbalanced).
+func (s *Store) WriteBookings(ctx context.Context, lock *RunLock, run RunID, bookings []SourceBooking) (WriteStats, error) {
+	if run == 0 {
+		return WriteStats{}, fmt.Errorf("load: write bookings: a run id is required")
+	}
+	prep, err := prepareBookings(bookings)
+	if err != nil {
+		return WriteStats{}, fmt.Errorf("load: write bookings: %w", err)
+	}
+	var st WriteStats
+	err = s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+		var err error
+		st, err = writeBookings(ctx, tx, run, prep)
+		return err
+	})
+	if err != nil {
+		return WriteStats{}, fmt.Errorf("load: write bookings of %d sources: %w", len(bookings), err)
+	}
+	return st, nil
+}
+
+type preparedEntry struct {
+	id, sourceType, sourceID, period string
+	hash                             []byte
+}
+
+type preparedBookings struct {
+	sources    [][]any
+	entries    [][]any
+	lines      []*transform.Line
+	exceptions [][]any
+}
+
+func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
+	p := &preparedBookings{}
+	seenSource := map[[2]string]bool{}
+	entryOwner := map[string]int{}
+	for bi := range bookings {
+		b := &bookings[bi]
+		if b.SourceType != transform.SourceTransaction && b.SourceType != transform.SourceExpense {
+			return nil, fmt.Errorf("booking %d: unknown source type %q", bi, b.SourceType)
+		}
+		if b.SourceID == "" {
+			return nil, fmt.Errorf("booking %d: empty source id", bi)
+		}
+		key := [2]string{b.SourceType, b.SourceID}
+		if seenSource[key] {
+			return nil, fmt.Errorf("source %s/%s is booked twice in one write", b.SourceType, b.SourceID)
+		}
+		seenSource[key] = true
+		p.sources = append(p.sources, []any{b.SourceType, b.SourceID})
+
+		byEntry := map[string][]*transform.Line{}
+		var order []string
+		for i := range b.Lines {
+			l := &b.Lines[i]
+			if l.EntryID == "" {
+				return nil, fmt.Errorf("source %s/%s: line %s has no entry id", b.SourceType, b.SourceID, l.Key)
+			}
+			if owner, ok := entryOwner[l.EntryID]; ok && owner != bi {
+				return nil, fmt.Errorf("entry %s is produced by two sources in one write", l.EntryID)
+			}
+			entryOwner[l.EntryID] = bi
+			if _, ok := byEntry[l.EntryID]; !ok {
+				order = append(order, l.EntryID)
+			}
+			byEntry[l.EntryID] = append(byEntry[l.EntryID], l)
+			p.lines = append(p.lines, l)
+		}
+		for _, id := range order {
+			ls := byEntry[id]
+			period := ls[0].Period
+			if period == "" {
+				period = ls[0].BookingDate.Format("2006-01")
+			}
+			p.entries = append(p.entries, []any{id, b.SourceType, b.SourceID, entryHash(ls), period})
+		}
+		for _, e := range b.Exceptions {
+			st, sid := e.SourceType, e.SourceID
+			if st == "" {
+				st, sid = b.SourceType, b.SourceID
+			}
+			p.exceptions = append(p.exceptions, []any{b.SourceType, b.SourceID, st, sid, nullString(e.EntryID),
+				e.Period, nullTime(e.OccurredAt), e.Kind, e.Reason})
+		}
+	}
+	return p, nil
+}
+
+// ledgerCols are the ledger_rows columns that come from a Line (all but version and run_id),
+// in the order lineRow fills them.
+var ledgerCols = []string{
+	"entry_id", "line_key", "source_type", "source_id", "line_index", "role", "booking_date", "occurred_at", "period",
+	"account_code", "account_name", "amount", "currency", "original_amount", "original_currency",
+	"net", "tax", "gross", "tax_rate_id", "tax_rate_name", "tax_rate_percent",
+	"category_id", "category_code", "category_name", "labels",
+	"counterparty", "merchant", "description", "reference",
+	"transaction_id", "transaction_type", "transaction_state", "related_transaction_id", "expense_id", "expense_state",
+	"receipt_ids", "revolut_account_id", "bank_balance", "card_id", "card_last_digits", "card_holder", "card_references",
+}
+
+var ledgerColTypes = []string{
+	"text", "text", "text", "text", "integer", "text", "date", "timestamptz", "text",
+	"text", "text", "numeric", "text", "numeric", "text",
+	"numeric", "numeric", "numeric", "text", "text", "numeric",
+	"text", "text", "text", "jsonb",
+	"text", "text", "text", "text",
+	"text", "text", "text", "text", "text", "text",
+	"text[]", "text", "numeric", "text", "text", "text", "jsonb",
+}
+
+type cardRefJSON struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+func lineRow(l *transform.Line, row []any) {
+	var labels, refs any
+	if len(l.Labels) > 0 {
+		b, _ := json.Marshal(l.Labels) // map[string]string cannot fail
+		labels = json.RawMessage(b)
+	}
+	if len(l.CardReferences) > 0 {
+		rs := make([]cardRefJSON, len(l.CardReferences))
+		for i, r := range l.CardReferences {
+			rs[i] = cardRefJSON(r)
+		}
+		b, _ := json.Marshal(rs)
+		refs = json.RawMessage(b)
+	}
+	var receipts any
+	if len(l.ReceiptIDs) > 0 {
+		receipts = l.ReceiptIDs
+	}
+	fillRow(row,
+		l.EntryID, l.Key.String(), l.Key.SourceType, l.Key.SourceID, l.Key.Index, l.Key.Role,
+		l.BookingDate, l.OccurredAt.UTC(), l.Period,
+		l.AccountCode, nullString(l.AccountName), l.Amount, l.Currency, l.OriginalAmount, nullString(l.OriginalCurrency),
+		l.Net, l.Tax, l.Gross, nullString(l.TaxRateID), nullString(l.TaxRateName), l.TaxRatePercent,
+		nullString(l.CategoryID), nullString(l.CategoryCode), nullString(l.CategoryName), labels,
+		nullString(l.Counterparty), nullString(l.Merchant), nullString(l.Description), nullString(l.Reference),
+		nullString(l.TransactionID), nullString(l.TransactionType), nullString(l.TransactionState),
+		nullString(l.RelatedTransactionID), nullString(l.ExpenseID), nullString(l.ExpenseState),
+		receipts, nullString(l.RevolutAccountID), l.BankBalance, nullString(l.CardID), nullString(l.CardLastDigits),
+		nullString(l.CardHolder), refs)
+}
+
+// entryHash is the identity of an entry's content: sha256 over every Line field except
+// Version, lines in key order, each field length-prefixed so that no two different line sets
+// share an encoding. Amounts are hashed by value (1.5 and 1.50 are the same amount).
+func entryHash(lines []*transform.Line) []byte {
+	sorted := slices.Clone(lines)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Key.String() < sorted[j].Key.String() })
+	h := hasher{h: sha256.New()}
+	for _, l := range sorted {
+		h.str(l.Key.String())
+		h.str(l.EntryID)
+		h.time(l.BookingDate)
+		h.time(l.OccurredAt)
+		h.str(l.Period)
+		h.str(l.AccountCode)
+		h.str(l.AccountName)
+		h.dec(decimal.NullDecimal{Decimal: l.Amount, Valid: true})
+		h.str(l.Currency)
+		h.dec(l.OriginalAmount)
+		h.str(l.OriginalCurrency)
+		h.dec(l.Net)
+		h.dec(l.Tax)
+		h.dec(l.Gross)
+		h.str(l.TaxRateID)
+		h.str(l.TaxRateName)
+		h.dec(l.TaxRatePercent)
+		h.str(l.CategoryID)
+		h.str(l.CategoryCode)
+		h.str(l.CategoryName)
+		groups := make([]string, 0, len(l.Labels))
+		for g := range l.Labels {
+			groups = append(groups, g)
+		}
+		sort.Strings(groups)
+		h.n(len(groups))
+		for _, g := range groups {
+			h.str(g)
+			h.str(l.Labels[g])
+		}
+		h.str(l.Counterparty)
+		h.str(l.Merchant)
+		h.str(l.Description)
+		h.str(l.Reference)
+		h.str(l.TransactionID)
+		h.str(l.TransactionType)
+		h.str(l.TransactionState)
+		h.str(l.RelatedTransactionID)
+		h.str(l.ExpenseID)
+		h.str(l.ExpenseState)
+		h.n(len(l.ReceiptIDs))
+		for _, r := range l.ReceiptIDs {
+			h.str(r)
+		}
+		h.str(l.RevolutAccountID)
+		h.dec(l.BankBalance)
+		h.str(l.CardID)
+		h.str(l.CardLastDigits)
+		h.str(l.CardHolder)
+		h.n(len(l.CardReferences))
+		for _, r := range l.CardReferences {
+			h.str(r.Name)
+			h.str(r.Value)
+		}
+	}
+	return h.h.Sum(nil)
+}
+
+type hasher struct {
+	h   hash.Hash
+	buf [8]byte
+}
+
+func (h *hasher) n(v int) {
+	binary.BigEndian.PutUint64(h.buf[:], uint64(v))
+	h.h.Write(h.buf[:])
+}
+
+func (h *hasher) str(s string) {
+	h.n(len(s))
+	h.h.Write([]byte(s))
+}
+
+func (h *hasher) dec(d decimal.NullDecimal) {
+	if !d.Valid {
+		h.str("\x00null")
+		return
+	}
+	h.str(d.Decimal.String())
+}
+
+func (h *hasher) time(t time.Time) {
+	if t.IsZero() {
+		h.str("")
+		return
+	}
+	h.str(t.UTC().Format(time.RFC3339Nano))
+}
+
+func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBookings) (WriteStats, error) {
+	var st WriteStats
+	ddl := `CREATE TEMP TABLE stage_sources (source_type text, source_id text, PRIMARY KEY (source_type, source_id)) ON COMMIT DROP;
+		CREATE TEMP TABLE stage_entries (entry_id text PRIMARY KEY, source_type text, source_id text, lines_hash bytea, period text) ON COMMIT DROP;
+		CREATE TEMP TABLE stage_lines (` + columnDefs(ledgerCols, ledgerColTypes) + `) ON COMMIT DROP;
+		CREATE TEMP TABLE stage_exceptions (owner_type text, owner_id text, source_type text, source_id text, entry_id text,
+			period text, occurred_at timestamptz, kind text, reason text) ON COMMIT DROP;
+		CREATE TEMP TABLE write_entries (entry_id text PRIMARY KEY, source_type text, source_id text, lines_hash bytea,
+			period text, version integer, is_new boolean, tombstone boolean) ON COMMIT DROP`
+	if _, err := tx.Exec(ctx, ddl); err != nil {
+		return st, fmt.Errorf("create staging: %w", interpret(err))
+	}
+	copies := []struct {
+		table string
+		cols  []string
+		src   pgx.CopyFromSource
+	}{
+		{"stage_sources", []string{"source_type", "source_id"}, pgx.CopyFromRows(p.sources)},
+		{"stage_entries", []string{"entry_id", "source_type", "source_id", "lines_hash", "period"}, pgx.CopyFromRows(p.entries)},
+		{"stage_lines", ledgerCols, &copySource{n: len(p.lines), row: make([]any, len(ledgerCols)),
+			fill: func(i int, row []any) { lineRow(p.lines[i], row) }}},
+		{"stage_exceptions", []string{"owner_type", "owner_id", "source_type", "source_id", "entry_id", "period",
+			"occurred_at", "kind", "reason"}, pgx.CopyFromRows(p.exceptions)},
+	}
+	for _, c := range copies {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, c.src); err != nil {
+			return st, fmt.Errorf("copy into %s: %w", c.table, interpret(err))
+		}
+	}
+
+	steps := []struct {
+		what string
+		sql  string
+		n    *int
+	}{
+		{"add expenses linked to booked transactions", `INSERT INTO stage_sources
+			SELECT 'expense', e.id FROM expenses e JOIN stage_sources s ON s.source_type = 'transaction' AND e.transaction_id = s.source_id
+			ON CONFLICT DO NOTHING`, nil},
+		{"decide new and changed entries", `INSERT INTO write_entries
+			SELECT s.entry_id, s.source_type, s.source_id, s.lines_hash, s.period, COALESCE(e.current_version, 0) + 1,
+				e.entry_id IS NULL, false
+			FROM stage_entries s LEFT JOIN entries e ON e.entry_id = s.entry_id
+			WHERE e.entry_id IS NULL OR e.tombstone OR e.lines_hash <> s.lines_hash`, nil},
+		{"decide tombstones", `INSERT INTO write_entries
+			SELECT e.entry_id, e.source_type, e.source_id, NULL, e.period, e.current_version + 1, false, true
+			FROM entries e JOIN stage_sources src ON src.source_type = e.source_type AND src.source_id = e.source_id
+			WHERE NOT e.tombstone AND NOT EXISTS (SELECT 1 FROM stage_entries s WHERE s.entry_id = e.entry_id)`, &st.Tombstones},
+		{"close superseded versions", `UPDATE entry_versions v SET valid_to = now(), superseded_by_run = $1
+			FROM write_entries w WHERE v.entry_id = w.entry_id AND v.version = w.version - 1`, nil},
+		{"move entry heads", `INSERT INTO entries AS e (entry_id, source_type, source_id, current_version, lines_hash, tombstone, period, run_id, updated_at)
+			SELECT entry_id, source_type, source_id, version, lines_hash, tombstone, period, $1, now() FROM write_entries
+			ON CONFLICT (entry_id) DO UPDATE SET source_type = excluded.source_type, source_id = excluded.source_id,
+				current_version = excluded.current_version, lines_hash = excluded.lines_hash, tombstone = excluded.tombstone,
+				period = excluded.period, run_id = excluded.run_id, updated_at = excluded.updated_at`, nil},
+		{"record entry versions", `INSERT INTO entry_versions (entry_id, version, run_id, lines_hash, period, tombstone)
+			SELECT entry_id, version, $1, lines_hash, period, tombstone FROM write_entries`, nil},
+		{"write ledger lines", `INSERT INTO ledger_rows (` + strings.Join(ledgerCols, ", ") + `, version, run_id)
+			SELECT l.` + strings.Join(ledgerCols, ", l.") + `, w.version, $1
+			FROM stage_lines l JOIN write_entries w ON w.entry_id = l.entry_id AND NOT w.tombstone`, &st.LinesWritten},
+		{"clear needs_booking of transactions", `UPDATE transactions t SET needs_booking = false
+			FROM stage_sources s WHERE s.source_type = 'transaction' AND t.id = s.source_id AND t.needs_booking`, nil},
+		{"clear needs_booking of expenses", `UPDATE expenses e SET needs_booking = false
+			FROM stage_sources s WHERE s.source_type = 'expense' AND e.id = s.source_id AND e.needs_booking`, nil},
+		// Exceptions are replaced per owning source only when the set differs, so booking the
+		// same thing twice writes nothing and ChangedPeriods stays empty.
+		{"compare exceptions", `CREATE TEMP TABLE exception_owners ON COMMIT DROP AS
+			SELECT DISTINCT owner_type, owner_id FROM (
+				(SELECT x.owner_type, x.owner_id, x.source_type, x.source_id, x.entry_id, x.period, x.occurred_at, x.kind, x.reason
+				 FROM exceptions x JOIN stage_sources s ON s.source_type = x.owner_type AND s.source_id = x.owner_id
+				 WHERE x.cleared_by_run IS NULL
+				 EXCEPT ALL
+				 SELECT owner_type, owner_id, source_type, source_id, entry_id, period, occurred_at, kind, reason FROM stage_exceptions)
+				UNION ALL
+				(SELECT owner_type, owner_id, source_type, source_id, entry_id, period, occurred_at, kind, reason FROM stage_exceptions
+				 EXCEPT ALL
+				 SELECT x.owner_type, x.owner_id, x.source_type, x.source_id, x.entry_id, x.period, x.occurred_at, x.kind, x.reason
+				 FROM exceptions x JOIN stage_sources s ON s.source_type = x.owner_type AND s.source_id = x.owner_id
+				 WHERE x.cleared_by_run IS NULL)
+			) d`, &st.ExceptionsReplaced},
+		{"clear replaced exceptions", `UPDATE exceptions x SET cleared_by_run = $1
+			FROM exception_owners o WHERE x.cleared_by_run IS NULL AND x.owner_type = o.owner_type AND x.owner_id = o.owner_id`, nil},
+		{"write exceptions", `INSERT INTO exceptions (run_id, owner_type, owner_id, source_type, source_id, entry_id, period, occurred_at, kind, reason)
+			SELECT $1, s.owner_type, s.owner_id, s.source_type, s.source_id, s.entry_id, s.period, s.occurred_at, s.kind, s.reason
+			FROM stage_exceptions s JOIN exception_owners o ON o.owner_type = s.owner_type AND o.owner_id = s.owner_id`, nil},
+	}
+	for _, step := range steps {
+		var args []any
+		if strings.Contains(step.sql, "$1") {
+			args = []any{run}
+		}
+		tag, err := tx.Exec(ctx, step.sql, args...)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", step.what, interpret(err))
+		}
+		if step.n != nil {
+			*step.n = int(tag.RowsAffected())
+		}
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new AND NOT tombstone)
+		FROM write_entries`).Scan(&st.EntriesNew, &st.EntriesChanged); err != nil {
+		return st, fmt.Errorf("count written entries: %w", interpret(err))
+	}
+	st.EntriesUnchanged = len(p.entries) - st.EntriesNew - st.EntriesChanged
+	return st, nil
+}
+
+// ChangedPeriods returns the periods (YYYY-MM, sorted) that a run changed: periods of entry
+// versions it wrote, periods those entries had before (an entry can move to another month),
+// and periods whose exceptions it replaced. The pipeline exports only these.
+func (s *Store) ChangedPeriods(ctx context.Context, run RunID) ([]string, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT period FROM entry_versions WHERE run_id = $1
+		UNION SELECT p.period FROM entry_versions v
+			JOIN entry_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1 WHERE v.run_id = $1
+		UNION SELECT period FROM exceptions WHERE (run_id = $1 OR cleared_by_run = $1) AND period <> ''
+		ORDER BY 1`, run)
+	periods, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("load: changed periods of run %d: %w", run, interpret(err))
+	}
+	return periods, nil
+}

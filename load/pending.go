@@ -1,0 +1,240 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revledger/revledger/extract/revolut"
+)
+
+// DecodeError says that a stored raw record could not be decoded into its model. Iterators
+// yield it and carry on if the consumer does: one bad record must not stop a run.
+type DecodeError struct {
+	Stream string
+	ID     string
+	Err    error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("load: decode stored %s %s: %v", e.Stream, e.ID, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// TransactionToBook is a transaction that needs booking, with every expense linked to it.
+type TransactionToBook struct {
+	Transaction revolut.Transaction
+	Expenses    []revolut.Expense
+}
+
+// PendingTransactions streams the transactions to book: those with needs_booking and those
+// whose linked expenses need booking, each with all its linked expenses, decoded from the
+// stored raw JSON (Raw set). Ordered by transaction id. Rows stream from one query; nothing
+// is collected in memory beyond one transaction's expenses.
+func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionToBook, error] {
+	return func(yield func(TransactionToBook, error) bool) {
+		rows, err := s.pool.Query(ctx, `SELECT t.id, t.raw, e.id, e.raw
+			FROM transactions t LEFT JOIN expenses e ON e.transaction_id = t.id
+			WHERE t.needs_booking
+			   OR t.id IN (SELECT x.transaction_id FROM expenses x WHERE x.needs_booking AND x.transaction_id IS NOT NULL)
+			ORDER BY t.id, e.id`)
+		if err != nil {
+			yield(TransactionToBook{}, fmt.Errorf("load: query pending transactions: %w", interpret(err)))
+			return
+		}
+		defer rows.Close()
+		var cur TransactionToBook
+		var curErr error
+		have := false
+		flush := func() bool {
+			if !have {
+				return true
+			}
+			have = false
+			if curErr != nil {
+				return yield(TransactionToBook{}, curErr)
+			}
+			return yield(cur, nil)
+		}
+		var tid string
+		var traw []byte
+		var eid *string
+		var eraw []byte
+		for rows.Next() {
+			if err := rows.Scan(&tid, &traw, &eid, &eraw); err != nil {
+				yield(TransactionToBook{}, fmt.Errorf("load: read pending transaction: %w", interpret(err)))
+				return
+			}
+			if !have || cur.Transaction.ID != tid {
+				if !flush() {
+					return
+				}
+				cur, curErr, have = TransactionToBook{}, nil, true
+				if err := decodeRaw(traw, &cur.Transaction); err != nil {
+					curErr = &DecodeError{Stream: "transactions", ID: tid, Err: err}
+				}
+				cur.Transaction.Raw = json.RawMessage(traw)
+				cur.Transaction.ID = tid
+			}
+			if eid != nil && curErr == nil {
+				var e revolut.Expense
+				if err := decodeRaw(eraw, &e); err != nil {
+					curErr = &DecodeError{Stream: "expenses", ID: *eid, Err: err}
+					continue
+				}
+				e.Raw = json.RawMessage(eraw)
+				cur.Expenses = append(cur.Expenses, e)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(TransactionToBook{}, fmt.Errorf("load: read pending transactions: %w", interpret(err)))
+			return
+		}
+		flush()
+	}
+}
+
+// PendingExpenses streams the expenses to book on their own: with needs_booking and either no
+// transaction (external reimbursements, mileage) or a transaction that is not in the
+// warehouse (orphans). Ordered by id.
+func (s *Store) PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error] {
+	return func(yield func(revolut.Expense, error) bool) {
+		rows, err := s.pool.Query(ctx, `SELECT e.id, e.raw FROM expenses e
+			WHERE e.needs_booking
+			  AND (e.transaction_id IS NULL OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.id = e.transaction_id))
+			ORDER BY e.id`)
+		if err != nil {
+			yield(revolut.Expense{}, fmt.Errorf("load: query pending expenses: %w", interpret(err)))
+			return
+		}
+		defer rows.Close()
+		var id string
+		var raw []byte
+		for rows.Next() {
+			if err := rows.Scan(&id, &raw); err != nil {
+				yield(revolut.Expense{}, fmt.Errorf("load: read pending expense: %w", interpret(err)))
+				return
+			}
+			var e revolut.Expense
+			if err := decodeRaw(raw, &e); err != nil {
+				if !yield(revolut.Expense{}, &DecodeError{Stream: "expenses", ID: id, Err: err}) {
+					return
+				}
+				continue
+			}
+			e.Raw = json.RawMessage(raw)
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(revolut.Expense{}, fmt.Errorf("load: read pending expenses: %w", interpret(err)))
+		}
+	}
+}
+
+// Settings is what the booker needs besides the records themselves, decoded from raw.
+type Settings struct {
+	Accounts       []revolut.Account
+	Categories     []revolut.AccountingCategory
+	TaxRates       []revolut.TaxRate
+	LabelGroups    []revolut.LabelGroup
+	Labels         []revolut.Label
+	Cards          []revolut.Card
+	TeamMembers    []revolut.TeamMember
+	Counterparties []revolut.Counterparty
+}
+
+// Settings reads every settings-like table (accounts, categories, tax rates, labels, cards,
+// team members, counterparties) in one repeatable-read snapshot, ordered by id.
+func (s *Store) Settings(ctx context.Context) (Settings, error) {
+	var out Settings
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := readSettings(ctx, tx, "accounts", &out.Accounts, nil); err != nil {
+			return err
+		}
+		if err := readSettings(ctx, tx, "accounting_categories", &out.Categories, nil); err != nil {
+			return err
+		}
+		if err := readSettings(ctx, tx, "tax_rates", &out.TaxRates, nil); err != nil {
+			return err
+		}
+		if err := readSettings(ctx, tx, "label_groups", &out.LabelGroups, nil); err != nil {
+			return err
+		}
+		// Label.GroupID is not in the JSON (the API puts it in the path): it comes from its column.
+		if err := readSettings(ctx, tx, "labels", &out.Labels, func(l *revolut.Label, group string) { l.GroupID = group }); err != nil {
+			return err
+		}
+		if err := readSettings(ctx, tx, "cards", &out.Cards, nil); err != nil {
+			return err
+		}
+		if err := readSettings(ctx, tx, "team_members", &out.TeamMembers, nil); err != nil {
+			return err
+		}
+		return readSettings(ctx, tx, "counterparties", &out.Counterparties, nil)
+	})
+	if err != nil {
+		return Settings{}, fmt.Errorf("load: read settings: %w", err)
+	}
+	return out, nil
+}
+
+func readSettings[T rawRecord](ctx context.Context, tx pgx.Tx, table string, dst *[]T, group func(*T, string)) error {
+	groupCol := "NULL::text"
+	if group != nil {
+		groupCol = "group_id"
+	}
+	rows, _ := tx.Query(ctx, fmt.Sprintf("SELECT id, raw, %s FROM %s ORDER BY id", groupCol, table))
+	var id string
+	var raw []byte
+	var g *string
+	_, err := pgx.ForEachRow(rows, []any{&id, &raw, &g}, func() error {
+		var v T
+		if err := decodeRaw(raw, &v); err != nil {
+			return &DecodeError{Stream: table, ID: id, Err: err}
+		}
+		setRaw(&v, raw)
+		if group != nil && g != nil {
+			group(&v, *g)
+		}
+		*dst = append(*dst, v)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", table, interpret(err))
+	}
+	return nil
+}
+
+func decodeRaw(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+func setRaw[T rawRecord](p *T, raw []byte) {
+	r := json.RawMessage(raw)
+	switch v := any(p).(type) {
+	case *revolut.Account:
+		v.Raw = r
+	case *revolut.Transaction:
+		v.Raw = r
+	case *revolut.Expense:
+		v.Raw = r
+	case *revolut.AccountingCategory:
+		v.Raw = r
+	case *revolut.TaxRate:
+		v.Raw = r
+	case *revolut.LabelGroup:
+		v.Raw = r
+	case *revolut.Label:
+		v.Raw = r
+	case *revolut.Card:
+		v.Raw = r
+	case *revolut.TeamMember:
+		v.Raw = r
+	case *revolut.Counterparty:
+		v.Raw = r
+	}
+}

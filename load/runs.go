@@ -1,0 +1,86 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Run statuses stored by FinishRun.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+)
+
+// RunID identifies a run in the runs table.
+type RunID = int64
+
+// StartRun records the start of a run of the given kind (sync, backfill, export, ...) over the
+// window [from, to); zero times are stored as NULL. Run bookkeeping does not need the run lock:
+// a run that failed to get the lock is still worth recording.
+func (s *Store) StartRun(ctx context.Context, kind string, from, to time.Time) (RunID, error) {
+	var id RunID
+	err := s.pool.QueryRow(ctx,
+		"INSERT INTO runs (kind, window_from, window_to) VALUES ($1, $2, $3) RETURNING id",
+		kind, nullTime(from), nullTime(to)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("load: start %s run: %w", kind, interpret(err))
+	}
+	return id, nil
+}
+
+// FinishRun records how run id ended: status (RunSucceeded, RunFailed or another word the
+// pipeline uses), counts per stage, the number of API requests and the error text if any.
+// It returns ErrNotFound for an unknown run.
+func (s *Store) FinishRun(ctx context.Context, id RunID, status string, counts map[string]int64, apiRequests int64, errText string) error {
+	if status == RunRunning {
+		return fmt.Errorf("load: finish run %d: status %q is not a final status", id, status)
+	}
+	if counts == nil {
+		counts = map[string]int64{}
+	}
+	js, err := json.Marshal(counts)
+	if err != nil {
+		return fmt.Errorf("load: finish run %d: encode counts: %w", id, err)
+	}
+	tag, err := s.pool.Exec(ctx,
+		`UPDATE runs SET status = $2, counts = $3, api_requests = $4, error = $5, finished_at = now()
+		 WHERE id = $1`,
+		id, status, js, apiRequests, nullString(errText))
+	if err != nil {
+		return fmt.Errorf("load: finish run %d: %w", id, interpret(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("load: finish run %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// Checkpoint returns the stored checkpoint of a stream; ok is false when the stream has never
+// been checkpointed.
+func (s *Store) Checkpoint(ctx context.Context, stream string) (checkpoint time.Time, ok bool, err error) {
+	err = s.pool.QueryRow(ctx, "SELECT checkpoint FROM sync_state WHERE stream = $1", stream).Scan(&checkpoint)
+	if err = interpret(err); err == ErrNotFound {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("load: read checkpoint of %s: %w", stream, err)
+	}
+	return checkpoint.UTC(), true, nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

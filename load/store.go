@@ -1,0 +1,109 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Errors callers act on. Driver errors never leave this package untranslated where a caller
+// could want to tell them apart.
+var (
+	// ErrNotFound is returned when a requested row does not exist.
+	ErrNotFound = errors.New("load: not found")
+	// ErrLocked is returned by AcquireRunLock(ctx, false) when another runner holds the lock.
+	ErrLocked = errors.New("load: another run holds the run lock")
+	// ErrLockLost is returned by a write when the run lock is no longer held by this process
+	// (its connection died or was terminated); nothing of that write was committed.
+	ErrLockLost = errors.New("load: the run lock was lost")
+	// ErrUnbalanced is returned when the database rejects a journal entry whose lines do not
+	// sum to zero per currency.
+	ErrUnbalanced = errors.New("load: unbalanced journal entry")
+	// ErrConstraint is returned when a write breaks another database constraint (a duplicate
+	// line key, net + tax ≠ gross, a malformed currency, ...).
+	ErrConstraint = errors.New("load: constraint violated")
+	// ErrMigration is returned when the migrations cannot be applied safely: an applied file
+	// changed (checksum mismatch) or a file name is malformed.
+	ErrMigration = errors.New("load: migrations")
+)
+
+// Options configures a Store.
+type Options struct {
+	// MaxConns caps the pool; 0 keeps pgxpool's default (max(4, GOMAXPROCS)). The run lock
+	// holds one more, dedicated connection outside the pool.
+	MaxConns int32
+	// Logger receives migration and run-lock events; nil discards them.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Store is the warehouse: a pgx pool with the exact decimal codec for numeric.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// Open connects to dsn and checks the connection. Every connection runs in UTC so that dates
+// and timestamps round-trip without the server's time zone getting involved.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// The DSN may contain a password: do not echo it.
+		return nil, errors.New("load: parse database URL: invalid connection string")
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		pgxdecimal.Register(conn.TypeMap())
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("load: open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("load: connect to %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, interpret(err))
+	}
+	return &Store{pool: pool, log: opts.Logger}, nil
+}
+
+// Close closes every pooled connection. A RunLock still held keeps its own connection until
+// released.
+func (s *Store) Close() { s.pool.Close() }
+
+// interpret translates driver errors into this package's errors at the boundary. Errors that
+// callers do not act on pass through unchanged.
+func interpret(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23514" && pgErr.ConstraintName == "ledger_entry_balanced":
+			return fmt.Errorf("%w: %s", ErrUnbalanced, pgErr.Message)
+		case pgErr.Code == "23505", pgErr.Code == "23514", pgErr.Code == "23503", pgErr.Code == "23502", pgErr.Code == "23001":
+			return fmt.Errorf("%w: %s (%s)", ErrConstraint, pgErr.Message, pgErr.ConstraintName)
+		}
+	}
+	return err
+}
