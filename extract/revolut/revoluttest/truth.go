@@ -211,7 +211,7 @@ func listPaged[T any](h func(*http.Request, time.Time) reply, key string, raw fu
 // listArray decodes a created_before list small enough for one page.
 func listArray[T any](h func(*http.Request, time.Time) reply, limit int, raw func(*T) *json.RawMessage) []T {
 	r := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/?limit=%d", limit), nil)
-	rep := h(r, time.Unix(1<<40, 0))
+	rep := h(r, time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)) // after every record
 	var items []json.RawMessage
 	if err := json.Unmarshal(rep.body, &items); err != nil {
 		panic(fmt.Sprintf("revoluttest: decode own list: %v", err))
