@@ -128,6 +128,7 @@ type Aggregator struct {
 
 	day       time.Time
 	dayBank   []BankRow
+	spare     []BankRow // the slice handed out by the last flush, reused by the next
 	running   map[string]decimal.Decimal
 	checked   int
 	mismatch  int
@@ -153,8 +154,8 @@ func IsBankLine(l *transform.Line) bool { return l.RevolutAccountID != "" }
 
 // Add takes the next line. It returns the bank rows of the previous booking day once a line
 // of a later day arrives: bank rows are ordered within a day by account and time so the
-// running balance follows the order Revolut applied them. The returned slice is reused by the
-// next call. Split reports whether l is the first line of an expense split in its entry (the
+// running balance follows the order Revolut applied them. The returned slice is valid until
+// the next call that returns bank rows. Split reports whether l is the first line of an expense split in its entry (the
 // line the Expenses sheet shows).
 func (a *Aggregator) Add(l *transform.Line) (bank []BankRow, split bool) {
 	a.sum.Lines++
@@ -295,13 +296,14 @@ func (a *Aggregator) flushDay() []BankRow {
 		}
 		i = j
 	}
-	a.dayBank = rows[:0]
+	a.dayBank, a.spare = a.spare[:0], rows
 	return rows
 }
 
 func sameLeg(x, y *transform.Line) bool {
 	return x.RevolutAccountID == y.RevolutAccountID && x.TransactionID == y.TransactionID &&
-		x.TransactionID != "" && x.BankBalance == y.BankBalance
+		x.TransactionID != "" && x.BankBalance.Valid == y.BankBalance.Valid &&
+		x.BankBalance.Decimal.Equal(y.BankBalance.Decimal)
 }
 
 // Finish closes the last entry and day and returns the remaining bank rows and the Summary.

@@ -1,0 +1,165 @@
+package xlsx
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// MaxRows is the number of rows of an Excel worksheet.
+const MaxRows = 1_048_576
+
+// maxSheetName is Excel's limit on the length of a sheet name.
+const maxSheetName = 31
+
+// column describes one column of a streamed sheet.
+type column struct {
+	title string
+	width float64
+	style int // column style, so cells typed into an empty row look right too
+}
+
+// stream is a sheet written with a StreamWriter that continues on "Name (2)" when it is
+// full: the continuation repeats the header, the frozen pane, the widths and the table.
+type stream struct {
+	wb      *Workbook
+	base    string
+	cols    []column
+	part    int // 1 for the first sheet
+	name    string
+	sw      *excelize.StreamWriter
+	row     int // last row written
+	last    int // last data row of the current part: the table ends there
+	total   int // data rows over every part
+	header  []any
+	created bool
+}
+
+func newStream(wb *Workbook, base string, cols []column) *stream {
+	s := &stream{wb: wb, base: base, cols: cols}
+	s.header = make([]any, len(cols))
+	for i, c := range cols {
+		s.header[i] = excelize.Cell{StyleID: wb.st.header, Value: c.title}
+	}
+	return s
+}
+
+// SheetName returns the name of part n of a sheet: base for the first, "base (n)" after,
+// shortened to Excel's 31 characters and cleared of the characters Excel forbids.
+func SheetName(base string, n int) string {
+	base = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) {
+			return '_'
+		}
+		return r
+	}, base)
+	suffix := ""
+	if n > 1 {
+		suffix = " (" + strconv.Itoa(n) + ")"
+	}
+	if r := []rune(base); len(r)+len([]rune(suffix)) > maxSheetName {
+		base = string(r[:maxSheetName-len([]rune(suffix))])
+	}
+	return strings.Trim(base, "'") + suffix
+}
+
+// open starts the next part. The first part's sheet was created in order by New; a
+// continuation is created now and moved right after the part it continues.
+func (s *stream) open() error {
+	s.part++
+	prev := s.name
+	s.name = SheetName(s.base, s.part)
+	f := s.wb.f
+	if s.part > 1 {
+		if _, err := f.NewSheet(s.name); err != nil {
+			return fmt.Errorf("create sheet %q: %w", s.name, err)
+		}
+		if next := s.wb.sheetAfter(prev); next != "" {
+			if err := f.MoveSheet(s.name, next); err != nil {
+				return fmt.Errorf("move sheet %q: %w", s.name, err)
+			}
+		}
+	}
+	sw, err := f.NewStreamWriter(s.name)
+	if err != nil {
+		return fmt.Errorf("stream sheet %q: %w", s.name, err)
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("freeze header of %q: %w", s.name, err)
+	}
+	for i, c := range s.cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return fmt.Errorf("width of %q column %d: %w", s.name, i+1, err)
+		}
+		if c.style != 0 {
+			if err := sw.SetColStyle(i+1, i+1, c.style); err != nil {
+				return fmt.Errorf("style of %q column %d: %w", s.name, i+1, err)
+			}
+		}
+	}
+	s.sw, s.row, s.last = sw, 0, 0
+	return s.write(s.header, excelize.RowOpts{Height: 30})
+}
+
+// add writes one data row, continuing on a new sheet when this one is full.
+func (s *stream) add(cells []any) error {
+	if s.sw == nil || s.row >= s.wb.rowLimit {
+		if err := s.close(); err != nil {
+			return err
+		}
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	s.total++
+	if err := s.write(cells); err != nil {
+		return err
+	}
+	s.last = s.row
+	return nil
+}
+
+func (s *stream) write(cells []any, opts ...excelize.RowOpts) error {
+	s.row++
+	cell, _ := excelize.CoordinatesToCellName(1, s.row) // row ≤ MaxRows, column 1: always valid
+	if err := s.sw.SetRow(cell, cells, opts...); err != nil {
+		return fmt.Errorf("write %s!%s: %w", s.name, cell, err)
+	}
+	return nil
+}
+
+// close ends the current part: a table over its rows (filter buttons, banded rows) and the
+// flush. A sheet with only its header gets no table: Excel needs a data row in a table.
+func (s *stream) close() error {
+	if s.sw == nil {
+		return nil
+	}
+	if s.last > 1 {
+		last, _ := excelize.CoordinatesToCellName(len(s.cols), s.last)
+		s.wb.tables++
+		if err := s.sw.AddTable(&excelize.Table{
+			Range:     "A1:" + last,
+			Name:      "T" + strconv.Itoa(s.wb.tables) + "_" + tableName(s.base),
+			StyleName: "TableStyleLight9",
+		}); err != nil {
+			return fmt.Errorf("table on %q: %w", s.name, err)
+		}
+	}
+	if err := s.sw.Flush(); err != nil {
+		return fmt.Errorf("flush sheet %q: %w", s.name, err)
+	}
+	s.sw = nil
+	return nil
+}
+
+// tableName keeps the letters and digits of a sheet name: table names allow no spaces.
+func tableName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}

@@ -1,0 +1,84 @@
+package xlsx
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Number formats. Dates are unambiguous in every locale (04 Mar 2024); amounts show two,
+// zero or three decimals as the currency has, with negatives in red.
+const (
+	fmtDate     = "dd mmm yyyy"
+	fmtDateTime = "dd mmm yyyy hh:mm"
+	fmtPercent  = "0.00%"
+	fmtInteger  = "#,##0"
+	fmtText     = 49 // built-in "@": what a user types in a code cell stays text
+)
+
+type styles struct {
+	f        *excelize.File
+	header   int
+	date     int
+	dateTime int
+	text     int
+	percent  int
+	integer  int
+	link     int
+	bold     int
+	pass     int
+	fail     int
+	amounts  map[int32]int // decimals → style
+}
+
+func newStyles(f *excelize.File) (*styles, error) {
+	s := &styles{f: f, amounts: map[int32]int{}}
+	var err error
+	mk := func(st *excelize.Style) int {
+		if err != nil {
+			return 0
+		}
+		var id int
+		id, err = f.NewStyle(st)
+		return id
+	}
+	custom := func(v string) *string { return &v }
+	s.header = mk(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}},
+	})
+	s.date = mk(&excelize.Style{CustomNumFmt: custom(fmtDate), Alignment: &excelize.Alignment{Horizontal: "left"}})
+	s.dateTime = mk(&excelize.Style{CustomNumFmt: custom(fmtDateTime), Alignment: &excelize.Alignment{Horizontal: "left"}})
+	s.text = mk(&excelize.Style{NumFmt: fmtText})
+	s.percent = mk(&excelize.Style{CustomNumFmt: custom(fmtPercent)})
+	s.integer = mk(&excelize.Style{CustomNumFmt: custom(fmtInteger)})
+	s.link = mk(&excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}})
+	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	s.pass = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "006100"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}})
+	s.fail = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C0006"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
+	if err != nil {
+		return nil, fmt.Errorf("create cell styles: %w", err)
+	}
+	return s, nil
+}
+
+// amount returns the number style for amounts with the given decimals, created on first use.
+func (s *styles) amount(decimals int32) (int, error) {
+	if id, ok := s.amounts[decimals]; ok {
+		return id, nil
+	}
+	pattern := "#,##0"
+	if decimals > 0 {
+		pattern += "." + strings.Repeat("0", int(decimals))
+	}
+	numFmt := pattern + ";[Red]-" + pattern
+	id, err := s.f.NewStyle(&excelize.Style{CustomNumFmt: &numFmt})
+	if err != nil {
+		return 0, fmt.Errorf("create amount style: %w", err)
+	}
+	s.amounts[decimals] = id
+	return id, nil
+}

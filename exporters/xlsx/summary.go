@@ -1,0 +1,236 @@
+package xlsx
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/transform"
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+)
+
+// sumIf is a live total over a column of the rows above, for one currency, cached with the
+// total computed exactly from the ledger: Excel shows the exact figure before recalculating,
+// and the formula keeps it honest if someone edits a row.
+func (w *Workbook) sumIf(col, curCol string, first, last int, currency string, exact decimal.Decimal) (any, error) {
+	cell, err := w.money(exact, currency)
+	if err != nil {
+		return nil, err
+	}
+	c := cell.(excelize.Cell)
+	r1, r2 := strconv.Itoa(first), strconv.Itoa(last)
+	c.Formula = "SUMIFS(" + col + "$" + r1 + ":" + col + "$" + r2 + ",$" + curCol + "$" + r1 + ":$" + curCol + "$" + r2 + `,"` + quote(currency) + `")`
+	return c, nil
+}
+
+// totalsRows writes, two rows below the table, one "Total" row per currency with SUMIFS
+// over the given amount columns, matching the currency in column curCol; exact(cur, i) is the
+// exact total of amount column i.
+func (w *Workbook) totalsRows(s *stream, currencies []string, curCol string, label int, cols []string, exact func(cur string, i int) decimal.Decimal) error {
+	curIdx, err := excelize.ColumnNameToNumber(curCol)
+	if err != nil {
+		return err
+	}
+	if s.last < 2 {
+		return nil
+	}
+	first, last := 2, s.last
+	s.row++ // a blank row between the table and its totals
+	width := len(s.cols)
+	for _, cur := range currencies {
+		row := make([]any, width)
+		row[curIdx-1] = excelize.Cell{StyleID: w.st.bold, Value: cur}
+		row[label] = excelize.Cell{StyleID: w.st.bold, Value: "Total " + cur}
+		for i, col := range cols {
+			idx, err := excelize.ColumnNameToNumber(col)
+			if err != nil {
+				return err
+			}
+			c, err := w.sumIf(col, curCol, first, last, cur, exact(cur, i))
+			if err != nil {
+				return err
+			}
+			row[idx-1] = c
+		}
+		if err := s.write(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Workbook) writeVAT(rows []report.VATRow) error {
+	st := w.st
+	s := newStream(w, SheetVAT, []column{
+		{"Currency", 10, 0}, {"Tax rate name", 26, 0}, {"Tax rate", 10, st.percent},
+		{"Net", 15, 0}, {"Tax", 15, 0}, {"Gross", 15, 0}, {"Splits", 9, st.integer},
+	})
+	if err := s.open(); err != nil {
+		return err
+	}
+	type sums struct{ net, tax, gross decimal.Decimal }
+	totals := map[string]*sums{}
+	var currencies []string
+	for _, r := range rows {
+		net, err := w.money(r.Net, r.Currency)
+		if err != nil {
+			return err
+		}
+		tax, _ := w.money(r.Tax, r.Currency)
+		gross, _ := w.money(r.Gross, r.Currency)
+		var rate any
+		if r.RatePercent.Valid {
+			v, _ := r.RatePercent.Decimal.Shift(-2).Float64()
+			rate = excelize.Cell{StyleID: st.percent, Value: v}
+		}
+		name := r.RateName
+		if name == "" && !r.RatePercent.Valid {
+			name = "No tax rate"
+		}
+		if err := s.add([]any{text(r.Currency), text(name), rate, net, tax, gross, r.Count}); err != nil {
+			return err
+		}
+		t := totals[r.Currency]
+		if t == nil {
+			t = &sums{}
+			totals[r.Currency] = t
+			currencies = append(currencies, r.Currency)
+		}
+		t.net, t.tax, t.gross = t.net.Add(r.Net), t.tax.Add(r.Tax), t.gross.Add(r.Gross)
+	}
+	if err := w.totalsRows(s, currencies, "A", 1, []string{"D", "E", "F"}, func(cur string, i int) decimal.Decimal {
+		return [...]decimal.Decimal{totals[cur].net, totals[cur].tax, totals[cur].gross}[i]
+	}); err != nil {
+		return err
+	}
+	return s.close()
+}
+
+func (w *Workbook) writeTrial(rows []report.TBRow) error {
+	st := w.st
+	s := newStream(w, SheetTrial, []column{
+		{"Account code", 12, st.text}, {"Account name", 28, 0}, {"Currency", 10, 0},
+		{"Debit", 15, 0}, {"Credit", 15, 0}, {"Balance", 15, 0},
+	})
+	if err := s.open(); err != nil {
+		return err
+	}
+	type sums struct{ debit, credit, balance decimal.Decimal }
+	totals := map[string]*sums{}
+	var currencies []string
+	for _, r := range rows {
+		debit, err := w.money(r.Debit, r.Currency)
+		if err != nil {
+			return err
+		}
+		credit, _ := w.money(r.Credit, r.Currency)
+		balance, _ := w.money(r.Balance, r.Currency)
+		if err := s.add([]any{w.textCell(r.AccountCode), text(r.AccountName), text(r.Currency), debit, credit, balance}); err != nil {
+			return err
+		}
+		t := totals[r.Currency]
+		if t == nil {
+			t = &sums{}
+			totals[r.Currency] = t
+			currencies = append(currencies, r.Currency)
+		}
+		t.debit, t.credit, t.balance = t.debit.Add(r.Debit), t.credit.Add(r.Credit), t.balance.Add(r.Balance)
+	}
+	// Trial rows are sorted by account, so currencies come in first-seen order: sort them.
+	slices.Sort(currencies)
+	if err := w.totalsRows(s, currencies, "C", 1, []string{"D", "E", "F"}, func(cur string, i int) decimal.Decimal {
+		return [...]decimal.Decimal{totals[cur].debit, totals[cur].credit, totals[cur].balance}[i]
+	}); err != nil {
+		return err
+	}
+	return s.close()
+}
+
+// writeSummary fills the Summary sheet with the ordinary (non-streaming) API: it is small.
+func (w *Workbook) writeSummary(info Info, sum report.Summary) error {
+	f, st, sh := w.f, w.st, SheetSummary
+	row := 0
+	var err error
+	set := func(col int, v any, style int) {
+		if err != nil {
+			return
+		}
+		cell, _ := excelize.CoordinatesToCellName(col, row)
+		if err = f.SetCellValue(sh, cell, v); err == nil && style != 0 {
+			err = f.SetCellStyle(sh, cell, cell, style)
+		}
+	}
+	kv := func(k string, v any, style int) {
+		row++
+		set(1, k, st.bold)
+		set(2, v, style)
+	}
+	title := "Revolut Business ledger"
+	if info.Company != "" {
+		title = info.Company + " — " + title
+	}
+	row++
+	set(1, title, st.bold)
+	row++
+	kv("Period", info.Period.Label, st.text)
+	kv("Window from", excelDate(info.Period.From), st.date)
+	kv("Window to (exclusive)", excelDate(info.Period.To), st.date)
+	kv("Run id", info.RunID, st.text)
+	kv("Generated at (UTC)", excelDate(info.GeneratedAt), st.dateTime)
+	kv("Ledger lines", sum.Lines, st.integer)
+	kv("Journal entries", sum.Entries, st.integer)
+	kv("Expense splits", sum.Splits, st.integer)
+	kv("Bank lines", sum.BankLines, st.integer)
+	_, _, _, exceptions := w.Rows()
+	kv("Exceptions", exceptions, st.integer)
+
+	row += 2
+	set(1, "Control totals", st.header)
+	for i, h := range []string{"Debit", "Credit", "Difference", "Lines"} {
+		set(i+2, h, st.header)
+	}
+	for _, t := range sum.Totals {
+		row++
+		places := transform.MinorUnits(t.Currency)
+		amount, aerr := st.amount(places)
+		if aerr != nil {
+			return aerr
+		}
+		set(1, t.Currency, 0)
+		set(2, f64(t.Debit, places), amount)
+		set(3, f64(t.Credit, places), amount)
+		set(4, f64(t.Debit.Sub(t.Credit), places), amount)
+		set(5, t.Lines, st.integer)
+	}
+
+	row += 2
+	set(1, "Check", st.header)
+	set(2, "Result", st.header)
+	set(3, "Detail", st.header)
+	for _, c := range sum.Checks {
+		row++
+		set(1, c.Name, 0)
+		if c.Passed {
+			set(2, "PASS", st.pass)
+		} else {
+			set(2, "FAIL", st.fail)
+		}
+		set(3, c.Detail, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	for col, width := range map[string]float64{"A": 36, "B": 22, "C": 16, "D": 14, "E": 10} {
+		if err := f.SetColWidth(sh, col, col, width); err != nil {
+			return fmt.Errorf("summary column width: %w", err)
+		}
+	}
+	return nil
+}
+
+func f64(d decimal.Decimal, places int32) float64 {
+	v, _ := d.Round(places).Float64()
+	return v
+}

@@ -1,0 +1,437 @@
+package xlsx
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/transform"
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names, in the order they appear.
+const (
+	SheetSummary    = "Summary"
+	SheetJournal    = "Journal"
+	SheetBank       = "Bank transactions"
+	SheetExpenses   = "Expenses"
+	SheetVAT        = "VAT summary"
+	SheetTrial      = "Trial balance"
+	SheetExceptions = "Exceptions"
+)
+
+// maxFormulaLink is the longest URL Excel accepts in a HYPERLINK formula; a longer one (a
+// presigned S3 URL) is written as plain text instead.
+const maxFormulaLink = 255
+
+// Options configures a Workbook. The zero value is ready to use.
+type Options struct {
+	// RowLimit is the number of rows (header included) after which a sheet continues on a new
+	// one. Default and maximum MaxRows; tests set a small one.
+	RowLimit int
+	// TmpDir is where excelize and the expense spool put their temporary files; default the
+	// system's.
+	TmpDir string
+	// ReceiptLink returns the link to a receipt as seen from the workbook (a relative path or
+	// a URL), or "" when there is none. Nil writes receipt ids without links.
+	ReceiptLink func(expenseID, receiptID string) string
+}
+
+// Info is what the Summary sheet says about the run that produced the workbook.
+type Info struct {
+	Company     string
+	Period      report.Period
+	RunID       string
+	GeneratedAt time.Time
+}
+
+// Workbook writes one period's workbook. Feed it every line (Line), the bank rows the
+// report aggregator hands out (Bank) and the exceptions (Exception), then WriteTo once, then
+// Close. It is not safe for concurrent use.
+type Workbook struct {
+	f        *excelize.File
+	st       *styles
+	rowLimit int
+	opts     Options
+	tables   int
+
+	journal, bank, exceptions *stream
+
+	spool       *os.File
+	spoolBuf    *bufio.Writer
+	spoolEnc    *gob.Encoder
+	splits      int
+	maxReceipts int
+
+	row []any // reused row buffer
+}
+
+// New creates the workbook's sheets, in order, with their headers.
+func New(opts Options) (*Workbook, error) {
+	if opts.RowLimit <= 1 || opts.RowLimit > MaxRows {
+		opts.RowLimit = MaxRows
+	}
+	f := excelize.NewFile(excelize.Options{TmpDir: opts.TmpDir})
+	w := &Workbook{f: f, rowLimit: opts.RowLimit, opts: opts}
+	if err := w.init(); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *Workbook) init() error {
+	if err := w.f.SetSheetName("Sheet1", SheetSummary); err != nil {
+		return fmt.Errorf("name summary sheet: %w", err)
+	}
+	for _, name := range []string{SheetJournal, SheetBank, SheetExpenses, SheetVAT, SheetTrial, SheetExceptions} {
+		if _, err := w.f.NewSheet(name); err != nil {
+			return fmt.Errorf("create sheet %q: %w", name, err)
+		}
+	}
+	st, err := newStyles(w.f)
+	if err != nil {
+		return err
+	}
+	w.st = st
+	w.journal = newStream(w, SheetJournal, []column{
+		{"Date", 12, st.date}, {"Entry", 16, st.text}, {"Account code", 10, st.text}, {"Account name", 24, 0},
+		{"Debit", 13, 0}, {"Credit", 13, 0}, {"Currency", 9, 0}, {"Payee", 24, 0},
+		{"Description", 32, 0}, {"Reference", 16, st.text}, {"Category code", 10, st.text}, {"Category", 18, 0},
+		{"Tax rate", 18, 0}, {"Transaction type", 16, 0}, {"Transaction state", 12, 0}, {"Expense state", 12, 0},
+		{"Line key", 34, st.text}, {"Version", 8, 0},
+	})
+	w.bank = newStream(w, SheetBank, []column{
+		{"Date", 12, st.date}, {"Time (UTC)", 17, st.dateTime}, {"Revolut account", 20, st.text},
+		{"Account code", 10, st.text}, {"Account name", 20, 0}, {"Currency", 9, 0}, {"Amount", 13, 0},
+		{"Running balance", 15, 0}, {"Revolut balance", 15, 0}, {"Ties", 7, 0}, {"Payee", 24, 0},
+		{"Description", 32, 0}, {"Reference", 16, st.text}, {"Type", 14, 0}, {"Transaction", 16, st.text},
+		{"Line key", 34, st.text},
+	})
+	w.exceptions = newStream(w, SheetExceptions, []column{
+		{"Occurred (UTC)", 17, st.dateTime}, {"Kind", 22, 0}, {"Source", 12, 0}, {"Source id", 20, st.text},
+		{"Entry", 16, st.text}, {"Reason", 80, 0},
+	})
+	for _, s := range []*stream{w.journal, w.bank, w.exceptions} {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	spool, err := os.CreateTemp(w.opts.TmpDir, "revledger-expenses-*.gob")
+	if err != nil {
+		return fmt.Errorf("create expense spool: %w", err)
+	}
+	w.spool = spool
+	w.spoolBuf = bufio.NewWriterSize(spool, 1<<16)
+	w.spoolEnc = gob.NewEncoder(w.spoolBuf)
+	return nil
+}
+
+// sheetAfter returns the sheet that follows name, or "" when it is the last.
+func (w *Workbook) sheetAfter(name string) string {
+	list := w.f.GetSheetList()
+	if i := slices.Index(list, name); i >= 0 && i+1 < len(list) {
+		return list[i+1]
+	}
+	return ""
+}
+
+// excelDate is t's Excel serial date (days since 1899-12-30, the 1900 date system).
+func excelDate(t time.Time) float64 {
+	return float64(t.Unix())/86400 + 25569
+}
+
+func (w *Workbook) date(t time.Time, style int) any {
+	if t.IsZero() {
+		return nil
+	}
+	return excelize.Cell{StyleID: style, Value: excelDate(t)}
+}
+
+// money is an amount cell: rounded to the currency's minor units, then a float.
+func (w *Workbook) money(d decimal.Decimal, currency string) (any, error) {
+	places := transform.MinorUnits(currency)
+	style, err := w.st.amount(places)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := d.Round(places).Float64()
+	return excelize.Cell{StyleID: style, Value: v}, nil
+}
+
+func (w *Workbook) nullMoney(d decimal.NullDecimal, currency string) (any, error) {
+	if !d.Valid {
+		return nil, nil
+	}
+	return w.money(d.Decimal, currency)
+}
+
+// text is a text cell, or nothing for "". A StreamWriter writes a Go string as an inline
+// string, never as a formula, whatever its first character.
+func text(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (w *Workbook) textCell(s string) any {
+	if s == "" {
+		return nil
+	}
+	return excelize.Cell{StyleID: w.st.text, Value: s}
+}
+
+// Line writes a ledger line to the Journal and, when split is true (the first line of an
+// expense split, as report.Aggregator says), keeps it for the Expenses sheet.
+func (w *Workbook) Line(l *transform.Line, split bool) error {
+	var debit, credit any
+	var err error
+	if l.Amount.IsNegative() {
+		credit, err = w.money(l.Amount.Neg(), l.Currency)
+	} else {
+		debit, err = w.money(l.Amount, l.Currency)
+	}
+	if err != nil {
+		return err
+	}
+	w.row = append(w.row[:0],
+		w.date(l.BookingDate, w.st.date), w.textCell(l.EntryID), w.textCell(l.AccountCode), text(l.AccountName),
+		debit, credit, text(l.Currency), text(payee(l)),
+		text(l.Description), w.textCell(l.Reference), w.textCell(l.CategoryCode), text(l.CategoryName),
+		text(l.TaxRateName), text(l.TransactionType), text(l.TransactionState), text(l.ExpenseState),
+		w.textCell(l.Key.String()), l.Version,
+	)
+	if err := w.journal.add(w.row); err != nil {
+		return err
+	}
+	if split {
+		if err := w.spoolEnc.Encode(l); err != nil {
+			return fmt.Errorf("spool expense split %s: %w", l.Key, err)
+		}
+		w.splits++
+		w.maxReceipts = max(w.maxReceipts, len(l.ReceiptIDs))
+	}
+	return nil
+}
+
+// Bank writes bank rows to the Bank transactions sheet.
+func (w *Workbook) Bank(rows []report.BankRow) error {
+	for i := range rows {
+		r := &rows[i]
+		l := &r.Line
+		amount, err := w.money(l.Amount, l.Currency)
+		if err != nil {
+			return err
+		}
+		running, err := w.money(r.Running, l.Currency)
+		if err != nil {
+			return err
+		}
+		reported, err := w.nullMoney(l.BankBalance, l.Currency)
+		if err != nil {
+			return err
+		}
+		var ties any
+		if r.Checked {
+			ties = "yes"
+			if !r.Ties {
+				ties = excelize.Cell{StyleID: w.st.fail, Value: "NO"}
+			}
+		}
+		w.row = append(w.row[:0],
+			w.date(l.BookingDate, w.st.date), w.date(l.OccurredAt, w.st.dateTime), w.textCell(l.RevolutAccountID),
+			w.textCell(l.AccountCode), text(l.AccountName), text(l.Currency), amount,
+			running, reported, ties, text(payee(l)),
+			text(l.Description), w.textCell(l.Reference), text(l.TransactionType), w.textCell(l.TransactionID),
+			w.textCell(l.Key.String()),
+		)
+		if err := w.bank.add(w.row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exception writes one exception.
+func (w *Workbook) Exception(e *transform.Exception) error {
+	w.row = append(w.row[:0],
+		w.date(e.OccurredAt, w.st.dateTime), text(e.Kind), text(e.SourceType), w.textCell(e.SourceID),
+		w.textCell(e.EntryID), text(e.Reason),
+	)
+	return w.exceptions.add(w.row)
+}
+
+func payee(l *transform.Line) string {
+	if l.Merchant != "" {
+		return l.Merchant
+	}
+	return l.Counterparty
+}
+
+// WriteTo finishes the workbook (Expenses from the spool, VAT summary, Trial balance,
+// Summary) and writes the .xlsx to dst. Call it once.
+func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64, error) {
+	if err := w.writeExpenses(sum.LabelGroup); err != nil {
+		return 0, err
+	}
+	if err := w.writeVAT(sum.VAT); err != nil {
+		return 0, err
+	}
+	if err := w.writeTrial(sum.Trial); err != nil {
+		return 0, err
+	}
+	for _, s := range []*stream{w.journal, w.bank, w.exceptions} {
+		if err := s.close(); err != nil {
+			return 0, err
+		}
+	}
+	if err := w.writeSummary(info, sum); err != nil {
+		return 0, err
+	}
+	w.f.SetActiveSheet(0)
+	n, err := w.f.WriteTo(dst)
+	if err != nil {
+		return n, fmt.Errorf("write workbook: %w", err)
+	}
+	return n, nil
+}
+
+// Rows returns the number of data rows written to each big sheet, over all its parts.
+func (w *Workbook) Rows() (journal, bank, expenses, exceptions int) {
+	return w.journal.total, w.bank.total, w.splits, w.exceptions.total
+}
+
+// Close releases the temporary files. It is safe to call more than once.
+func (w *Workbook) Close() error {
+	var errs []error
+	if w.spool != nil {
+		errs = append(errs, w.spool.Close(), os.Remove(w.spool.Name()))
+		w.spool = nil
+	}
+	if w.f != nil {
+		errs = append(errs, w.f.Close())
+		w.f = nil
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Workbook) writeExpenses(groups []string) error {
+	st := w.st
+	cols := []column{
+		{"Date", 12, st.date}, {"Payer / holder", 18, 0}, {"Merchant", 24, 0}, {"Description", 30, 0},
+		{"Category code", 10, st.text}, {"Category", 18, 0}, {"Net", 12, 0}, {"Tax", 11, 0}, {"Gross", 12, 0},
+		{"Tax rate", 9, st.percent}, {"Tax rate name", 18, 0}, {"Currency", 9, 0},
+	}
+	used := map[string]bool{}
+	for _, c := range cols {
+		used[c.title] = true
+	}
+	for _, g := range groups {
+		title := g
+		for used[title] { // a table needs unique headers: a group called "Net" becomes "Label: Net"
+			title = "Label: " + title
+		}
+		used[title] = true
+		cols = append(cols, column{title, 14, 0})
+	}
+	cols = append(cols, column{"State", 11, 0})
+	for i := range max(w.maxReceipts, 1) {
+		cols = append(cols, column{fmt.Sprintf("Receipt %d", i+1), 14, 0})
+	}
+	cols = append(cols, column{"Expense", 16, st.text}, column{"Entry", 16, st.text})
+	s := newStream(w, SheetExpenses, cols)
+	if err := s.open(); err != nil {
+		return err
+	}
+	if err := w.spoolBuf.Flush(); err != nil {
+		return fmt.Errorf("flush expense spool: %w", err)
+	}
+	if _, err := w.spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind expense spool: %w", err)
+	}
+	dec := gob.NewDecoder(bufio.NewReaderSize(w.spool, 1<<16))
+	for range w.splits {
+		var l transform.Line
+		if err := dec.Decode(&l); err != nil {
+			return fmt.Errorf("read expense spool: %w", err)
+		}
+		if err := w.expenseRow(s, &l, groups); err != nil {
+			return err
+		}
+	}
+	return s.close()
+}
+
+func (w *Workbook) expenseRow(s *stream, l *transform.Line, groups []string) error {
+	net, err := w.nullMoney(l.Net, l.Currency)
+	if err != nil {
+		return err
+	}
+	tax, err := w.nullMoney(l.Tax, l.Currency)
+	if err != nil {
+		return err
+	}
+	gross, err := w.nullMoney(l.Gross, l.Currency)
+	if err != nil {
+		return err
+	}
+	var rate any
+	if l.TaxRatePercent.Valid {
+		v, _ := l.TaxRatePercent.Decimal.Shift(-2).Float64()
+		rate = excelize.Cell{StyleID: w.st.percent, Value: v}
+	}
+	holder := l.CardHolder
+	if holder == "" {
+		holder = l.Counterparty
+	}
+	w.row = append(w.row[:0],
+		w.date(l.BookingDate, w.st.date), text(holder), text(l.Merchant), text(l.Description),
+		w.textCell(l.CategoryCode), text(l.CategoryName), net, tax, gross,
+		rate, text(l.TaxRateName), text(l.Currency),
+	)
+	for _, g := range groups {
+		w.row = append(w.row, text(l.Labels[g]))
+	}
+	w.row = append(w.row, text(l.ExpenseState))
+	for i := range max(w.maxReceipts, 1) {
+		if i >= len(l.ReceiptIDs) {
+			w.row = append(w.row, nil)
+			continue
+		}
+		w.row = append(w.row, w.receiptCell(l.ExpenseID, l.ReceiptIDs[i]))
+	}
+	w.row = append(w.row, w.textCell(l.ExpenseID), w.textCell(l.EntryID))
+	return s.add(w.row)
+}
+
+// receiptCell links to a receipt with a HYPERLINK formula built here from the link and the
+// receipt id, quotes doubled, so no text from Revolut is ever evaluated. A link longer than
+// a formula may hold is written as text.
+func (w *Workbook) receiptCell(expenseID, receiptID string) any {
+	link := ""
+	if w.opts.ReceiptLink != nil {
+		link = w.opts.ReceiptLink(expenseID, receiptID)
+	}
+	if link == "" {
+		return w.textCell(receiptID)
+	}
+	if len(link) > maxFormulaLink {
+		return excelize.Cell{StyleID: w.st.text, Value: link}
+	}
+	return excelize.Cell{
+		StyleID: w.st.link,
+		Formula: `HYPERLINK("` + quote(link) + `","` + quote(receiptID) + `")`,
+		Value:   receiptID,
+	}
+}
+
+func quote(s string) string { return strings.ReplaceAll(s, `"`, `""`) }
