@@ -1,13 +1,151 @@
 // Command revledger extracts Revolut Business data, books it as a balanced double-entry ledger
 // in PostgreSQL and writes the workbook and CSV files accountants open.
+//
+// Run `revledger help` for the commands. This package only parses flags, environment and the
+// config file, wires the stages together and maps outcomes to exit codes.
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
+// Exit codes. Anything but 0 means the run did not complete.
+const (
+	exitOK     = 0
+	exitFailed = 1  // the run started and failed; the warehouse keeps its previous state
+	exitUsage  = 2  // bad flags, bad configuration or credentials: nothing was touched
+	exitLocked = 75 // another run holds the lock (EX_TEMPFAIL): try again later
+)
+
+// usageError marks errors that are the user's to fix before anything runs.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// errLocked is returned when a run finds another holding the run lock and was told not to wait.
+var errLocked = errors.New("another revledger run holds the lock (a nightly sync or a backfill on this warehouse); nothing was done, try again later or pass --wait")
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *environment, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"sync", "the nightly incremental run: extract, book, load, export the periods that changed", runSync},
+		{"backfill", "extract and book a date range (--from, --to), in chunks that resume after an interruption", runBackfill},
+		{"export", "write the workbook and CSV files of a period (--period YYYY-MM or --from/--to) from the warehouse", runExport},
+		{"schedule", "run the cron daemon (nightly sync, monthly export) with /healthz and /metrics", runSchedule},
+		{"migrate", "apply the warehouse's database migrations", runMigrate},
+		{"auth", "exchange a consent code for a refresh token (auth exchange), or show its status (auth status)", runAuth},
+		{"fake-api", "serve the built-in fake Revolut Business API, for trying revledger without a bank account", runFakeAPI},
+		{"demo", "run the whole job against the fake API with built-in defaults and show where the workbook is", runDemo},
+	}
+}
+
+// environment is what a command gets from the process: streams and environment variables.
+// Tests build their own.
+type environment struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// isTerminal reports whether stderr is a terminal (progress bars, text logs).
+	isTerminal bool
+}
+
 func main() {
-	fmt.Fprintln(os.Stderr, "revledger: the job is not wired up yet; `revledger demo` cannot run the job until it is (see the open issues).")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr)}
+	os.Exit(run(ctx, env, os.Args[1:]))
+}
+
+func run(ctx context.Context, env *environment, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return run(ctx, env, []string{args[1], "--help"})
+		}
+		printUsage(env.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		return report(env, c.name, err)
+	}
+	fmt.Fprintf(env.stderr, "revledger: unknown command %q\n\n", args[0])
+	printUsage(env.stderr)
+	return exitUsage
+}
+
+func report(env *environment, name string, err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.Is(err, errLocked):
+		fmt.Fprintf(env.stderr, "revledger %s: %v\n", name, err)
+		return exitLocked
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.stderr, "revledger %s: %v\n", name, err)
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(env.stderr, "revledger %s: interrupted; work committed so far is kept, the rest rolled back. Run the same command again to continue.\n", name)
+		return exitFailed
+	default:
+		fmt.Fprintf(env.stderr, "revledger %s: %v\n", name, err)
+		return exitFailed
+	}
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `revledger gets Revolut Business data into your books: it extracts transactions, expenses,
+receipts and accounting settings, books them as a balanced double-entry ledger in PostgreSQL,
+and writes an Excel workbook and CSV files (Xero, QuickBooks Online) to a folder or S3.
+
+Usage:
+  revledger <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run 'revledger <command> --help' for a command's flags.
+
+Settings come from flags, then environment variables, then a YAML file (--config or
+REVLEDGER_CONFIG), then defaults. Environment variables:
+  REVLEDGER_DATABASE_URL (or DATABASE_URL)  PostgreSQL connection string
+  REVOLUT_API_URL                           API base URL (default production)
+  REVOLUT_CLIENT_ID, REVOLUT_PRIVATE_KEY_FILE, REVOLUT_ISSUER
+                                            API certificate's client id, RSA key (PEM, mode 0600),
+                                            redirect-URI host
+  REVOLUT_REFRESH_TOKEN                     refresh token (else the one 'auth exchange' stored)
+  REVLEDGER_EXPORT_URL                      s3://bucket/prefix or file:///path (default ./exports)
+  AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+                                            standard AWS settings for S3
+  REVLEDGER_CONFIG                          YAML config file (chart of accounts, schedules, time zone)
+
+Exit status: 0 the run completed; 1 it failed (the warehouse keeps its previous state);
+2 bad usage, configuration or credentials (nothing was touched); 75 another run holds the lock.
+`)
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revledger/revledger/internal/pgserver"
+	"github.com/revledger/revledger/pipeline"
+)
+
+const demoUsage = `
+Usage: revledger demo [flags]
+
+Runs the whole job with nothing configured: starts the fake Revolut API in-process with a year
+of realistic data, finds PostgreSQL (REVLEDGER_DATABASE_URL, else 127.0.0.1:5432, else a private
+cluster started in .cache/demo-postgres with the installed initdb/pg_ctl), applies the
+migrations to a database named revledger_demo, backfills the year, exports every month to
+./exports and prints a summary and the path of each workbook. Running it again the same day
+changes nothing: the second run shows zero new rows.
+`
+
+// demoDatabase is the database the demo creates and reuses on the server it finds.
+const demoDatabase = "revledger_demo"
+
+func runDemo(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	exportDir := fs.String("export-dir", "exports", "folder the workbooks and CSV files are written to")
+	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	// The fake allows 100 times Revolut's 60 requests/minute, and the client paces itself to
+	// the same: the limiter is at work, and a year of data takes seconds, not an hour.
+	ff := addFakeFlags(fs, 4000, 6000)
+	fs.Usage = func() { fmt.Fprintf(fs.Output(), "%s\nFlags:\n", demoUsage); fs.PrintDefaults() }
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cf := &commonFlags{logFormat: "auto", logLevel: *logLevel}
+	log, err := cf.logger(env)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+
+	fmt.Fprintf(env.stdout, "revledger demo: generating a year of data for the fake Revolut API (%d transactions, seed %d)…\n", ff.transactions, ff.seed)
+	fake, err := ff.newFake()
+	if err != nil {
+		return usageError{err}
+	}
+	apiURL, stop, err := fake.Start("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start the fake API: %w", err)
+	}
+	defer stop()
+	keyDir, err := os.MkdirTemp("", "revledger-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(keyDir)
+	creds := fake.Credentials()
+	keyFile, err := writeKey(keyDir, creds.PrivateKeyPEM)
+	if err != nil {
+		return err
+	}
+
+	dbURL, where, err := demoDatabaseURL(ctx, env)
+	if err != nil {
+		return err
+	}
+	absExports, err := filepath.Abs(*exportDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "revledger demo: fake API on %s; PostgreSQL: %s; exports to %s\n", apiURL, where, absExports)
+
+	cfg := defaultConfig()
+	cfg.Company = "Demo Trading Ltd"
+	cfg.DatabaseURL = dbURL
+	cfg.Export.URL = (&url.URL{Scheme: "file", Path: absExports}).String()
+	cfg.Revolut.APIURL = apiURL
+	cfg.Revolut.ClientID = creds.ClientID
+	cfg.Revolut.Issuer = creds.Issuer
+	cfg.Revolut.PrivateKeyFile = keyFile
+	cfg.Revolut.RefreshToken = creds.RefreshToken
+	cfg.Revolut.RatePerMinute = ff.rate
+	cfg.Chart = cfg.Chart.WithDefaults()
+
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	err = runJob(ctx, env, cfg, log, &runFlags{wait: true}, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
+		return j.pipe.Backfill(ctx, end.AddDate(-1, 0, 0), end)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "\nDone in %s. Open a workbook, e.g.:\n  %s\n", time.Since(start).Round(100*time.Millisecond), latestWorkbook(absExports))
+	return nil
+}
+
+// demoDatabaseURL finds a PostgreSQL server the way the tests do and makes sure the demo's
+// database exists on it.
+func demoDatabaseURL(ctx context.Context, env *environment) (dsn, where string, err error) {
+	if u := firstNonEmpty(env.getenv("REVLEDGER_DATABASE_URL"), env.getenv("DATABASE_URL")); u != "" {
+		return u, "REVLEDGER_DATABASE_URL", nil
+	}
+	srv, err := pgserver.Find(ctx, pgserver.Options{PrivateDir: filepath.Join(".cache", "demo-postgres")})
+	if err != nil {
+		return "", "", err
+	}
+	admin, err := pgx.Connect(ctx, srv.URL)
+	if err != nil {
+		return "", "", fmt.Errorf("connect to PostgreSQL (%s): %w", srv.Source, err)
+	}
+	defer admin.Close(ctx)
+	var exists bool
+	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", demoDatabase).Scan(&exists); err != nil {
+		return "", "", fmt.Errorf("look for the demo database: %w", err)
+	}
+	if !exists {
+		if _, err := admin.Exec(ctx, "CREATE DATABASE "+demoDatabase); err != nil && !strings.Contains(err.Error(), "already exists") {
+			return "", "", fmt.Errorf("create the demo database: %w", err)
+		}
+	}
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		return "", "", err
+	}
+	u.Path = "/" + demoDatabase
+	where = map[string]string{"local": "the server on 127.0.0.1:5432", "private": "a private cluster in .cache/demo-postgres"}[srv.Source]
+	return u.String(), where + ", database " + demoDatabase, nil
+}
+
+// latestWorkbook returns the newest period's workbook under root, for the closing hint.
+func latestWorkbook(root string) string {
+	matches, _ := filepath.Glob(filepath.Join(root, "*", "revledger_*.xlsx"))
+	if len(matches) == 0 {
+		return root
+	}
+	latest := matches[0]
+	for _, m := range matches {
+		if m > latest {
+			latest = m
+		}
+	}
+	if rel, err := filepath.Rel(".", latest); err == nil {
+		return rel
+	}
+	return latest
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

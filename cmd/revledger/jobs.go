@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/pipeline"
+)
+
+const syncUsage = `
+Usage: revledger sync [flags]
+
+The nightly incremental run. Accounts, accounting settings, labels, cards and team members are
+read in full; transactions from the last checkpoint minus the look-back (default 30 days, so
+that pending payments that completed, were declined or reverted are caught); expenses over a
+wide window (default 180 days: they have no updated_at); receipts only when not yet stored.
+Everything is booked, loaded into PostgreSQL, and every period that changed is exported.
+Each chunk commits with its checkpoint: an interrupted sync loses nothing and simply runs again.
+`
+
+const backfillUsage = `
+Usage: revledger backfill --from YYYY-MM-DD --to YYYY-MM-DD [flags]
+
+Extracts and books any date range [from, to) (to is exclusive; dates in the configured time
+zone), in chunks (calendar months by default) that each commit with their progress. Run the
+same command again after an interruption and it resumes after the last committed chunk. It
+never moves the nightly checkpoint backwards.
+`
+
+const exportUsage = `
+Usage: revledger export --period YYYY-MM [flags]
+       revledger export --from YYYY-MM --to YYYY-MM [flags]
+
+Writes the workbook, the CSV files and the manifest of each period from the warehouse alone
+(no API calls), to the export location (REVLEDGER_EXPORT_URL).
+`
+
+const migrateUsage = `
+Usage: revledger migrate [flags]
+
+Applies the warehouse's database migrations. The other commands do this themselves; run it on
+its own to prepare a database, e.g. in a deploy step. Safe to run concurrently.
+`
+
+// runFlags are the flags of the commands that run the pipeline.
+type runFlags struct {
+	wait bool
+}
+
+func addRunFlags(fs *flag.FlagSet) *runFlags {
+	rf := &runFlags{}
+	fs.BoolVar(&rf.wait, "wait", false, "wait for another run holding the lock instead of exiting with status 75")
+	return rf
+}
+
+func runSync(ctx context.Context, env *environment, args []string) error {
+	fs, cf := newFlagSet(env, "sync", syncUsage)
+	rf := addRunFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return withJob(ctx, env, cf, rf, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
+		return j.pipe.Sync(ctx)
+	})
+}
+
+func runBackfill(ctx context.Context, env *environment, args []string) error {
+	fs, cf := newFlagSet(env, "backfill", backfillUsage)
+	rf := addRunFlags(fs)
+	fromS := fs.String("from", "", "first day of the range, YYYY-MM-DD (required)")
+	toS := fs.String("to", "", "day after the last day of the range, YYYY-MM-DD (required; exclusive)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *fromS == "" || *toS == "" {
+		return usagef("backfill needs --from and --to (YYYY-MM-DD)")
+	}
+	return withJob(ctx, env, cf, rf, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
+		from, err := time.ParseInLocation("2006-01-02", *fromS, j.loc)
+		if err != nil {
+			return nil, usagef("--from %q: want YYYY-MM-DD", *fromS)
+		}
+		to, err := time.ParseInLocation("2006-01-02", *toS, j.loc)
+		if err != nil {
+			return nil, usagef("--to %q: want YYYY-MM-DD", *toS)
+		}
+		if !from.Before(to) {
+			return nil, usagef("--from %s must be before --to %s", *fromS, *toS)
+		}
+		return j.pipe.Backfill(ctx, from, to)
+	})
+}
+
+func runExport(ctx context.Context, env *environment, args []string) error {
+	fs, cf := newFlagSet(env, "export", exportUsage)
+	rf := addRunFlags(fs)
+	periodS := fs.String("period", "", "the month to export, YYYY-MM")
+	fromS := fs.String("from", "", "first month of a range, YYYY-MM")
+	toS := fs.String("to", "", "last month of a range (inclusive), YYYY-MM")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	periods, err := exportPeriods(*periodS, *fromS, *toS)
+	if err != nil {
+		return err
+	}
+	return withJob(ctx, env, cf, rf, false, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
+		return j.pipe.Export(ctx, periods)
+	})
+}
+
+// exportPeriods reads --period or --from/--to.
+func exportPeriods(period, from, to string) ([]pipeline.Period, error) {
+	switch {
+	case period != "" && (from != "" || to != ""):
+		return nil, usagef("use either --period or --from/--to, not both")
+	case period != "":
+		p, err := pipeline.ParsePeriod(period)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return []pipeline.Period{p}, nil
+	case from != "" && to != "":
+		f, err := pipeline.ParsePeriod(from)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		t, err := pipeline.ParsePeriod(to)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		fb, _ := f.Bounds()
+		_, tb := t.Bounds()
+		if !fb.Before(tb) {
+			return nil, usagef("--from %s is after --to %s", from, to)
+		}
+		return pipeline.PeriodsBetween(fb, tb), nil
+	default:
+		return nil, usagef("export needs --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
+	}
+}
+
+func runMigrate(ctx context.Context, env *environment, args []string) error {
+	fs, cf := newFlagSet(env, "migrate", migrateUsage)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.config(env)
+	if err != nil {
+		return err
+	}
+	log, err := cf.logger(env)
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return usagef("no database: set REVLEDGER_DATABASE_URL (or DATABASE_URL, --database-url)")
+	}
+	store, err := openStore(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Fprintln(env.stdout, "Migrations applied; the warehouse is up to date.")
+	return nil
+}
+
+// openStore connects to the warehouse and applies migrations.
+func openStore(ctx context.Context, dsn string, log *slog.Logger) (*load.Store, error) {
+	store, err := load.Open(ctx, dsn, load.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("connect to the database (check REVLEDGER_DATABASE_URL and that PostgreSQL is running): %w", err)
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("apply database migrations: %w", err)
+	}
+	return store, nil
+}
+
+// job is a wired pipeline and what must be closed after it.
+type job struct {
+	cfg    Config
+	loc    *time.Location
+	log    *slog.Logger
+	client *revolut.Client
+	store  *load.Store
+	pipe   *pipeline.Pipeline
+	view   *progressView
+}
+
+// withJob validates everything, wires the pipeline, runs body and prints the summary.
+// Configuration and credentials are checked before the database is touched.
+func withJob(ctx context.Context, env *environment, cf *commonFlags, rf *runFlags, needAPI bool,
+	body func(context.Context, *job) (*pipeline.Summary, error)) error {
+	cfg, err := cf.config(env)
+	if err != nil {
+		return err
+	}
+	log, err := cf.logger(env)
+	if err != nil {
+		return err
+	}
+	return runJob(ctx, env, cfg, log, rf, needAPI, body)
+}
+
+// runJob is withJob for an assembled configuration (the demo builds its own).
+func runJob(ctx context.Context, env *environment, cfg Config, log *slog.Logger, rf *runFlags, needAPI bool,
+	body func(context.Context, *job) (*pipeline.Summary, error)) error {
+	if err := cfg.validate(); err != nil {
+		return usageError{err}
+	}
+	j := &job{cfg: cfg, log: log}
+	j.loc, _ = cfg.location()
+
+	var api pipeline.API
+	if needAPI {
+		token, err := refreshToken(cfg)
+		if err != nil {
+			return err
+		}
+		if j.client, err = newAPIClient(cfg, token, log, nil); err != nil {
+			return err
+		}
+		// Prove the credentials before any state is touched: a revoked refresh token must
+		// stop the run here, with the checkpoints as they were.
+		if _, err := j.client.Authenticate(ctx); err != nil {
+			if errors.Is(err, revolut.ErrReauthorize) {
+				return usageError{fmt.Errorf("Revolut refused the refresh token: %w", err)}
+			}
+			return fmt.Errorf("authenticate with Revolut: %w", err)
+		}
+		api = j.client
+	}
+	store, err := openStore(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	j.store = store
+	return runWired(ctx, env, j, api, rf, body)
+}
+
+// runWired builds the sink, exporter and pipeline around an open store and runs body.
+func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, rf *runFlags,
+	body func(context.Context, *job) (*pipeline.Summary, error)) error {
+	out, err := openOutput(ctx, j.cfg, j.store, j.log)
+	if err != nil {
+		return err
+	}
+	j.view = newProgressView(env.stderr, env.isTerminal, j.log)
+	var receipts pipeline.ReceiptStore
+	if api != nil {
+		receipts = out
+	}
+	j.pipe, err = pipeline.New(pipeline.Config{
+		Location:             j.loc,
+		Chart:                j.cfg.Chart,
+		TransactionsLookback: days(j.cfg.Sync.TransactionsLookbackDays),
+		ExpensesWindow:       days(j.cfg.Sync.ExpensesWindowDays),
+		InitialHistory:       days(j.cfg.Sync.InitialHistoryDays),
+		ChunkDays:            j.cfg.Sync.ChunkDays,
+		WaitForLock:          rf.wait,
+		OnProgress:           j.view.Update,
+		Logger:               j.log,
+	}, api, j.store, receipts, out)
+	if err != nil {
+		return usageError{err}
+	}
+	sum, err := body(ctx, j)
+	j.view.Finish()
+	if errors.Is(err, pipeline.ErrLocked) {
+		return errLocked
+	}
+	if sum != nil {
+		printSummary(env.stdout, sum, err)
+	}
+	return err
+}
+
+func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+
+// printSummary prints the one-screen run summary.
+func printSummary(w io.Writer, s *pipeline.Summary, runErr error) {
+	dur := s.Finished.Sub(s.Started).Round(100 * time.Millisecond)
+	fmt.Fprintf(w, "\nrevledger %s, run %d: %s in %s\n", s.Kind, s.RunID, outcome(s, runErr), dur)
+	fmt.Fprintf(w, "  window          %s → %s\n", s.Window.From.Format("2006-01-02 15:04"), s.Window.To.Format("2006-01-02 15:04 MST"))
+	if len(s.Records) > 0 {
+		fmt.Fprintf(w, "  records         %s transactions, %s expenses (%s new or changed, %s quarantined)\n",
+			groupThousands(s.Records["transactions"]), groupThousands(s.Records["expenses"]),
+			groupThousands(s.Changed), groupThousands(s.Quarantined))
+		fmt.Fprintf(w, "  receipts        %s stored, %s already stored, %s failed\n",
+			groupThousands(s.ReceiptsStored), groupThousands(s.ReceiptsSkipped), groupThousands(s.ReceiptsFailed))
+		fmt.Fprintf(w, "  ledger          %s entries new, %s changed, %s removed; %s lines written\n",
+			groupThousands(s.EntriesNew), groupThousands(s.EntriesChanged), groupThousands(s.EntriesRemoved), groupThousands(s.LinesWritten))
+		fmt.Fprintf(w, "  exceptions      %s (of which %s not booked: pending, declined or failed)\n",
+			groupThousands(s.Exceptions), groupThousands(s.NotBooked))
+		fmt.Fprintf(w, "  API requests    %s (%s rate-limited, %s retries, %s token refreshes)\n",
+			groupThousands(s.APIRequests), groupThousands(s.APIRateLimited), groupThousands(s.APIRetries), groupThousands(s.TokenRefreshes))
+	}
+	for _, e := range s.Exports {
+		fmt.Fprintf(w, "  export %s  %s lines → %s\n", e.Period, groupThousands(e.Lines), e.Workbook)
+	}
+	if len(s.Exports) == 0 && runErr == nil && s.Kind != "export" {
+		fmt.Fprintln(w, "  exports         none: no period changed")
+	}
+}
+
+func outcome(s *pipeline.Summary, runErr error) string {
+	if runErr != nil {
+		return "FAILED (work committed before the failure is kept)"
+	}
+	if s.Quarantined > 0 || s.ReceiptsFailed > 0 {
+		return "completed with records to look at"
+	}
+	return "completed"
+}

@@ -1,0 +1,165 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"time"
+
+	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/transform"
+)
+
+// API is the part of the Revolut client a run uses. *revolut.Client satisfies it.
+type API interface {
+	Accounts(ctx context.Context) iter.Seq2[revolut.Account, error]
+	AccountingCategories(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.AccountingCategory, error]
+	TaxRates(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.TaxRate, error]
+	LabelGroups(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.LabelGroup, error]
+	Labels(ctx context.Context, groupID string, opts revolut.ListOptions) iter.Seq2[revolut.Label, error]
+	Cards(ctx context.Context, opts revolut.CardListOptions) iter.Seq2[revolut.Card, error]
+	TeamMembers(ctx context.Context, opts revolut.TeamMemberListOptions) iter.Seq2[revolut.TeamMember, error]
+	Counterparties(ctx context.Context, opts revolut.CounterpartyListOptions) iter.Seq2[revolut.Counterparty, error]
+	Transactions(ctx context.Context, opts revolut.TransactionListOptions) iter.Seq2[revolut.Transaction, error]
+	Expenses(ctx context.Context, opts revolut.ExpenseListOptions) iter.Seq2[revolut.Expense, error]
+	ReceiptContent(ctx context.Context, expenseID, receiptID string) (*revolut.Receipt, error)
+	Stats() revolut.Stats
+}
+
+// Warehouse is the part of the warehouse a run uses. *load.Store satisfies it.
+type Warehouse interface {
+	AcquireRunLock(ctx context.Context, wait bool) (*load.RunLock, error)
+	StartRun(ctx context.Context, kind string, from, to time.Time) (load.RunID, error)
+	FinishRun(ctx context.Context, id load.RunID, status string, counts map[string]int64, apiRequests int64, errText string) error
+	Checkpoint(ctx context.Context, stream string) (time.Time, bool, error)
+	LoadBatch(ctx context.Context, lock *load.RunLock, b load.Batch) (load.BatchStats, error)
+	HasReceipt(ctx context.Context, expenseID, receiptID string) (bool, error)
+	Settings(ctx context.Context) (load.Settings, error)
+	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
+	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
+	WriteBookings(ctx context.Context, lock *load.RunLock, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
+	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
+}
+
+// ReceiptStore keeps receipt files beside the exports.
+type ReceiptStore interface {
+	// PutReceipt stores r under key with its content type and returns the size and the hex
+	// SHA-256 of what was stored.
+	PutReceipt(ctx context.Context, key, contentType string, r io.Reader) (size int64, sha256 string, err error)
+}
+
+// Exporter writes the files of one period from the warehouse.
+type Exporter interface {
+	ExportPeriod(ctx context.Context, period Period, runID load.RunID) (ExportedPeriod, error)
+}
+
+// ExportedPeriod is what an export of one period wrote.
+type ExportedPeriod struct {
+	Period   string
+	Workbook string   // where the workbook is (a path or a URL)
+	Files    []string // every file written, the workbook included
+	Lines    int64    // journal lines exported
+}
+
+// Config shapes runs. Zero values take the documented defaults.
+type Config struct {
+	// Location is the business's time zone: booking dates and month chunks. Default UTC.
+	Location *time.Location
+	// Chart is the chart-of-accounts mapping. Default transform.DefaultChart().
+	Chart transform.Chart
+	// TransactionsLookback re-reads transactions this far before the checkpoint. Default 30 days.
+	TransactionsLookback time.Duration
+	// ExpensesWindow is how far back every sync re-reads expenses. Default 180 days.
+	ExpensesWindow time.Duration
+	// InitialHistory is how far back the first sync reaches. Default 365 days.
+	InitialHistory time.Duration
+	// ChunkDays splits windows into chunks committed one by one; 0 means calendar months.
+	ChunkDays int
+	// FlushRecords is how many records are loaded per transaction within a chunk. The
+	// checkpoint moves only with a chunk's last flush. Default 5000.
+	FlushRecords int
+	// BookBatch is how many sources are booked per transaction. Default 2000.
+	BookBatch int
+	// WaitForLock makes a run wait for another to finish instead of returning ErrLocked.
+	WaitForLock bool
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// OnProgress receives progress events; nil ignores them.
+	OnProgress func(Progress)
+	// Logger receives the run's logs. Default discards.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	day := 24 * time.Hour
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	if c.Chart.Suspense == "" {
+		c.Chart = transform.DefaultChart()
+	}
+	if c.TransactionsLookback == 0 {
+		c.TransactionsLookback = 30 * day
+	}
+	if c.ExpensesWindow == 0 {
+		c.ExpensesWindow = 180 * day
+	}
+	if c.InitialHistory == 0 {
+		c.InitialHistory = 365 * day
+	}
+	if c.FlushRecords == 0 {
+		c.FlushRecords = 5000
+	}
+	if c.BookBatch == 0 {
+		c.BookBatch = 2000
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.OnProgress == nil {
+		c.OnProgress = func(Progress) {}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.TransactionsLookback < 0 || c.ExpensesWindow < 0 || c.InitialHistory < 0 || c.ChunkDays < 0 {
+		errs = append(errs, errors.New("pipeline: windows and chunk sizes must not be negative"))
+	}
+	if err := c.Chart.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("pipeline: chart: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// ErrLocked is returned when another run holds the run lock and Config.WaitForLock is false.
+var ErrLocked = errors.New("another run holds the run lock")
+
+// Pipeline runs syncs, backfills and exports.
+type Pipeline struct {
+	cfg      Config
+	api      API
+	wh       Warehouse
+	receipts ReceiptStore
+	exporter Exporter
+}
+
+// New builds a pipeline. api and receipts may be nil for a pipeline that only exports.
+func New(cfg Config, api API, wh Warehouse, receipts ReceiptStore, exporter Exporter) (*Pipeline, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if wh == nil || exporter == nil {
+		return nil, errors.New("pipeline: a warehouse and an exporter are required")
+	}
+	return &Pipeline{cfg: cfg, api: api, wh: wh, receipts: receipts, exporter: exporter}, nil
+}

@@ -1,0 +1,642 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/transform"
+)
+
+// Stream names: the keys of sync_state and of the run summary.
+const (
+	streamSettings     = "settings"
+	streamTransactions = "transactions"
+	streamExpenses     = "expenses"
+	streamReceipts     = "receipts"
+)
+
+// Summary is what one run did, for the one-screen summary and the run history.
+type Summary struct {
+	RunID    load.RunID
+	Kind     string // sync, backfill, export
+	Window   Window
+	Started  time.Time
+	Finished time.Time
+
+	// Records counts records received per stream (settings lists, transactions, expenses).
+	Records map[string]int64
+	// Changed counts records that were new or changed.
+	Changed int64
+	// Quarantined counts records that could not be decoded, kept with their raw JSON.
+	Quarantined int64
+
+	ReceiptsStored  int64
+	ReceiptsSkipped int64 // already stored
+	ReceiptsFailed  int64 // left for the next run
+
+	SourcesBooked   int64
+	EntriesNew      int64
+	EntriesChanged  int64
+	EntriesRemoved  int64 // tombstones: entries a source no longer produces
+	LinesWritten    int64
+	Exceptions      int64
+	NotBooked       int64 // pending, declined, failed: reported, not booked
+	Exports         []ExportedPeriod
+	APIRequests     int64
+	APIRateLimited  int64
+	APIRetries      int64
+	TokenRefreshes  int64
+	ReceiptFailures []string // "expense/receipt: reason", capped
+}
+
+func (s *Summary) counts() map[string]int64 {
+	m := map[string]int64{
+		"changed": s.Changed, "quarantined": s.Quarantined,
+		"receipts_stored": s.ReceiptsStored, "receipts_skipped": s.ReceiptsSkipped, "receipts_failed": s.ReceiptsFailed,
+		"sources_booked": s.SourcesBooked, "entries_new": s.EntriesNew, "entries_changed": s.EntriesChanged,
+		"entries_removed": s.EntriesRemoved, "lines_written": s.LinesWritten, "exceptions": s.Exceptions,
+		"not_booked": s.NotBooked, "periods_exported": int64(len(s.Exports)),
+		"api_rate_limited": s.APIRateLimited, "api_retries": s.APIRetries,
+	}
+	for k, v := range s.Records {
+		m["records_"+k] = v
+	}
+	return m
+}
+
+// run holds the state of one run.
+type run struct {
+	p    *Pipeline
+	lock *load.RunLock
+	sum  *Summary
+	log  *slog.Logger
+	base revolut.Stats // client stats at the start, so a long-lived client reports per run
+}
+
+// Sync is the nightly incremental run: settings in full, transactions from the checkpoint
+// minus the look-back, expenses over the wide window, new receipts, then booking and the
+// export of every period that changed.
+func (p *Pipeline) Sync(ctx context.Context) (*Summary, error) {
+	now := p.cfg.Now().UTC()
+	return p.execute(ctx, "sync", Window{From: now.Add(-p.cfg.InitialHistory), To: now}, func(ctx context.Context, r *run) error {
+		if err := r.extractSettings(ctx); err != nil {
+			return err
+		}
+		cp, ok, err := p.wh.Checkpoint(ctx, streamTransactions)
+		if err != nil {
+			return err
+		}
+		txw, expw := syncWindows(now, cp, ok, p.cfg.TransactionsLookback, p.cfg.ExpensesWindow, p.cfg.InitialHistory)
+		r.sum.Window = Window{From: minTime(txw.From, expw.From), To: now}
+		if err := r.extractTransactions(ctx, txw, streamTransactions); err != nil {
+			return err
+		}
+		if err := r.extractExpenses(ctx, expw, streamExpenses); err != nil {
+			return err
+		}
+		if err := r.book(ctx); err != nil {
+			return err
+		}
+		return r.exportChanged(ctx)
+	})
+}
+
+// Backfill extracts and books [from, to), chunk by chunk. Each chunk commits with the
+// backfill's own checkpoint, so running the same backfill again resumes after the last
+// committed chunk. The nightly checkpoint only ever moves forward.
+func (p *Pipeline) Backfill(ctx context.Context, from, to time.Time) (*Summary, error) {
+	w := Window{From: from.UTC(), To: to.UTC()}
+	if w.Empty() {
+		return nil, fmt.Errorf("backfill: empty range %s", w)
+	}
+	if now := p.cfg.Now(); w.To.After(now) {
+		w.To = now.UTC()
+	}
+	return p.execute(ctx, "backfill", w, func(ctx context.Context, r *run) error {
+		if err := r.extractSettings(ctx); err != nil {
+			return err
+		}
+		progressKey := fmt.Sprintf("backfill %s..%s", w.From.Format(time.RFC3339), w.To.Format(time.RFC3339))
+		resume, ok, err := p.wh.Checkpoint(ctx, progressKey)
+		if err != nil {
+			return err
+		}
+		rest := w
+		if ok && resume.After(w.From) {
+			rest.From = resume
+			r.log.InfoContext(ctx, "resuming backfill", slog.Time("from", resume))
+		}
+		if err := r.extractTransactions(ctx, rest, progressKey); err != nil {
+			return err
+		}
+		// An expense is dated when its transaction completes, which can be after the
+		// transaction's created_at: reach past the end by the look-back.
+		expTo := w.To.Add(p.cfg.TransactionsLookback)
+		if now := p.cfg.Now().UTC(); expTo.After(now) {
+			expTo = now
+		}
+		if err := r.extractExpenses(ctx, Window{From: w.From, To: expTo}, streamExpenses); err != nil {
+			return err
+		}
+		if err := r.advanceNightly(ctx, w.To); err != nil {
+			return err
+		}
+		if err := r.book(ctx); err != nil {
+			return err
+		}
+		return r.exportChanged(ctx)
+	})
+}
+
+// Export writes the given periods from the warehouse alone.
+func (p *Pipeline) Export(ctx context.Context, periods []Period) (*Summary, error) {
+	if len(periods) == 0 {
+		return nil, errors.New("export: no period")
+	}
+	from, _ := periods[0].Bounds()
+	_, to := periods[len(periods)-1].Bounds()
+	return p.execute(ctx, "export", Window{From: from, To: to}, func(ctx context.Context, r *run) error {
+		for _, period := range periods {
+			if err := r.export(ctx, period); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// execute takes the run lock, records the run, runs body and records the outcome. The run
+// history is written even when body fails or ctx was cancelled.
+func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func(context.Context, *run) error) (*Summary, error) {
+	lock, err := p.wh.AcquireRunLock(ctx, p.cfg.WaitForLock)
+	if errors.Is(err, load.ErrLocked) {
+		return nil, ErrLocked
+	}
+	if err != nil {
+		return nil, fmt.Errorf("take the run lock: %w", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := lock.Release(ctx); err != nil {
+			p.cfg.Logger.Warn("release run lock", slog.String("error", err.Error()))
+		}
+	}()
+	sum := &Summary{Kind: kind, Window: w, Started: p.cfg.Now(), Records: map[string]int64{}}
+	id, err := p.wh.StartRun(ctx, kind, w.From, w.To)
+	if err != nil {
+		return nil, fmt.Errorf("record run start: %w", err)
+	}
+	sum.RunID = id
+	r := &run{p: p, lock: lock, sum: sum, log: p.cfg.Logger.With(slog.Int64("run_id", id), slog.String("kind", kind))}
+	if p.api != nil {
+		r.base = p.api.Stats()
+	}
+	r.log.InfoContext(ctx, "run started", slog.String("window", w.String()))
+
+	runErr := body(ctx, r)
+
+	sum.Finished = p.cfg.Now()
+	if p.api != nil {
+		st := p.api.Stats()
+		sum.APIRequests = st.Requests - r.base.Requests
+		sum.APIRateLimited = st.RateLimited - r.base.RateLimited
+		sum.APIRetries = st.Retries - r.base.Retries
+		sum.TokenRefreshes = st.TokenRefreshes - r.base.TokenRefreshes
+	}
+	status, errText := "succeeded", ""
+	if runErr != nil {
+		status, errText = "failed", runErr.Error()
+		if errors.Is(runErr, context.Canceled) {
+			status = "cancelled"
+		}
+	}
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := p.wh.FinishRun(finishCtx, id, status, sum.counts(), sum.APIRequests, errText); err != nil {
+		r.log.Warn("record run outcome", slog.String("error", err.Error()))
+	}
+	if runErr != nil {
+		r.log.ErrorContext(ctx, "run failed", slog.String("error", runErr.Error()))
+		return sum, runErr
+	}
+	r.log.InfoContext(ctx, "run finished", slog.Duration("duration", sum.Finished.Sub(sum.Started)),
+		slog.Int64("lines_written", sum.LinesWritten), slog.Int64("api_requests", sum.APIRequests))
+	return sum, nil
+}
+
+func (r *run) progress(ev Progress) { r.p.cfg.OnProgress(ev) }
+
+// collect drains a list iterator into a slice, quarantining undecodable records. Any other
+// error stops the run: a page that could not be fetched is never treated as empty.
+func collect[T any](r *run, stream string, seq iter.Seq2[T, error], q *[]load.Quarantined) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		var rec *revolut.RecordError
+		switch {
+		case errors.As(err, &rec):
+			*q = append(*q, quarantined(stream, rec))
+		case err != nil:
+			return nil, fmt.Errorf("extract %s: %w", stream, err)
+		default:
+			out = append(out, v)
+		}
+	}
+	r.sum.Records[stream] += int64(len(out))
+	return out, nil
+}
+
+func quarantined(stream string, rec *revolut.RecordError) load.Quarantined {
+	return load.Quarantined{Stream: stream, SourceID: rec.ID, Reason: rec.Err.Error(), Raw: rec.Raw}
+}
+
+// extractSettings pulls accounts, accounting settings, labels, cards, team members and
+// counterparties in full, and loads them in one transaction.
+func (r *run) extractSettings(ctx context.Context) error {
+	api := r.p.api
+	b := load.Batch{Stream: streamSettings, RunID: r.sum.RunID}
+	var err error
+	if b.Accounts, err = collect(r, "accounts", api.Accounts(ctx), &b.Quarantine); err != nil {
+		return err
+	}
+	if b.Categories, err = collect(r, "accounting_categories", api.AccountingCategories(ctx, revolut.ListOptions{}), &b.Quarantine); err != nil {
+		return err
+	}
+	if b.TaxRates, err = collect(r, "tax_rates", api.TaxRates(ctx, revolut.ListOptions{}), &b.Quarantine); err != nil {
+		return err
+	}
+	if b.LabelGroups, err = collect(r, "label_groups", api.LabelGroups(ctx, revolut.ListOptions{}), &b.Quarantine); err != nil {
+		return err
+	}
+	for _, g := range b.LabelGroups {
+		labels, err := collect(r, "labels", api.Labels(ctx, g.ID, revolut.ListOptions{}), &b.Quarantine)
+		if err != nil {
+			return err
+		}
+		b.Labels = append(b.Labels, labels...)
+	}
+	if b.Cards, err = collect(r, "cards", api.Cards(ctx, revolut.CardListOptions{}), &b.Quarantine); err != nil {
+		return err
+	}
+	if b.TeamMembers, err = collect(r, "team_members", api.TeamMembers(ctx, revolut.TeamMemberListOptions{}), &b.Quarantine); err != nil {
+		return err
+	}
+	if b.Counterparties, err = optional(collect(r, "counterparties", api.Counterparties(ctx, revolut.CounterpartyListOptions{}), &b.Quarantine)); err != nil {
+		return err
+	}
+	now := r.p.cfg.Now().UTC()
+	b.Checkpoint = &now
+	stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
+	if err != nil {
+		return err
+	}
+	r.tally(stats)
+	r.progress(Progress{Stage: "extract", Stream: streamSettings, Rows: int64(len(b.Accounts) + len(b.Categories) + len(b.TaxRates) +
+		len(b.LabelGroups) + len(b.Labels) + len(b.Cards) + len(b.TeamMembers) + len(b.Counterparties)), Done: true})
+	return nil
+}
+
+// optional turns "this business cannot list it" (a 403/404 for a feature its plan lacks)
+// into an empty list, so a missing optional feature does not stop the books.
+func optional[T any](v []T, err error) ([]T, error) {
+	var apiErr *revolut.APIError
+	if errors.As(err, &apiErr) && (apiErr.Status == 403 || apiErr.Status == 404) {
+		return nil, nil
+	}
+	return v, err
+}
+
+func (r *run) tally(s load.BatchStats) {
+	r.sum.Changed += int64(s.Inserted + s.Updated)
+	r.sum.Quarantined += int64(s.Quarantined)
+}
+
+// extractTransactions pulls w chunk by chunk. Records are flushed every FlushRecords; the
+// stream's checkpoint (the chunk's end) is written with the chunk's last flush, in the same
+// transaction. For the nightly stream it never moves backwards.
+func (r *run) extractTransactions(ctx context.Context, w Window, stream string) error {
+	chunks := w.Chunks(r.p.cfg.Location, r.p.cfg.ChunkDays)
+	var rows int64
+	for i, c := range chunks {
+		b := load.Batch{Stream: stream, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
+		flush := func(last bool) error {
+			if last {
+				cp, err := r.checkpointFor(ctx, stream, c.To)
+				if err != nil {
+					return err
+				}
+				b.Checkpoint = cp
+			}
+			stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
+			if err != nil {
+				return err
+			}
+			r.tally(stats)
+			b.Transactions, b.Quarantine = b.Transactions[:0], b.Quarantine[:0]
+			return nil
+		}
+		for tx, err := range r.p.api.Transactions(ctx, revolut.TransactionListOptions{From: c.From, To: c.To}) {
+			var rec *revolut.RecordError
+			switch {
+			case errors.As(err, &rec):
+				b.Quarantine = append(b.Quarantine, quarantined(streamTransactions, rec))
+			case err != nil:
+				return fmt.Errorf("extract transactions %s: %w", c, err)
+			default:
+				b.Transactions = append(b.Transactions, tx)
+				rows++
+				r.sum.Records[streamTransactions]++
+			}
+			if len(b.Transactions)+len(b.Quarantine) >= r.p.cfg.FlushRecords {
+				if err := flush(false); err != nil {
+					return err
+				}
+				r.progress(Progress{Stage: "extract", Stream: streamTransactions, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
+			}
+		}
+		if err := flush(true); err != nil {
+			return err
+		}
+		r.progress(Progress{Stage: "extract", Stream: streamTransactions, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
+	}
+	r.progress(Progress{Stage: "extract", Stream: streamTransactions, Rows: rows, Chunk: len(chunks), Chunks: len(chunks), Done: true})
+	return nil
+}
+
+// checkpointFor returns the checkpoint to store for stream at the end of a chunk: the
+// nightly transactions checkpoint only moves forward.
+func (r *run) checkpointFor(ctx context.Context, stream string, end time.Time) (*time.Time, error) {
+	if stream == streamTransactions {
+		cur, ok, err := r.p.wh.Checkpoint(ctx, stream)
+		if err != nil {
+			return nil, err
+		}
+		if ok && !end.After(cur) {
+			return nil, nil
+		}
+	}
+	end = end.UTC()
+	return &end, nil
+}
+
+// advanceNightly moves the nightly transactions checkpoint to end when that is forward.
+func (r *run) advanceNightly(ctx context.Context, end time.Time) error {
+	cp, err := r.checkpointFor(ctx, streamTransactions, end)
+	if err != nil || cp == nil {
+		return err
+	}
+	_, err = r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamTransactions, RunID: r.sum.RunID, Checkpoint: cp})
+	return err
+}
+
+// extractExpenses pulls expenses over w, chunk by chunk, storing each new receipt as the
+// expenses that carry it are loaded.
+func (r *run) extractExpenses(ctx context.Context, w Window, stream string) error {
+	chunks := w.Chunks(r.p.cfg.Location, r.p.cfg.ChunkDays)
+	var rows int64
+	for i, c := range chunks {
+		b := load.Batch{Stream: stream, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
+		flush := func(last bool) error {
+			if last {
+				end := c.To.UTC()
+				b.Checkpoint = &end
+			}
+			stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
+			if err != nil {
+				return err
+			}
+			r.tally(stats)
+			if err := r.storeReceipts(ctx, b.Expenses); err != nil {
+				return err
+			}
+			b.Expenses, b.Quarantine = b.Expenses[:0], b.Quarantine[:0]
+			return nil
+		}
+		for e, err := range r.p.api.Expenses(ctx, revolut.ExpenseListOptions{From: c.From, To: c.To}) {
+			var rec *revolut.RecordError
+			switch {
+			case errors.As(err, &rec):
+				b.Quarantine = append(b.Quarantine, quarantined(streamExpenses, rec))
+			case err != nil:
+				if isFeatureDisabled(err) {
+					r.log.WarnContext(ctx, "expenses are not enabled for this business; booking transactions without expense detail")
+					return nil
+				}
+				return fmt.Errorf("extract expenses %s: %w", c, err)
+			default:
+				b.Expenses = append(b.Expenses, e)
+				rows++
+				r.sum.Records[streamExpenses]++
+			}
+			if len(b.Expenses)+len(b.Quarantine) >= r.p.cfg.FlushRecords {
+				if err := flush(false); err != nil {
+					return err
+				}
+				r.progress(Progress{Stage: "extract", Stream: streamExpenses, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
+			}
+		}
+		if err := flush(true); err != nil {
+			return err
+		}
+		r.progress(Progress{Stage: "extract", Stream: streamExpenses, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
+	}
+	r.progress(Progress{Stage: "extract", Stream: streamExpenses, Rows: rows, Chunk: len(chunks), Chunks: len(chunks), Done: true})
+	return nil
+}
+
+// isFeatureDisabled recognises Revolut's "expenses not enabled" answer (code 3470).
+func isFeatureDisabled(err error) bool {
+	var apiErr *revolut.APIError
+	return errors.As(err, &apiErr) && apiErr.Code == 3470
+}
+
+// maxReceiptFailures caps the failures listed in the summary.
+const maxReceiptFailures = 20
+
+// storeReceipts downloads each receipt of expenses that the warehouse does not know yet,
+// stores it, and records it. A receipt that fails is left for the next run and counted; it
+// does not stop the books.
+func (r *run) storeReceipts(ctx context.Context, expenses []revolut.Expense) error {
+	if r.p.receipts == nil {
+		return nil
+	}
+	var metas []load.ReceiptMeta
+	for _, e := range expenses {
+		for _, rid := range e.ReceiptIDs {
+			has, err := r.p.wh.HasReceipt(ctx, e.ID, rid)
+			if err != nil {
+				return err
+			}
+			if has {
+				r.sum.ReceiptsSkipped++
+				continue
+			}
+			meta, err := r.storeReceipt(ctx, e.ID, rid)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.sum.ReceiptsFailed++
+				if len(r.sum.ReceiptFailures) < maxReceiptFailures {
+					r.sum.ReceiptFailures = append(r.sum.ReceiptFailures, fmt.Sprintf("%s/%s: %v", e.ID, rid, err))
+				}
+				r.log.WarnContext(ctx, "receipt not stored; will retry next run", slog.String("expense_id", e.ID), slog.String("receipt_id", rid), slog.String("error", err.Error()))
+				continue
+			}
+			metas = append(metas, meta)
+			r.sum.ReceiptsStored++
+			r.progress(Progress{Stage: "receipts", Stream: streamReceipts, Rows: r.sum.ReceiptsStored})
+		}
+	}
+	if len(metas) == 0 {
+		return nil
+	}
+	_, err := r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamReceipts, RunID: r.sum.RunID, Receipts: metas})
+	return err
+}
+
+func (r *run) storeReceipt(ctx context.Context, expenseID, receiptID string) (load.ReceiptMeta, error) {
+	rc, err := r.p.api.ReceiptContent(ctx, expenseID, receiptID)
+	if err != nil {
+		return load.ReceiptMeta{}, err
+	}
+	defer rc.Body.Close()
+	key := ReceiptKey(expenseID, receiptID, rc.Extension)
+	size, sum, err := r.p.receipts.PutReceipt(ctx, key, rc.ContentType, rc.Body)
+	if err != nil {
+		return load.ReceiptMeta{}, err
+	}
+	return load.ReceiptMeta{ExpenseID: expenseID, ReceiptID: receiptID, ContentType: rc.ContentType,
+		Size: size, SHA256: sum, ObjectKey: key, StoredAt: r.p.cfg.Now().UTC()}, nil
+}
+
+// ReceiptKey is where a receipt is stored, relative to the export root (DESIGN.md).
+func ReceiptKey(expenseID, receiptID, ext string) string {
+	if ext != "" && ext[0] != '.' {
+		ext = "." + ext
+	}
+	return "receipts/" + expenseID + "/" + receiptID + ext
+}
+
+// book books every source the warehouse marks as needing it, BookBatch sources per
+// transaction.
+func (r *run) book(ctx context.Context) error {
+	settings, err := r.p.wh.Settings(ctx)
+	if err != nil {
+		return fmt.Errorf("read settings for booking: %w", err)
+	}
+	booker, err := transform.NewBooker(transform.Settings{
+		Accounts: settings.Accounts, Categories: settings.Categories, TaxRates: settings.TaxRates,
+		Location: r.p.cfg.Location, Chart: r.p.cfg.Chart,
+	})
+	if err != nil {
+		return fmt.Errorf("prepare booking: %w", err)
+	}
+	var pending []load.SourceBooking
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		st, err := r.p.wh.WriteBookings(ctx, r.lock, r.sum.RunID, pending)
+		if err != nil {
+			return fmt.Errorf("write ledger: %w", err)
+		}
+		r.sum.EntriesNew += int64(st.EntriesNew)
+		r.sum.EntriesChanged += int64(st.EntriesChanged)
+		r.sum.EntriesRemoved += int64(st.Tombstones)
+		r.sum.LinesWritten += int64(st.LinesWritten)
+		pending = pending[:0]
+		r.progress(Progress{Stage: "book", Stream: "ledger", Rows: r.sum.SourcesBooked})
+		return nil
+	}
+	add := func(sourceType, id string, b transform.Booking) error {
+		pending = append(pending, load.SourceBooking{SourceType: sourceType, SourceID: id, Lines: b.Lines, Exceptions: b.Exceptions})
+		r.sum.SourcesBooked++
+		r.sum.Exceptions += int64(len(b.Exceptions))
+		if !b.Booked {
+			r.sum.NotBooked++
+		}
+		if len(pending) >= r.p.cfg.BookBatch {
+			return flush()
+		}
+		return nil
+	}
+	// The pending set streams from one cursor while batches are written on other
+	// connections; the cursor's snapshot is not disturbed by the flags being cleared.
+	for tb, err := range r.p.wh.PendingTransactions(ctx) {
+		if err != nil {
+			return fmt.Errorf("read transactions to book: %w", err)
+		}
+		if err := add(transform.SourceTransaction, tb.Transaction.ID, booker.BookTransaction(tb.Transaction, tb.Expenses)); err != nil {
+			return err
+		}
+		// An expense booked with its transaction is no longer an orphan: clear whatever an
+		// earlier run recorded under the expense itself.
+		for _, e := range tb.Expenses {
+			if err := add(transform.SourceExpense, e.ID, transform.Booking{Booked: true}); err != nil {
+				return err
+			}
+			r.sum.SourcesBooked--
+		}
+	}
+	for e, err := range r.p.wh.PendingExpenses(ctx) {
+		if err != nil {
+			return fmt.Errorf("read expenses to book: %w", err)
+		}
+		b := booker.OrphanExpense(e)
+		if e.TransactionID == "" {
+			b = booker.BookExpense(e)
+		}
+		if err := add(transform.SourceExpense, e.ID, b); err != nil {
+			return err
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	r.progress(Progress{Stage: "book", Stream: "ledger", Rows: r.sum.SourcesBooked, Done: true})
+	return nil
+}
+
+// exportChanged exports every period that got new entry versions in this run.
+func (r *run) exportChanged(ctx context.Context) error {
+	periods, err := r.p.wh.ChangedPeriods(ctx, r.sum.RunID)
+	if err != nil {
+		return err
+	}
+	slices.Sort(periods)
+	for _, s := range periods {
+		period, err := ParsePeriod(s)
+		if err != nil {
+			return err
+		}
+		if err := r.export(ctx, period); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) export(ctx context.Context, period Period) error {
+	res, err := r.p.exporter.ExportPeriod(ctx, period, r.sum.RunID)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", period, err)
+	}
+	r.sum.Exports = append(r.sum.Exports, res)
+	r.progress(Progress{Stage: "export", Stream: period.String(), Rows: res.Lines, Done: true})
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
