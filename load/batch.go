@@ -128,7 +128,9 @@ func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchSta
 			_, err := tx.Exec(ctx, `INSERT INTO sync_state (stream, checkpoint, window_from, window_to, run_id, updated_at)
 				VALUES ($1, $2, $3, $4, $5, now())
 				ON CONFLICT (stream) DO UPDATE SET checkpoint = excluded.checkpoint, window_from = excluded.window_from,
-					window_to = excluded.window_to, run_id = excluded.run_id, updated_at = excluded.updated_at`,
+					window_to = excluded.window_to, run_id = excluded.run_id, updated_at = excluded.updated_at
+				WHERE (sync_state.checkpoint, sync_state.window_from, sync_state.window_to)
+					IS DISTINCT FROM (excluded.checkpoint, excluded.window_from, excluded.window_to)`,
 				b.Stream, b.Checkpoint.UTC(), nullTime(b.WindowFrom), nullTime(b.WindowTo), nullRun(b.RunID))
 			if err != nil {
 				return fmt.Errorf("store checkpoint: %w", interpret(err))
@@ -218,7 +220,7 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	stage, changed := "stage_"+t.name, "changed_"+t.name
 	cols := append(append([]string{"id"}, t.cols...), "raw")
 	ddl := fmt.Sprintf(`CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL,
-		source_hash bytea GENERATED ALWAYS AS (sha256(textsend(raw::text))) STORED) ON COMMIT DROP;
+		source_hash bytea GENERATED ALWAYS AS (raw_hash(raw)) STORED) ON COMMIT DROP;
 		CREATE TEMP TABLE %s (id text PRIMARY KEY, inserted boolean NOT NULL) ON COMMIT DROP`,
 		stage, columnDefs(t.cols, t.types), changed)
 	if _, err := tx.Exec(ctx, ddl); err != nil {

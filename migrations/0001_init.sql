@@ -8,6 +8,14 @@
 -- The ledger is append-only and versioned per journal entry: entries is the head (current
 -- version per entry), entry_versions the history, ledger_rows the lines of every version.
 
+-- raw_hash is the source_hash of a raw record: sha256 of its canonical jsonb text (keys sorted
+-- and deduplicated, whitespace normalised by jsonb), so the key order or spacing the API happens
+-- to send never looks like a change. Declared IMMUTABLE (jsonb's text form is deterministic) so
+-- staging tables can compute it as a generated column, once per row, during COPY.
+CREATE FUNCTION raw_hash(raw jsonb) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT sha256(textsend(raw::text)) $$;
+
 CREATE TABLE runs (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind         text        NOT NULL,
