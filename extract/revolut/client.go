@@ -159,7 +159,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		cfg: cfg,
+		cfg:     cfg,
 		limiter: rate.NewLimiter(rate.Every(paceInterval(cfg.RatePerMinute)), 1),
 	}
 	c.tokens = newTokenSource(c, cfg.RefreshToken)
