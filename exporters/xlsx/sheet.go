@@ -19,6 +19,16 @@ type column struct {
 	title string
 	width float64
 	style int // column style, so cells typed into an empty row look right too
+	num   bool
+}
+
+func col(title string, width float64, style int) column {
+	return column{title: title, width: width, style: style}
+}
+
+// numeric marks a column of figures: its header is right-aligned over them.
+func numeric(title string, width float64, style int) column {
+	return column{title: title, width: width, style: style, num: true}
 }
 
 // stream is a sheet written with a StreamWriter that continues on "Name (2)" when it is
@@ -41,7 +51,11 @@ func newStream(wb *Workbook, base string, cols []column) *stream {
 	s := &stream{wb: wb, base: base, cols: cols}
 	s.header = make([]any, len(cols))
 	for i, c := range cols {
-		s.header[i] = excelize.Cell{StyleID: wb.st.header, Value: c.title}
+		style := wb.st.header
+		if c.num {
+			style = wb.st.headerR
+		}
+		s.header[i] = excelize.Cell{StyleID: style, Value: c.title}
 	}
 	return s
 }
@@ -80,6 +94,9 @@ func (s *stream) open() error {
 			if err := f.MoveSheet(s.name, next); err != nil {
 				return fmt.Errorf("move sheet %q: %w", s.name, err)
 			}
+		}
+		if err := s.wb.pageSetup(s.name); err != nil {
+			return err
 		}
 	}
 	sw, err := f.NewStreamWriter(s.name)

@@ -20,6 +20,8 @@ const (
 type styles struct {
 	f        *excelize.File
 	header   int
+	headerR  int // header of a numeric column: right-aligned over its figures
+	center   int
 	date     int
 	dateTime int
 	text     int
@@ -50,6 +52,13 @@ func newStyles(f *excelize.File) (*styles, error) {
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		Border:    []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}},
 	})
+	s.headerR = mk(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
+		Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}},
+	})
+	s.center = mk(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "center"}})
 	s.date = mk(&excelize.Style{CustomNumFmt: custom(fmtDate), Alignment: &excelize.Alignment{Horizontal: "left"}})
 	s.dateTime = mk(&excelize.Style{CustomNumFmt: custom(fmtDateTime), Alignment: &excelize.Alignment{Horizontal: "left"}})
 	s.text = mk(&excelize.Style{NumFmt: fmtText})

@@ -64,8 +64,8 @@ func (w *Workbook) totalsRows(s *stream, currencies []string, curCol string, lab
 func (w *Workbook) writeVAT(rows []report.VATRow) error {
 	st := w.st
 	s := newStream(w, SheetVAT, []column{
-		{"Currency", 10, 0}, {"Tax rate name", 26, 0}, {"Tax rate", 10, st.percent},
-		{"Net", 15, 0}, {"Tax", 15, 0}, {"Gross", 15, 0}, {"Splits", 9, st.integer},
+		col("Currency", 10, 0), col("Tax rate name", 26, 0), numeric("Tax rate", 10, st.percent),
+		numeric("Net", 15, 0), numeric("Tax", 15, 0), numeric("Gross", 15, 0), numeric("Splits", 9, st.integer),
 	})
 	if err := s.open(); err != nil {
 		return err
@@ -111,8 +111,8 @@ func (w *Workbook) writeVAT(rows []report.VATRow) error {
 func (w *Workbook) writeTrial(rows []report.TBRow) error {
 	st := w.st
 	s := newStream(w, SheetTrial, []column{
-		{"Account code", 12, st.text}, {"Account name", 28, 0}, {"Currency", 10, 0},
-		{"Debit", 15, 0}, {"Credit", 15, 0}, {"Balance", 15, 0},
+		col("Account code", 12, st.text), col("Account name", 28, 0), col("Currency", 10, 0),
+		numeric("Debit", 15, 0), numeric("Credit", 15, 0), numeric("Balance", 15, 0),
 	})
 	if err := s.open(); err != nil {
 		return err
@@ -121,12 +121,18 @@ func (w *Workbook) writeTrial(rows []report.TBRow) error {
 	totals := map[string]*sums{}
 	var currencies []string
 	for _, r := range rows {
-		debit, err := w.money(r.Debit, r.Currency)
+		// A zero debit or credit is left blank, as on a printed trial balance.
+		var debit, credit any
+		if !r.Debit.IsZero() {
+			debit, _ = w.money(r.Debit, r.Currency)
+		}
+		if !r.Credit.IsZero() {
+			credit, _ = w.money(r.Credit, r.Currency)
+		}
+		balance, err := w.money(r.Balance, r.Currency)
 		if err != nil {
 			return err
 		}
-		credit, _ := w.money(r.Credit, r.Currency)
-		balance, _ := w.money(r.Balance, r.Currency)
 		if err := s.add([]any{w.textCell(r.AccountCode), text(r.AccountName), text(r.Currency), debit, credit, balance}); err != nil {
 			return err
 		}

@@ -97,28 +97,33 @@ func (w *Workbook) init() error {
 			return fmt.Errorf("create sheet %q: %w", name, err)
 		}
 	}
+	for _, name := range w.f.GetSheetList() {
+		if err := w.pageSetup(name); err != nil {
+			return err
+		}
+	}
 	st, err := newStyles(w.f)
 	if err != nil {
 		return err
 	}
 	w.st = st
 	w.journal = newStream(w, SheetJournal, []column{
-		{"Date", 12, st.date}, {"Entry", 16, st.text}, {"Account code", 10, st.text}, {"Account name", 24, 0},
-		{"Debit", 13, 0}, {"Credit", 13, 0}, {"Currency", 9, 0}, {"Payee", 24, 0},
-		{"Description", 32, 0}, {"Reference", 16, st.text}, {"Category code", 10, st.text}, {"Category", 18, 0},
-		{"Tax rate", 18, 0}, {"Transaction type", 16, 0}, {"Transaction state", 12, 0}, {"Expense state", 12, 0},
-		{"Line key", 34, st.text}, {"Version", 8, 0},
+		col("Date", 12, st.date), col("Entry", 16, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
+		numeric("Debit", 13, 0), numeric("Credit", 13, 0), col("Currency", 9, st.center), col("Payee", 24, 0),
+		col("Description", 32, 0), col("Reference", 16, st.text), col("Category code", 10, st.text), col("Category", 18, 0),
+		col("Tax rate", 24, 0), col("Transaction type", 16, 0), col("Transaction state", 12, 0), col("Expense state", 12, 0),
+		col("Line key", 34, st.text), numeric("Version", 8, 0),
 	})
 	w.bank = newStream(w, SheetBank, []column{
-		{"Date", 12, st.date}, {"Time (UTC)", 17, st.dateTime}, {"Revolut account", 20, st.text},
-		{"Account code", 10, st.text}, {"Account name", 20, 0}, {"Currency", 9, 0}, {"Amount", 13, 0},
-		{"Running balance", 15, 0}, {"Revolut balance", 15, 0}, {"Ties", 7, 0}, {"Payee", 24, 0},
-		{"Description", 32, 0}, {"Reference", 16, st.text}, {"Type", 14, 0}, {"Transaction", 16, st.text},
-		{"Line key", 34, st.text},
+		col("Date", 12, st.date), col("Time (UTC)", 17, st.dateTime), col("Revolut account", 20, st.text),
+		col("Account code", 10, st.text), col("Account name", 20, 0), col("Currency", 9, st.center), numeric("Amount", 13, 0),
+		numeric("Running balance", 15, 0), numeric("Revolut balance", 15, 0), col("Ties", 7, st.center), col("Payee", 24, 0),
+		col("Description", 32, 0), col("Reference", 16, st.text), col("Type", 14, 0), col("Transaction", 16, st.text),
+		col("Line key", 34, st.text),
 	})
 	w.exceptions = newStream(w, SheetExceptions, []column{
-		{"Occurred (UTC)", 17, st.dateTime}, {"Kind", 22, 0}, {"Source", 12, 0}, {"Source id", 20, st.text},
-		{"Entry", 16, st.text}, {"Reason", 80, 0},
+		col("Occurred (UTC)", 17, st.dateTime), col("Kind", 22, 0), col("Source", 12, 0), col("Source id", 20, st.text),
+		col("Entry", 16, st.text), col("Reason", 80, 0),
 	})
 	for _, s := range []*stream{w.journal, w.bank, w.exceptions} {
 		if err := s.open(); err != nil {
@@ -132,6 +137,24 @@ func (w *Workbook) init() error {
 	w.spool = spool
 	w.spoolBuf = bufio.NewWriterSize(spool, 1<<16)
 	w.spoolEnc = gob.NewEncoder(w.spoolBuf)
+	return nil
+}
+
+// pageSetup makes a sheet print the way an accountant files it: landscape, as wide as one
+// page, as many pages long as needed. (Repeating the header row on every page needs a
+// sheet-scoped defined name, which excelize ties to the sheet's position and a continuation
+// sheet moves; it is left out rather than risk pointing at the wrong sheet.) It must run
+// before the sheet's StreamWriter is created, which writes these settings out.
+func (w *Workbook) pageSetup(sheet string) error {
+	landscape, one, zero, fit := "landscape", 1, 0, true
+	if err := w.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+		Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero,
+	}); err != nil {
+		return fmt.Errorf("page layout of %q: %w", sheet, err)
+	}
+	if err := w.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("sheet properties of %q: %w", sheet, err)
+	}
 	return nil
 }
 
@@ -236,12 +259,13 @@ func (w *Workbook) Bank(rows []report.BankRow) error {
 		if err != nil {
 			return err
 		}
-		reported, err := w.nullMoney(l.BankBalance, l.Currency)
-		if err != nil {
-			return err
-		}
-		var ties any
+		// Revolut's balance is after the whole leg: it shows on the leg's last line, next to
+		// the running balance it was compared with.
+		var reported, ties any
 		if r.Checked {
+			if reported, err = w.nullMoney(l.BankBalance, l.Currency); err != nil {
+				return err
+			}
 			ties = "yes"
 			if !r.Ties {
 				ties = excelize.Cell{StyleID: w.st.fail, Value: "NO"}
@@ -327,9 +351,9 @@ func (w *Workbook) Close() error {
 func (w *Workbook) writeExpenses(groups []string) error {
 	st := w.st
 	cols := []column{
-		{"Date", 12, st.date}, {"Payer / holder", 18, 0}, {"Merchant", 24, 0}, {"Description", 30, 0},
-		{"Category code", 10, st.text}, {"Category", 18, 0}, {"Net", 12, 0}, {"Tax", 11, 0}, {"Gross", 12, 0},
-		{"Tax rate", 9, st.percent}, {"Tax rate name", 18, 0}, {"Currency", 9, 0},
+		col("Date", 12, st.date), col("Payer / holder", 18, 0), col("Merchant", 24, 0), col("Description", 30, 0),
+		col("Category code", 10, st.text), col("Category", 18, 0), numeric("Net", 12, 0), numeric("Tax", 11, 0), numeric("Gross", 12, 0),
+		numeric("Tax rate", 9, st.percent), col("Tax rate name", 24, 0), col("Currency", 9, st.center),
 	}
 	used := map[string]bool{}
 	for _, c := range cols {
@@ -341,13 +365,13 @@ func (w *Workbook) writeExpenses(groups []string) error {
 			title = "Label: " + title
 		}
 		used[title] = true
-		cols = append(cols, column{title, 14, 0})
+		cols = append(cols, col(title, 14, 0))
 	}
-	cols = append(cols, column{"State", 11, 0})
+	cols = append(cols, col("State", 11, 0))
 	for i := range max(w.maxReceipts, 1) {
-		cols = append(cols, column{fmt.Sprintf("Receipt %d", i+1), 14, 0})
+		cols = append(cols, col(fmt.Sprintf("Receipt %d", i+1), 14, 0))
 	}
-	cols = append(cols, column{"Expense", 16, st.text}, column{"Entry", 16, st.text})
+	cols = append(cols, col("Expense", 16, st.text), col("Entry", 16, st.text))
 	s := newStream(w, SheetExpenses, cols)
 	if err := s.open(); err != nil {
 		return err

@@ -3,6 +3,8 @@ package xlsx_test
 import (
 	"bytes"
 	"context"
+	"flag"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -15,6 +17,23 @@ import (
 )
 
 var march = report.Month(2024, 3)
+
+// lastBuilt holds the bytes of the last workbook build wrote (only TestWriteSample reads it;
+// it does not run in parallel).
+var lastBuilt []byte
+
+var sample = flag.String("sample", "", "write the sample workbook to this path (to look at it in a spreadsheet)")
+
+// TestWriteSample writes the sample workbook for a person to open, when -sample is given.
+func TestWriteSample(t *testing.T) {
+	if *sample == "" {
+		t.Skip("no -sample path")
+	}
+	build(t, ledgertest.Sample(), sampleOptions())
+	if err := os.WriteFile(*sample, lastBuilt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // build writes the workbook of led for March 2024 the way the exporter does, and opens it
 // again with excelize's reader.
@@ -56,6 +75,7 @@ func build(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) (*excelize.F
 	if _, err := w.WriteTo(&buf, info, sum); err != nil {
 		t.Fatal(err)
 	}
+	lastBuilt = bytes.Clone(buf.Bytes())
 	f, err := excelize.OpenReader(&buf)
 	if err != nil {
 		t.Fatalf("reopen workbook: %v", err)
