@@ -337,6 +337,16 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 		for _, x := range usable {
 			e.checkSpent(x)
 		}
+		if len(usable) == 1 {
+			// The bank statement sheet links a payment to its expense and receipts.
+			for i := range e.lines {
+				if e.lines[i].Key.Role == RoleBank {
+					x := usable[0]
+					e.lines[i].ExpenseID, e.lines[i].ExpenseState = x.ID, x.State
+					e.lines[i].ReceiptIDs = slices.Clone(x.ReceiptIDs)
+				}
+			}
+		}
 		if !amt.IsZero() {
 			e.bookSplits(amt.Neg(), cur, usable, leg.Description)
 		}

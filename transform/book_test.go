@@ -720,7 +720,8 @@ func TestBookTransactionProvenance(t *testing.T) {
 	bank, net, vat, groc := got.Lines[0], got.Lines[1], got.Lines[2], got.Lines[3]
 	if bank.Key.String() != "transaction/t1/0/bank" || bank.AccountName != "Revolut GBP" ||
 		bank.RevolutAccountID != "acc-gbp" || !bank.BankBalance.Valid || !bank.BankBalance.Decimal.Equal(dec("975.62")) ||
-		bank.Description != "Best Printers" || bank.Counterparty != "Best Printers Company" || bank.Gross.Valid {
+		bank.Description != "Best Printers" || bank.Counterparty != "Best Printers Company" || bank.Gross.Valid ||
+		bank.ExpenseID != "e1" || !reflect.DeepEqual(bank.ReceiptIDs, []string{"rcpt-e1"}) || bank.Labels != nil {
 		t.Errorf("bank line: %+v", bank)
 	}
 	wantLabels := map[string]string{"Department": "HR", "Office supplies": "photocopying"}
