@@ -32,6 +32,7 @@ const (
 	DefaultRetryBaseDelay = time.Second
 	DefaultRetryMaxDelay  = time.Minute
 	DefaultHTTPTimeout    = 2 * time.Minute
+	DefaultMaxRetryAfter  = 5 * time.Minute
 )
 
 // Config configures a Client. Only cmd/revledger fills it from flags and environment.
@@ -63,6 +64,10 @@ type Config struct {
 	// not send Retry-After. Defaults 1 s and 1 min.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
+	// MaxRetryAfter is the longest Retry-After the client will wait out. A server asking for
+	// a longer pause gets the error back at once (a *RateLimitError for a 429), so a batch
+	// run fails clearly instead of hanging. Default 5 min.
+	MaxRetryAfter time.Duration
 
 	// HTTPClient sends the requests. Default: an http.Client with a 2-minute timeout.
 	HTTPClient *http.Client
@@ -93,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryMaxDelay == 0 {
 		c.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	if c.MaxRetryAfter == 0 {
+		c.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
@@ -258,6 +266,9 @@ func (c *Client) send(ctx context.Context, cl call) error {
 		lastErr = r.err
 		if attempt >= c.cfg.MaxAttempts {
 			return fmt.Errorf("revolut: %s: giving up after %d attempts: %w", cl.op, attempt, lastErr)
+		}
+		if retryAfter > c.cfg.MaxRetryAfter {
+			return fmt.Errorf("revolut: %s: the server asks to wait %s, more than the %s allowed: %w", cl.op, retryAfter, c.cfg.MaxRetryAfter, lastErr)
 		}
 		delay := retryAfter
 		if delay <= 0 {

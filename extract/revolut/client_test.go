@@ -669,3 +669,20 @@ func TestSettingsAndDirectories(t *testing.T) {
 		t.Errorf("the fake's lists are too short to page: %d categories, %d cards, %d members, %d counterparties", len(cats), len(cards), len(members), len(cps))
 	}
 }
+
+// TestRetryAfterTooLong: a Retry-After longer than MaxRetryAfter is not waited out.
+func TestRetryAfterTooLong(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t, revoluttest.Options{Seed: 2, Transactions: 100})
+	srv.SetFaults(revoluttest.Faults{RateLimitStorm: 1000}) // every other 429 says Retry-After: 1
+	c := newClient(t, srv, func(cfg *revolut.Config) { cfg.MaxRetryAfter = 500 * time.Millisecond })
+	_, errs := pull(t, c.Accounts(t.Context()))
+	var rl *revolut.RateLimitError
+	if len(errs) != 1 || !errors.As(errs[0], &rl) || rl.RetryAfter != time.Second {
+		t.Fatalf("errors %v: want one *RateLimitError with RetryAfter 1s", errs)
+	}
+	// The storm alternates: at most one answer without Retry-After is retried first.
+	if n := srv.Stats().ByPath["GET /accounts"]; n > 2 {
+		t.Errorf("GET /accounts sent %d times, want at most 2", n)
+	}
+}
