@@ -1,0 +1,196 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// tmpPrefix starts the names of the folder sink's temporary files; List skips them.
+const tmpPrefix = ".revledger-tmp-"
+
+// Dir stores objects as files under a root folder; the key is the slash-separated path.
+type Dir struct {
+	root string
+}
+
+// NewDir returns a Dir rooted at root, creating the folder if needed.
+func NewDir(root string) (*Dir, error) {
+	if root == "" {
+		return nil, errors.New("sink: empty folder path")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolve export folder %q: %w", root, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("create export folder: %w", err)
+	}
+	return &Dir{root: abs}, nil
+}
+
+// Root returns the absolute folder the sink writes to.
+func (d *Dir) Root() string { return d.root }
+
+func (d *Dir) path(key string) (string, error) {
+	if err := CheckKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(d.root, filepath.FromSlash(key)), nil
+}
+
+// Put writes r to a temporary file in the target's folder, syncs it and renames it over the
+// target, so a reader sees the old file or the new one, never half of one.
+func (d *Dir) Put(ctx context.Context, key string, r io.Reader, meta Meta) (ObjectInfo, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+"*")
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	hr := newHashingReader(r)
+	_, err = io.Copy(tmp, hr)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	return ObjectInfo{Key: key, Size: hr.n, SHA256: hr.sum(), ContentType: contentType(key, meta.ContentType)}, nil
+}
+
+// contentType is the declared type, else the one the extension implies: a folder keeps no
+// metadata, so Stat derives it the same way.
+func contentType(key, declared string) string {
+	if declared != "" {
+		return declared
+	}
+	if t := mime.TypeByExtension(path.Ext(key)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// Stat reads the file to compute its SHA-256: a folder keeps no metadata, and the files
+// asked about (receipts) are small.
+func (d *Dir) Stat(ctx context.Context, key string) (ObjectInfo, bool, error) {
+	f, err := d.open(key)
+	if errors.Is(err, ErrNotFound) {
+		return ObjectInfo{}, false, nil
+	}
+	if err != nil {
+		return ObjectInfo{}, false, err
+	}
+	defer f.Close()
+	hr := newHashingReader(f)
+	if _, err := io.Copy(io.Discard, hr); err != nil {
+		return ObjectInfo{}, false, fmt.Errorf("stat %s: %w", key, err)
+	}
+	return ObjectInfo{Key: key, Size: hr.n, SHA256: hr.sum(), ContentType: contentType(key, "")}, true, nil
+}
+
+func (d *Dir) open(key string) (*os.File, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", key, err)
+	}
+	return f, nil
+}
+
+// Get opens the file.
+func (d *Dir) Get(_ context.Context, key string) (io.ReadCloser, error) { return d.open(key) }
+
+// Copy copies src to dst through Put, so dst is written atomically too.
+func (d *Dir) Copy(ctx context.Context, src, dst string) error {
+	f, err := d.open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := d.Put(ctx, dst, f, Meta{}); err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	return nil
+}
+
+// List walks the folder of prefix. SHA256 is left empty: Stat computes it when needed.
+func (d *Dir) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
+	dir := d.root
+	if i := strings.LastIndex(prefix, "/"); i > 0 {
+		var err error
+		if dir, err = d.path(prefix[:i]); err != nil {
+			return nil, err
+		}
+	}
+	var out []ObjectInfo
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fs.SkipAll
+		}
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() || strings.HasPrefix(e.Name(), tmpPrefix) {
+			return nil
+		}
+		rel, err := filepath.Rel(d.root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, ObjectInfo{Key: key, Size: info.Size(), ContentType: contentType(key, "")})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", prefix, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// Link returns the key: a path relative to the folder, which stays valid when the whole
+// export folder is moved or shared.
+func (d *Dir) Link(key string) string { return key }
