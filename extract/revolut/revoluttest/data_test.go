@@ -76,9 +76,10 @@ func TestDeterminism(t *testing.T) {
 	if ca, cb := a.Credentials(), b.Credentials(); ca.ClientID != cb.ClientID || ca.RefreshToken != cb.RefreshToken || ca.AuthCode != cb.AuthCode {
 		t.Error("same seed gave different credentials")
 	}
-	// 3000 transactions requested, one of them the undecodable quirk record.
-	if len(da.Transactions) != 2999 || len(da.Quirks) != 7 {
-		t.Errorf("%d transactions and %d quirks, want 2999 and 7", len(da.Transactions), len(da.Quirks))
+	// 3000 transactions requested, one of them the undecodable quirk record; seven
+	// transaction quirks and one expense quirk.
+	if len(da.Transactions) != 2999 || len(da.Quirks) != 8 {
+		t.Errorf("%d transactions and %d quirks, want 2999 and 8", len(da.Transactions), len(da.Quirks))
 	}
 }
 

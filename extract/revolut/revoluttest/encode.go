@@ -240,7 +240,11 @@ func (s *Server) appendExpense(b []byte, e *expense) []byte {
 		b = appendID(b, false, "transaction_id", s.txs[e.tx].id)
 	}
 	b = appendKey(b, false, "expense_date")
-	b = appendTime(b, e.date)
+	if e.quirk {
+		b = appendQuirkTime(b, e.date, "unpadded_date")
+	} else {
+		b = appendTime(b, e.date)
+	}
 	b = appendKey(b, false, "labels")
 	b = append(b, '{')
 	for i, lr := range e.labels {

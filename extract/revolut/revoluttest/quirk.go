@@ -6,15 +6,18 @@ import (
 	"time"
 )
 
-// Quirk describes one deliberate trap record served when Options.Quirks is set. All are
-// transactions (card payments unless the quirk says otherwise); none carries a balance, so
-// they never disturb the running balances of the accounts.
+// Quirk describes one deliberate trap record served when Options.Quirks is set. All but one
+// are transactions (card payments unless the quirk says otherwise) that carry no balance, so
+// they never disturb the running balances of the accounts; the last is an expense.
 type Quirk struct {
+	// Stream is "transactions" or "expenses".
+	Stream string
 	// Kind is one of: "unpadded_date" (created_at like "2025-10-6T08:34:18.123Z"),
 	// "long_id" (a 37-character id that is not a UUID), "micro_fraction" (6 fractional
 	// digits), "no_fraction" (no fractional digits), "unknown_type" (type "card_cashback"),
 	// "unknown_state" (state "on_hold"), "malformed" (a leg amount of "abc": cannot be
-	// decoded at all).
+	// decoded at all); and for the expense, "expense_unpadded_date" (an external
+	// reimbursement whose expense_date has no zero padding, as in the official example).
 	Kind string
 	// ID is the id exactly as served.
 	ID string
@@ -75,5 +78,16 @@ func (s *Server) addQuirk(r *rand.Rand, i int, at int64) {
 	s.txs = append(s.txs, t)
 	s.txByID[t.id] = idx
 	raw := s.appendTx(nil, &s.txs[idx])
-	s.quirks = append(s.quirks, Quirk{Kind: quirkKinds[i], ID: txIDString(&s.txs[idx]), Raw: raw, Decodable: quirkKinds[i] != "malformed"})
+	s.quirks = append(s.quirks, Quirk{Stream: "transactions", Kind: quirkKinds[i], ID: txIDString(&s.txs[idx]), Raw: raw, Decodable: quirkKinds[i] != "malformed"})
+}
+
+// addExpenseQuirk adds a reimbursement whose expense_date is served unpadded. It has no
+// scripted events, so the raw JSON recorded here stays what is served.
+func (s *Server) addExpenseQuirk(r *rand.Rand, start, end int64) {
+	date := quirkTime(r, 0, start, end)
+	b := s.gen.reimbursement(min(date+3*dayNanos, end-hourNanos))
+	b.exp.date, b.exp.quirk, b.expEvents = date, true, nil
+	s.release(b)
+	e := &s.expenses[len(s.expenses)-1]
+	s.quirks = append(s.quirks, Quirk{Stream: "expenses", Kind: "expense_unpadded_date", ID: e.id.String(), Raw: s.appendExpense(nil, e), Decodable: true})
 }

@@ -190,6 +190,7 @@ type expense struct {
 	completed   int64
 	seq         int32 // creation order; breaks ties in expense_date order
 	state       uint8
+	quirk       bool  // the expense_date is served without zero padding
 	ttype       uint8 // index into expenseTypeNames
 	payer       int16 // team member index, -1 = the business
 	merchant    string

@@ -313,6 +313,14 @@ func (s *Server) build() {
 			s.expenses[i].receipts = nil
 		}
 	}
+	if o.Quirks {
+		s.addExpenseQuirk(r, start, end)
+		if o.NoReceipts {
+			s.expenses[len(s.expenses)-1].receipts = nil
+			q := &s.quirks[len(s.quirks)-1]
+			q.Raw = s.appendExpense(nil, &s.expenses[len(s.expenses)-1])
+		}
+	}
 
 	// Apply every scripted change due within the history with opening balances of zero,
 	// then lift each account so that its lowest running balance is a comfortable positive
