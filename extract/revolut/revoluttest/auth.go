@@ -39,18 +39,17 @@ const Audience = "https://revolut.com"
 const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 type authState struct {
-	key        *rsa.PrivateKey
-	pem        []byte
-	clientID   string
-	issuer     string
-	authCode   string
-	codeUsed   bool
-	refresh    map[string]bool // refresh token → still valid
-	firstRT    string
-	access     map[string]int64 // access token → expiry (Unix nanoseconds on the fake's clock)
-	r          *rand.Rand
-	failNext   bool // Faults.Unauthorized401Once
-	codeSerial int
+	key      *rsa.PrivateKey
+	pem      []byte
+	clientID string
+	issuer   string
+	authCode string
+	codeUsed bool
+	refresh  map[string]bool // refresh token → still valid
+	firstRT  string
+	access   map[string]int64 // access token → expiry (Unix nanoseconds on the fake's clock)
+	r        *rand.Rand
+	failNext bool // Faults.Unauthorized401Once
 }
 
 func (a *authState) init(seed int64, key *rsa.PrivateKey) {
@@ -94,7 +93,6 @@ func (s *Server) Credentials() Credentials {
 func (s *Server) NewAuthCode() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.auth.codeSerial++
 	s.auth.authCode = "oa_prod_" + s.auth.token(40)
 	s.auth.codeUsed = false
 	return s.auth.authCode

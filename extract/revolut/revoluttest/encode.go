@@ -71,7 +71,8 @@ func appendAmount(b []byte, minor int64, exp int32) []byte {
 	if frac == 0 {
 		return b
 	}
-	digits := make([]byte, exp)
+	var buf [18]byte
+	digits := buf[:exp]
 	for i := int(exp) - 1; i >= 0; i-- {
 		digits[i] = byte('0' + frac%10)
 		frac /= 10

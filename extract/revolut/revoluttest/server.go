@@ -94,6 +94,9 @@ func (o Options) validate() error {
 	case o.TokenTTL < time.Second:
 		return errors.New("revoluttest: TokenTTL must be at least a second")
 	}
+	if o.Quirks && o.Transactions < len(quirkKinds) {
+		return fmt.Errorf("revoluttest: Quirks needs at least %d transactions", len(quirkKinds))
+	}
 	for _, n := range o.BulkPayouts {
 		if n < 1 {
 			return fmt.Errorf("revoluttest: bulk payout size %d must be positive", n)

@@ -274,7 +274,7 @@ func newWorld(r *rand.Rand, start int64) *world {
 		c, u := settingsTime()
 		w.taxRates = append(w.taxRates, taxRate{id: newUUID(r), name: t.name, percent: t.pct, omitInSplit: t.omit, created: c, updated: u})
 	}
-	for i, t := range categoryTemplates {
+	for _, t := range categoryTemplates {
 		c, u := settingsTime()
 		def := 0
 		switch t.name {
@@ -285,7 +285,6 @@ func newWorld(r *rand.Rand, start int64) *world {
 		case "Fuel":
 			def = 1
 		}
-		_ = i
 		w.categories = append(w.categories, category{id: newUUID(r), name: t.name, code: t.code, defaultTax: def, created: c, updated: u})
 	}
 	for _, g := range labelGroupTemplates {
