@@ -45,9 +45,9 @@ type CurrencyTotal struct {
 
 // Check is one verification shown on the Summary sheet and recorded in the manifest.
 type Check struct {
-	Name   string
-	Passed bool
-	Detail string // what was checked and, when it failed, what to look at
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail"` // what was checked and, when it failed, what to look at
 }
 
 // BankRow is a bank line with the balance the ledger computes for its account next to the

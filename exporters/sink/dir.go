@@ -194,3 +194,15 @@ func (d *Dir) List(ctx context.Context, prefix string) ([]ObjectInfo, error) {
 // Link returns the key: a path relative to the folder, which stays valid when the whole
 // export folder is moved or shared.
 func (d *Dir) Link(key string) string { return key }
+
+// Delete removes the file; a missing file is not an error.
+func (d *Dir) Delete(_ context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}

@@ -315,3 +315,15 @@ func (s *S3) Link(key string) string {
 	}
 	return "https://" + s.opts.Bucket + ".s3." + o.Region + ".amazonaws.com/" + escapeKey(k)
 }
+
+// Delete removes the object; S3 reports success for a missing one too.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	k, err := s.key(key)
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.opts.Bucket), Key: aws.String(k)}); err != nil && !isNotFound(err) {
+		return fmt.Errorf("delete s3://%s/%s: %w", s.opts.Bucket, k, err)
+	}
+	return nil
+}

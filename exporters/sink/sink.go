@@ -41,6 +41,8 @@ type Sink interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	// Copy copies the object at src to dst, keeping its content type and SHA-256.
 	Copy(ctx context.Context, src, dst string) error
+	// Delete removes the object; a missing object is not an error.
+	Delete(ctx context.Context, key string) error
 	// List returns the objects whose key starts with prefix, sorted by key.
 	List(ctx context.Context, prefix string) ([]ObjectInfo, error)
 	// Link returns how a person reaches the object: an absolute URL, or a slash-separated

@@ -89,6 +89,16 @@ func exercise(t *testing.T, s sink.Sink) {
 		t.Errorf("List = %+v, %v", list, err)
 	}
 
+	if err := s.Delete(ctx, "2024-03/history/run-1/journal_2024-03.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Stat(ctx, "2024-03/history/run-1/journal_2024-03.csv"); ok {
+		t.Error("object still there after Delete")
+	}
+	if err := s.Delete(ctx, "2024-03/never-there.csv"); err != nil {
+		t.Errorf("Delete of a missing object: %v", err)
+	}
+
 	for _, bad := range []string{"", "/abs", "../x", "a/../b", `a\b`, "a//b"} {
 		if _, err := s.Put(ctx, bad, strings.NewReader("x"), sink.Meta{}); err == nil {
 			t.Errorf("Put accepted key %q", bad)

@@ -1,0 +1,485 @@
+package exporters
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"iter"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/transform"
+)
+
+// Ledger is where an export reads the period from. The warehouse (load.Store) implements it.
+type Ledger interface {
+	// LedgerLines yields the current lines with BookingDate in [from, to), ordered by booking
+	// date, entry id and key.
+	LedgerLines(ctx context.Context, from, to time.Time) iter.Seq2[transform.Line, error]
+	// Exceptions yields the exceptions of the window.
+	Exceptions(ctx context.Context, from, to time.Time) iter.Seq2[transform.Exception, error]
+}
+
+// Sink is where an export stores its files; sink.Dir and sink.S3 implement it.
+type Sink interface {
+	Put(ctx context.Context, key string, r io.Reader, meta sink.Meta) (sink.ObjectInfo, error)
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	Copy(ctx context.Context, src, dst string) error
+	Delete(ctx context.Context, key string) error
+	List(ctx context.Context, prefix string) ([]sink.ObjectInfo, error)
+	Link(key string) string
+}
+
+// Period is the window of one export; see report.Period.
+type Period = report.Period
+
+// Month returns the Period of a calendar month.
+func Month(year int, month time.Month) Period { return report.Month(year, month) }
+
+// ParseMonth parses "YYYY-MM".
+func ParseMonth(s string) (Period, error) { return report.ParseMonth(s) }
+
+// Config configures an Exporter. The zero value works.
+type Config struct {
+	Company    string // shown on the Summary sheet and in the manifest
+	RowLimit   int    // rows per sheet before a continuation sheet; default xlsx.MaxRows
+	TmpDir     string // where files are written before upload; default the system's
+	Xero       csv.XeroOptions
+	QuickBooks csv.QuickBooksOptions
+	Now        func() time.Time // the clock for generated_at; default time.Now
+	Logger     *slog.Logger     // default discards
+}
+
+// Exporter writes the exports of one period at a time.
+type Exporter struct {
+	ledger Ledger
+	sink   Sink
+	cfg    Config
+	log    *slog.Logger
+}
+
+// New returns an Exporter reading from ledger and writing to s.
+func New(ledger Ledger, s Sink, cfg Config) *Exporter {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Exporter{ledger: ledger, sink: s, cfg: cfg, log: log}
+}
+
+// File names of a period's exports.
+func WorkbookName(period string) string { return "revledger_" + period + ".xlsx" }
+
+// JournalName is the canonical journal CSV's name.
+func JournalName(period string) string { return "journal_" + period + ".csv" }
+
+// XeroName is the Xero manual journal CSV's name.
+func XeroName(period string) string { return "xero_journal_" + period + ".csv" }
+
+// QuickBooksName is the QuickBooks Online journal CSV's name.
+func QuickBooksName(period string) string { return "quickbooks_journal_" + period + ".csv" }
+
+// ManifestName is the manifest's name in every period folder.
+const ManifestName = "manifest.json"
+
+// Result is what one export wrote.
+type Result struct {
+	Manifest Manifest
+	// Archived is the folder the previous version was copied to, or "" when the data had not
+	// changed or there was no previous version.
+	Archived string
+}
+
+// Export writes every file of period p and its manifest, tagged with runID.
+func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, error) {
+	if p.Label == "" || !p.From.Before(p.To) {
+		return Result{}, fmt.Errorf("export: invalid period %q [%s, %s)", p.Label, p.From, p.To)
+	}
+	if err := sink.CheckKey(p.Label); err != nil || strings.Contains(p.Label, "/") {
+		return Result{}, fmt.Errorf("export: period label %q cannot name a folder", p.Label)
+	}
+	dir, err := os.MkdirTemp(e.cfg.TmpDir, "revledger-export-*")
+	if err != nil {
+		return Result{}, fmt.Errorf("export %s: create work folder: %w", p.Label, err)
+	}
+	defer os.RemoveAll(dir)
+
+	started := e.cfg.Now().UTC()
+	run := &run{e: e, p: p, dir: dir, bank: map[string]*bankFile{}, receipts: map[string][]sink.ObjectInfo{}}
+	defer run.close()
+	m, err := run.write(ctx, runID, started)
+	if err != nil {
+		return Result{}, fmt.Errorf("export %s: %w", p.Label, err)
+	}
+	archived, err := e.publish(ctx, p.Label, dir, m)
+	if err != nil {
+		return Result{}, fmt.Errorf("export %s: %w", p.Label, err)
+	}
+	e.log.InfoContext(ctx, "period exported", slog.String("period", p.Label), slog.String("run_id", runID),
+		slog.Int("files", len(m.Files)), slog.Int("lines", m.Counts.Lines), slog.String("archived", archived))
+	return Result{Manifest: m, Archived: archived}, nil
+}
+
+// out is a file in the work folder, hashed as it is written.
+type out struct {
+	name string
+	f    *os.File
+	bw   *bufio.Writer
+	h    hash.Hash
+	n    int64
+	rows int
+	ct   string
+}
+
+func (e *Exporter) create(dir, name, contentType string) (*out, error) {
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	return &out{name: name, f: f, bw: bufio.NewWriterSize(f, 1<<16), h: sha256.New(), ct: contentType}, nil
+}
+
+func (o *out) Write(p []byte) (int, error) {
+	o.h.Write(p)
+	o.n += int64(len(p))
+	return o.bw.Write(p)
+}
+
+func (o *out) finish() (ManifestFile, error) {
+	err := o.bw.Flush()
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return ManifestFile{}, fmt.Errorf("write %s: %w", o.name, err)
+	}
+	return ManifestFile{Name: o.name, Size: o.n, SHA256: hex.EncodeToString(o.h.Sum(nil)), Rows: o.rows, ContentType: o.ct}, nil
+}
+
+type bankFile struct {
+	out *out
+	w   *csv.BankStatement
+}
+
+// run is the state of one export while the ledger streams through it.
+type run struct {
+	e        *Exporter
+	p        Period
+	dir      string
+	wb       *xlsx.Workbook
+	bank     map[string]*bankFile
+	receipts map[string][]sink.ObjectInfo
+	opened   []*out
+}
+
+func (r *run) close() {
+	if r.wb != nil {
+		_ = r.wb.Close()
+	}
+	for _, o := range r.opened {
+		_ = o.f.Close() // already closed on success; this is for the error paths
+	}
+}
+
+func (r *run) create(name, ct string) (*out, error) {
+	o, err := r.e.create(r.dir, name, ct)
+	if err == nil {
+		r.opened = append(r.opened, o)
+	}
+	return o, err
+}
+
+const csvType = "text/csv; charset=utf-8"
+
+func (r *run) write(ctx context.Context, runID string, started time.Time) (Manifest, error) {
+	label := r.p.Label
+	var err error
+	r.wb, err = xlsx.New(xlsx.Options{RowLimit: r.e.cfg.RowLimit, TmpDir: r.dir, ReceiptLink: r.receiptLinker(ctx)})
+	if err != nil {
+		return Manifest{}, err
+	}
+	jo, err := r.create(JournalName(label), csvType)
+	if err != nil {
+		return Manifest{}, err
+	}
+	journal, err := csv.NewJournal(jo)
+	if err != nil {
+		return Manifest{}, err
+	}
+	xo, err := r.create(XeroName(label), csvType)
+	if err != nil {
+		return Manifest{}, err
+	}
+	xero, err := csv.NewXeroJournal(xo, r.e.cfg.Xero)
+	if err != nil {
+		return Manifest{}, err
+	}
+	qo, err := r.create(QuickBooksName(label), csvType)
+	if err != nil {
+		return Manifest{}, err
+	}
+	qbo, err := csv.NewQuickBooksJournal(qo, r.e.cfg.QuickBooks)
+	if err != nil {
+		return Manifest{}, err
+	}
+
+	agg := report.NewAggregator()
+	for l, err := range r.e.ledger.LedgerLines(ctx, r.p.From, r.p.To) {
+		if err != nil {
+			return Manifest{}, fmt.Errorf("read ledger lines: %w", err)
+		}
+		bank, split := agg.Add(&l)
+		if err := r.bankRows(bank); err != nil {
+			return Manifest{}, err
+		}
+		if err := r.wb.Line(&l, split); err != nil {
+			return Manifest{}, err
+		}
+		if err := journal.Write(&l); err != nil {
+			return Manifest{}, fmt.Errorf("write %s: %w", jo.name, err)
+		}
+		if err := xero.Write(&l); err != nil {
+			return Manifest{}, fmt.Errorf("write %s: %w", xo.name, err)
+		}
+		if err := qbo.Write(&l); err != nil {
+			return Manifest{}, fmt.Errorf("write %s: %w", qo.name, err)
+		}
+	}
+	bank, sum := agg.Finish()
+	if err := r.bankRows(bank); err != nil {
+		return Manifest{}, err
+	}
+
+	// The exceptions enter the data fingerprint: a changed reason is a changed export.
+	excHash := sha256.New()
+	exceptions := 0
+	for x, err := range r.e.ledger.Exceptions(ctx, r.p.From, r.p.To) {
+		if err != nil {
+			return Manifest{}, fmt.Errorf("read exceptions: %w", err)
+		}
+		exceptions++
+		fmt.Fprintf(excHash, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1e", x.SourceType, x.SourceID, x.EntryID,
+			x.OccurredAt.UTC().Format(time.RFC3339Nano), x.Kind, x.Reason)
+		if err := r.wb.Exception(&x); err != nil {
+			return Manifest{}, err
+		}
+	}
+
+	var files []ManifestFile
+	for _, c := range []struct {
+		o *out
+		w interface {
+			Close() error
+			Rows() int
+		}
+	}{{jo, journal}, {xo, xero}, {qo, qbo}} {
+		if err := c.w.Close(); err != nil {
+			return Manifest{}, fmt.Errorf("write %s: %w", c.o.name, err)
+		}
+		c.o.rows = c.w.Rows()
+		f, err := c.o.finish()
+		if err != nil {
+			return Manifest{}, err
+		}
+		files = append(files, f)
+	}
+	for _, b := range r.bank {
+		if err := b.w.Close(); err != nil {
+			return Manifest{}, fmt.Errorf("write %s: %w", b.out.name, err)
+		}
+		b.out.rows = b.w.Rows()
+		f, err := b.out.finish()
+		if err != nil {
+			return Manifest{}, err
+		}
+		files = append(files, f)
+	}
+
+	generated := r.e.cfg.Now().UTC()
+	wo, err := r.create(WorkbookName(label), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if err != nil {
+		return Manifest{}, err
+	}
+	info := xlsx.Info{Company: r.e.cfg.Company, Period: r.p, RunID: runID, GeneratedAt: generated}
+	if _, err := r.wb.WriteTo(wo, info, sum); err != nil {
+		return Manifest{}, err
+	}
+	wo.rows, _, _, _ = r.wb.Rows()
+	wf, err := wo.finish()
+	if err != nil {
+		return Manifest{}, err
+	}
+	files = append(files, wf)
+	slices.SortFunc(files, func(a, b ManifestFile) int { return strings.Compare(a.Name, b.Name) })
+
+	m := newManifest(r.e.cfg.Company, r.p, runID, started, generated, files, sum, exceptions)
+	m.ContentSHA256 = fingerprint(files, hex.EncodeToString(excHash.Sum(nil)))
+	return m, nil
+}
+
+func (r *run) bankRows(rows []report.BankRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := r.wb.Bank(rows); err != nil {
+		return err
+	}
+	for i := range rows {
+		l := &rows[i].Line
+		b := r.bank[l.RevolutAccountID]
+		if b == nil {
+			o, err := r.create(csv.AccountFileName(l.RevolutAccountID, r.p.Label), csvType)
+			if err != nil {
+				return err
+			}
+			w, err := csv.NewBankStatement(o)
+			if err != nil {
+				return err
+			}
+			b = &bankFile{out: o, w: w}
+			r.bank[l.RevolutAccountID] = b
+		}
+		if err := b.w.Write(l); err != nil {
+			return fmt.Errorf("write %s: %w", b.out.name, err)
+		}
+	}
+	return nil
+}
+
+// receiptLinker finds each receipt in the sink (one listing per expense) and returns its
+// link as seen from the workbook in {period}/: a folder sink's relative key gets "../".
+// A receipt that is not stored (yet) is listed by id without a link.
+func (r *run) receiptLinker(ctx context.Context) func(expenseID, receiptID string) string {
+	return func(expenseID, receiptID string) string {
+		objs, ok := r.receipts[expenseID]
+		if !ok {
+			var err error
+			objs, err = r.e.sink.List(ctx, sink.ReceiptPrefix(expenseID))
+			if err != nil {
+				r.e.log.WarnContext(ctx, "receipt links unavailable", slog.String("expense_id", expenseID), slog.Any("error", err))
+			}
+			r.receipts[expenseID] = objs
+		}
+		want := sink.ReceiptPrefix(expenseID) + receiptID + "."
+		for _, o := range objs {
+			if strings.HasPrefix(o.Key, want) {
+				link := r.e.sink.Link(o.Key)
+				if link != "" && !strings.Contains(link, "://") {
+					link = "../" + link
+				}
+				return link
+			}
+		}
+		return ""
+	}
+}
+
+// fingerprint hashes the data the CSV files carry and the exceptions: equal data, equal
+// fingerprint, whatever the run.
+func fingerprint(files []ManifestFile, exceptions string) string {
+	h := sha256.New()
+	for _, f := range files {
+		if path.Ext(f.Name) == ".csv" {
+			fmt.Fprintf(h, "%s %s\n", f.Name, f.SHA256)
+		}
+	}
+	fmt.Fprintf(h, "exceptions %s\n", exceptions)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// publish uploads the files, keeping the previous version first when the data changed, and
+// the manifest last.
+func (e *Exporter) publish(ctx context.Context, label, dir string, m Manifest) (archived string, err error) {
+	prev, found, err := e.previous(ctx, label)
+	if err != nil {
+		return "", err
+	}
+	current := map[string]bool{}
+	for _, f := range m.Files {
+		current[f.Name] = true
+	}
+	if found && prev.ContentSHA256 != m.ContentSHA256 && prev.RunID != "" {
+		archived = label + "/history/" + prev.RunID
+		for _, f := range append(prev.Files, ManifestFile{Name: ManifestName}) {
+			if err := e.sink.Copy(ctx, label+"/"+f.Name, archived+"/"+f.Name); err != nil && !errors.Is(err, sink.ErrNotFound) {
+				return "", fmt.Errorf("keep previous version: %w", err)
+			}
+		}
+	}
+	for _, f := range m.Files {
+		if err := e.upload(ctx, label, dir, f); err != nil {
+			return "", err
+		}
+	}
+	body, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode manifest: %w", err)
+	}
+	if _, err := e.sink.Put(ctx, label+"/"+ManifestName, strings.NewReader(string(body)+"\n"), sink.Meta{ContentType: "application/json"}); err != nil {
+		return "", fmt.Errorf("upload manifest: %w", err)
+	}
+	// Files of the previous version that this one no longer has (an account without lines
+	// this time) would otherwise sit beside the new manifest as if current.
+	if found {
+		for _, f := range prev.Files {
+			if !current[f.Name] {
+				if err := e.sink.Delete(ctx, label+"/"+f.Name); err != nil {
+					return "", fmt.Errorf("remove stale %s: %w", f.Name, err)
+				}
+			}
+		}
+	}
+	return archived, nil
+}
+
+func (e *Exporter) upload(ctx context.Context, label, dir string, f ManifestFile) error {
+	fh, err := os.Open(filepath.Join(dir, f.Name))
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.Name, err)
+	}
+	defer fh.Close()
+	info, err := e.sink.Put(ctx, label+"/"+f.Name, fh, sink.Meta{ContentType: f.ContentType})
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.Name, err)
+	}
+	if info.SHA256 != "" && info.SHA256 != f.SHA256 {
+		return fmt.Errorf("upload %s: stored SHA-256 %s differs from the file's %s", f.Name, info.SHA256, f.SHA256)
+	}
+	return nil
+}
+
+func (e *Exporter) previous(ctx context.Context, label string) (Manifest, bool, error) {
+	rc, err := e.sink.Get(ctx, label+"/"+ManifestName)
+	if errors.Is(err, sink.ErrNotFound) {
+		return Manifest{}, false, nil
+	}
+	if err != nil {
+		return Manifest{}, false, fmt.Errorf("read previous manifest: %w", err)
+	}
+	defer rc.Close()
+	var m Manifest
+	if err := json.NewDecoder(rc).Decode(&m); err != nil {
+		// An unreadable manifest cannot say what to keep; keeping nothing would lose data
+		// silently, so stop and say so.
+		return Manifest{}, false, fmt.Errorf("read previous manifest %s/%s: %w", label, ManifestName, err)
+	}
+	return m, true, nil
+}

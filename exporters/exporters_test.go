@@ -1,0 +1,263 @@
+package exporters_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/internal/ledgertest"
+	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/internal/testenv"
+	"github.com/xuri/excelize/v2"
+)
+
+var (
+	march = exporters.Month(2024, 3)
+	clock = func() time.Time { return time.Date(2024, 4, 1, 2, 0, 0, 0, time.UTC) }
+	pdf   = []byte("%PDF-1.4\n%%EOF\n")
+)
+
+var wantFiles = []string{
+	"bank_acc-eur-0002_2024-03.csv", "bank_acc-gbp-0001_2024-03.csv", "bank_acc-jpy-0003_2024-03.csv",
+	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv", "revledger_2024-03.xlsx", "xero_journal_2024-03.csv",
+}
+
+func readManifest(t *testing.T, s sink.Sink, key string) exporters.Manifest {
+	t.Helper()
+	rc, err := s.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var m exporters.Manifest
+	if err := json.NewDecoder(rc).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// verifyObjects reads every file the manifest lists back from the sink and checks its
+// SHA-256 and size against the manifest.
+func verifyObjects(t *testing.T, s sink.Sink, prefix string, m exporters.Manifest) map[string][]byte {
+	t.Helper()
+	got := map[string][]byte{}
+	for _, f := range m.Files {
+		rc, err := s.Get(context.Background(), prefix+f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("read %s: %v", f.Name, err)
+		}
+		sum := sha256.Sum256(b)
+		if hex.EncodeToString(sum[:]) != f.SHA256 || int64(len(b)) != f.Size {
+			t.Errorf("%s: stored object does not match the manifest", f.Name)
+		}
+		got[f.Name] = b
+	}
+	return got
+}
+
+func names(m exporters.Manifest) []string {
+	var n []string
+	for _, f := range m.Files {
+		n = append(n, f.Name)
+	}
+	return n
+}
+
+func TestExportToFolder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := t.TempDir()
+	d, err := sink.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sink.PutReceipt(ctx, d, "e-1", "r-1", bytes.NewReader(pdf)); err != nil {
+		t.Fatal(err)
+	}
+	e := exporters.New(ledgertest.Sample(), d, exporters.Config{Company: "Acme Ltd", Now: clock})
+	res, err := e.Export(ctx, march, "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readManifest(t, d, "2024-03/manifest.json")
+	if !slices.Equal(names(m), wantFiles) {
+		t.Fatalf("files = %q, want %q", names(m), wantFiles)
+	}
+	if m.RunID != "run-1" || !m.GeneratedAt.Equal(clock()) || !m.From.Equal(march.From) || !m.To.Equal(march.To) {
+		t.Errorf("manifest header = %+v", m)
+	}
+	// Hand totals from ledgertest.Sample: 14 lines, 4 entries, 4 splits, 5 bank lines, 2 exceptions.
+	if want := (exporters.ManifestCounts{Lines: 14, Entries: 4, Splits: 4, BankLines: 5, Exceptions: 2}); m.Counts != want {
+		t.Errorf("counts = %+v, want %+v", m.Counts, want)
+	}
+	wantTotals := []exporters.ManifestTotal{
+		{Currency: "EUR", Debit: "500.00", Credit: "500.00", Lines: 2},
+		{Currency: "GBP", Debit: "42.50", Credit: "42.50", Lines: 9},
+		{Currency: "JPY", Debit: "1500", Credit: "1500", Lines: 3},
+	}
+	if !slices.Equal(m.Totals, wantTotals) {
+		t.Errorf("totals = %+v, want %+v", m.Totals, wantTotals)
+	}
+	for _, c := range m.Checks {
+		if !c.Passed {
+			t.Errorf("check %s failed: %s", c.Name, c.Detail)
+		}
+	}
+	if res.Archived != "" || res.Manifest.ContentSHA256 != m.ContentSHA256 {
+		t.Errorf("result = %+v", res)
+	}
+	files := verifyObjects(t, d, "2024-03/", m)
+	// Row counts: journal 14 lines, GBP statement 3 bank lines.
+	for _, f := range m.Files {
+		want := map[string]int{"journal_2024-03.csv": 14, "bank_acc-gbp-0001_2024-03.csv": 3, "revledger_2024-03.xlsx": 14}
+		if n, ok := want[f.Name]; ok && f.Rows != n {
+			t.Errorf("%s rows = %d, want %d", f.Name, f.Rows, n)
+		}
+	}
+	// The journal is the format's golden file, byte for byte.
+	golden, err := os.ReadFile(filepath.Join("csv", "testdata", "journal_2024-03.csv.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(files["journal_2024-03.csv"], golden) {
+		t.Error("journal_2024-03.csv differs from the csv package's golden file")
+	}
+	// The stored receipt is linked relative to the workbook; the missing ones are plain ids.
+	f, err := excelize.OpenFile(filepath.Join(root, "2024-03", "revledger_2024-03.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, _ := f.GetCellFormula("Expenses", "P2"); got != `HYPERLINK("../receipts/e-1/r-1.pdf","r-1")` {
+		t.Errorf("receipt link = %q", got)
+	}
+	if got, _ := f.GetCellFormula("Expenses", "P3"); got != "" {
+		t.Errorf("unstored receipt has formula %q", got)
+	}
+	if v, _ := f.GetCellValue("Expenses", "P3"); v != "r-2" {
+		t.Errorf("unstored receipt cell = %q, want r-2", v)
+	}
+	if _, err := os.Stat(filepath.Join(root, "2024-03", "receipts")); err == nil {
+		t.Error("receipts stored inside the period folder")
+	}
+}
+
+func TestReexportKeepsHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := sink.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	led := ledgertest.Sample()
+	e := exporters.New(led, d, exporters.Config{Now: clock})
+	first, err := e.Export(ctx, march, "run-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unchanged data: same CSV bytes, same fingerprint, nothing archived.
+	second, err := e.Export(ctx, march, "run-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Archived != "" || second.Manifest.ContentSHA256 != first.Manifest.ContentSHA256 {
+		t.Errorf("unchanged re-export archived %q, fingerprints %s / %s", second.Archived, first.Manifest.ContentSHA256, second.Manifest.ContentSHA256)
+	}
+	for i, f := range first.Manifest.Files {
+		if filepath.Ext(f.Name) == ".csv" && f.SHA256 != second.Manifest.Files[i].SHA256 {
+			t.Errorf("%s changed on an unchanged re-export", f.Name)
+		}
+	}
+	if objs, _ := d.List(ctx, "2024-03/history/"); len(objs) != 0 {
+		t.Errorf("history written for unchanged data: %v", objs)
+	}
+
+	// Changed data: a description edited in Revolut, and the EUR account has no line any more.
+	changed := &ledgertest.Ledger{Issues: led.Issues}
+	for _, l := range led.Rows {
+		if l.Currency == "EUR" {
+			continue
+		}
+		if l.EntryID == "tx-1" {
+			l.Description = "Lunch with client (edited)"
+		}
+		changed.Rows = append(changed.Rows, l)
+	}
+	third, err := exporters.New(changed, d, exporters.Config{Now: clock}).Export(ctx, march, "run-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Archived != "2024-03/history/run-2" {
+		t.Fatalf("archived = %q, want 2024-03/history/run-2", third.Archived)
+	}
+	// The previous version is intact in history: every file matches run-2's manifest.
+	old := readManifest(t, d, "2024-03/history/run-2/manifest.json")
+	if old.RunID != "run-2" {
+		t.Errorf("archived manifest is of run %q", old.RunID)
+	}
+	verifyObjects(t, d, "2024-03/history/run-2/", old)
+	// The current folder holds the new version only: the EUR statement is gone.
+	cur := readManifest(t, d, "2024-03/manifest.json")
+	verifyObjects(t, d, "2024-03/", cur)
+	if _, ok, _ := d.Stat(ctx, "2024-03/bank_acc-eur-0002_2024-03.csv"); ok {
+		t.Error("the EUR statement of the previous version is still in the period folder")
+	}
+}
+
+// TestExportToS3 exports to a real S3-compatible server and reads every object back with
+// checksum validation (sink.S3.Get enables ChecksumMode).
+func TestExportToS3(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := testenv.S3(t)
+	s, err := sink.NewS3(ctx, sink.S3Options{Bucket: srv.Bucket, Prefix: "acme", Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sink.PutReceipt(ctx, s, "e-1", "r-1", bytes.NewReader(pdf)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := exporters.New(ledgertest.Sample(), s, exporters.Config{Now: clock}).Export(ctx, march, "run-s3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readManifest(t, s, "2024-03/manifest.json")
+	if m.ContentSHA256 != res.Manifest.ContentSHA256 || !slices.Equal(names(m), wantFiles) {
+		t.Fatalf("manifest = %+v", m)
+	}
+	verifyObjects(t, s, "2024-03/", m)
+	for _, f := range m.Files {
+		info, ok, err := s.Stat(ctx, "2024-03/"+f.Name)
+		if err != nil || !ok || info.SHA256 != f.SHA256 {
+			t.Errorf("%s: Stat = %+v %v %v", f.Name, info, ok, err)
+		}
+	}
+}
+
+func TestExportFailsOnLedgerError(t *testing.T) {
+	t.Parallel()
+	d, _ := sink.NewDir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := exporters.New(ledgertest.Sample(), d, exporters.Config{}).Export(ctx, march, "run-x")
+	if err == nil {
+		t.Fatal("export of a cancelled read succeeded")
+	}
+	if _, ok, _ := d.Stat(context.Background(), "2024-03/manifest.json"); ok {
+		t.Error("a failed export wrote a manifest")
+	}
+}
