@@ -221,7 +221,7 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	cols := append(append([]string{"id"}, t.cols...), "raw")
 	ddl := fmt.Sprintf(`CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL,
 		source_hash bytea GENERATED ALWAYS AS (raw_hash(raw)) STORED) ON COMMIT DROP;
-		CREATE TEMP TABLE %s (id text PRIMARY KEY, inserted boolean NOT NULL) ON COMMIT DROP`,
+		CREATE TEMP TABLE %s (id text NOT NULL, inserted boolean NOT NULL) ON COMMIT DROP`,
 		stage, columnDefs(t.cols, t.types), changed)
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return BatchStats{}, fmt.Errorf("create staging for %s: %w", t.name, interpret(err))

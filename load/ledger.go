@@ -341,11 +341,13 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			WHERE NOT e.tombstone AND NOT EXISTS (SELECT 1 FROM stage_entries s WHERE s.entry_id = e.entry_id)`, &st.Tombstones},
 		{"close superseded versions", `UPDATE entry_versions v SET valid_to = now(), superseded_by_run = $1
 			FROM write_entries w WHERE v.entry_id = w.entry_id AND v.version = w.version - 1`, nil},
-		{"move entry heads", `INSERT INTO entries AS e (entry_id, source_type, source_id, current_version, lines_hash, tombstone, period, run_id, updated_at)
-			SELECT entry_id, source_type, source_id, version, lines_hash, tombstone, period, $1, now() FROM write_entries
-			ON CONFLICT (entry_id) DO UPDATE SET source_type = excluded.source_type, source_id = excluded.source_id,
-				current_version = excluded.current_version, lines_hash = excluded.lines_hash, tombstone = excluded.tombstone,
-				period = excluded.period, run_id = excluded.run_id, updated_at = excluded.updated_at`, nil},
+		// Two statements instead of one ON CONFLICT upsert: under the run lock nobody else
+		// writes entries, and a plain INSERT skips speculative insertion for every new entry.
+		{"add entry heads", `INSERT INTO entries (entry_id, source_type, source_id, current_version, lines_hash, tombstone, period, run_id)
+			SELECT entry_id, source_type, source_id, version, lines_hash, tombstone, period, $1 FROM write_entries WHERE is_new`, nil},
+		{"move entry heads", `UPDATE entries e SET source_type = w.source_type, source_id = w.source_id, current_version = w.version,
+				lines_hash = w.lines_hash, tombstone = w.tombstone, period = w.period, run_id = $1, updated_at = now()
+			FROM write_entries w WHERE e.entry_id = w.entry_id AND NOT w.is_new`, nil},
 		{"record entry versions", `INSERT INTO entry_versions (entry_id, version, run_id, lines_hash, period, tombstone)
 			SELECT entry_id, version, $1, lines_hash, period, tombstone FROM write_entries`, nil},
 		{"write ledger lines", `INSERT INTO ledger_rows (` + strings.Join(ledgerCols, ", ") + `, version, run_id)

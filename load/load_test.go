@@ -432,6 +432,17 @@ func TestUnbalancedEntryIsRejected(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatalf("balanced raw commit: %v", err)
 	}
+	// Balanced lines for an entry version that was never recorded are refused at commit too.
+	ghost := fmt.Sprintf(`INSERT INTO ledger_rows (entry_id, version, line_key, source_type, source_id, line_index, role, run_id, booking_date, occurred_at, period, account_code, amount, currency)
+		VALUES ('ghost', 1, 'g1', 'transaction', 'g', 0, 'bank', %[1]d, '2025-01-01', now(), '2025-01', '1200', -1, 'GBP'),
+		       ('ghost', 1, 'g2', 'transaction', 'g', 0, 'net', %[1]d, '2025-01-01', now(), '2025-01', '6100', 1, 'GBP')`, run)
+	tx, _ = conn.Begin(ctx)
+	if _, err := tx.Exec(ctx, ghost); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); !errors.Is(interpret(err), ErrConstraint) {
+		t.Fatalf("lines of an unrecorded entry version: %v, want a constraint error at commit", err)
+	}
 	// And the ledger is append-only.
 	if _, err := conn.Exec(ctx, "UPDATE ledger_rows SET amount = amount + 1 WHERE line_key = 'k1'"); err == nil {
 		t.Fatal("UPDATE of ledger_rows was allowed")

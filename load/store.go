@@ -68,10 +68,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		cfg.MaxConns = opts.MaxConns
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// Staging tables are temporary tables, held in per-session local buffers: 8MB by default,
+	// less than one 100k-row batch, which would then spill to temp files. The memory is only
+	// taken by a session that stages that much.
+	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "64MB"
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		pgxdecimal.Register(conn.TypeMap())
 		return nil
 	}
+	return openWith(ctx, cfg, opts.Logger)
+}
+
+func openWith(ctx context.Context, cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("load: open pool: %w", err)
@@ -80,7 +88,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("load: connect to %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, interpret(err))
 	}
-	return &Store{pool: pool, log: opts.Logger}, nil
+	return &Store{pool: pool, log: log}, nil
 }
 
 // Close closes every pooled connection. A RunLock still held keeps its own connection until

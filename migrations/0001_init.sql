@@ -83,7 +83,6 @@ CREATE TABLE transactions (
     needs_booking          boolean     NOT NULL DEFAULT true
 );
 CREATE INDEX transactions_needs_booking ON transactions (id) WHERE needs_booking;
-CREATE INDEX transactions_created_at ON transactions (created_at);
 
 CREATE TABLE transaction_legs (
     transaction_id text    NOT NULL, -- no FK: written only by the merge, with its parent
@@ -100,7 +99,6 @@ CREATE TABLE transaction_legs (
     description    text,
     PRIMARY KEY (transaction_id, leg_index)
 );
-CREATE INDEX transaction_legs_account ON transaction_legs (account_id);
 
 CREATE TABLE expenses (
     id               text PRIMARY KEY,
@@ -284,7 +282,7 @@ CREATE TABLE entries (
     lines_hash      bytea,
     tombstone       boolean     NOT NULL,
     period          text        NOT NULL CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
-    run_id          bigint      NOT NULL REFERENCES runs (id),
+    run_id          bigint      NOT NULL,
     updated_at      timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT entries_tombstone_hash CHECK (tombstone = (lines_hash IS NULL))
 );
@@ -293,16 +291,21 @@ CREATE INDEX entries_period ON entries (period) WHERE NOT tombstone;
 
 -- entry_versions is the history: one row per version ever written. A tombstone is a version
 -- with no lines: the source no longer produces this entry (e.g. the transaction was declined).
+--
+-- The ledger tables carry no row-level foreign keys: an RI check is a trigger per row, and
+-- entry_versions and ledger_rows get 10^5 rows per bulk write. They are written only together,
+-- set-based, by one transaction (load.WriteBookings); that ledger lines belong to an existing,
+-- non-tombstone entry version is checked set-based at commit with the balance (below).
 CREATE TABLE entry_versions (
-    entry_id          text        NOT NULL REFERENCES entries (entry_id),
+    entry_id          text        NOT NULL,
     version           integer     NOT NULL CHECK (version >= 1),
-    run_id            bigint      NOT NULL REFERENCES runs (id),
+    run_id            bigint      NOT NULL,
     lines_hash        bytea,
     period            text        NOT NULL CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
     tombstone         boolean     NOT NULL,
     created_at        timestamptz NOT NULL DEFAULT now(),
     valid_to          timestamptz,
-    superseded_by_run bigint REFERENCES runs (id),
+    superseded_by_run bigint,
     PRIMARY KEY (entry_id, version),
     CONSTRAINT entry_versions_tombstone_hash CHECK (tombstone = (lines_hash IS NULL)),
     CONSTRAINT entry_versions_superseded CHECK ((valid_to IS NULL) = (superseded_by_run IS NULL))
@@ -354,11 +357,11 @@ CREATE TABLE ledger_rows (
     card_last_digits       text,
     card_holder            text,
     card_references        jsonb,
-    PRIMARY KEY (line_key, version),
-    FOREIGN KEY (entry_id, version) REFERENCES entry_versions (entry_id, version),
+    -- Versions are per entry, so a line is identified within its entry version; the line key
+    -- embeds the source, and (entry_id, version) is also the lookup path of the balance check.
+    PRIMARY KEY (entry_id, version, line_key),
     CONSTRAINT ledger_rows_vat CHECK (net IS NULL OR tax IS NULL OR gross IS NULL OR net + tax = gross)
 );
-CREATE INDEX ledger_rows_entry ON ledger_rows (entry_id, version);
 CREATE INDEX ledger_rows_booking_date ON ledger_rows (booking_date);
 
 -- The ledger is append-only: history is kept by versions, never by rewriting rows.
@@ -415,6 +418,16 @@ BEGIN
         RAISE EXCEPTION 'entry % version % does not balance in %: lines sum to %',
             bad.entry_id, bad.version, bad.currency, bad.total
             USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_balanced';
+    END IF;
+    SELECT t.entry_id, t.version INTO bad
+    FROM unnest(NEW.entry_ids, NEW.versions) AS t (entry_id, version)
+    LEFT JOIN entry_versions v ON v.entry_id = t.entry_id AND v.version = t.version
+    WHERE v.entry_id IS NULL OR v.tombstone
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger lines for entry % version %, which is not a recorded entry version (or is a tombstone)',
+            bad.entry_id, bad.version
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_rows_entry_version';
     END IF;
     DELETE FROM ledger_balance_queue WHERE id = NEW.id;
     RETURN NULL;
