@@ -256,7 +256,10 @@ func (a *Aggregator) flushDay() []BankRow {
 			cmp.Compare(x.Line.RevolutAccountID, y.Line.RevolutAccountID),
 			x.Line.OccurredAt.Compare(y.Line.OccurredAt),
 			cmp.Compare(x.Line.TransactionID, y.Line.TransactionID),
-			cmp.Compare(x.Line.Key.String(), y.Line.Key.String()),
+			cmp.Compare(x.Line.Key.SourceType, y.Line.Key.SourceType),
+			cmp.Compare(x.Line.Key.SourceID, y.Line.Key.SourceID),
+			cmp.Compare(x.Line.Key.Index, y.Line.Key.Index),
+			cmp.Compare(x.Line.Key.Role, y.Line.Key.Role),
 		)
 	})
 	for i := 0; i < len(rows); {

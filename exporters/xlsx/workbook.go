@@ -186,8 +186,23 @@ func (w *Workbook) money(d decimal.Decimal, currency string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, _ := d.Round(places).Float64()
-	return excelize.Cell{StyleID: style, Value: v}, nil
+	return excelize.Cell{StyleID: style, Value: toFloat(d.Round(places))}, nil
+}
+
+// pow10f holds the powers of ten that a float64 represents exactly.
+var pow10f = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// toFloat converts a rounded amount to the nearest float64. An amount of up to 15 digits is
+// coefficient ÷ 10^places with both operands exact, and IEEE division rounds correctly, so the
+// result is the same nearest double that Decimal.Float64 finds through big.Rat, without its
+// allocations (a third of the workbook's own time before this).
+func toFloat(d decimal.Decimal) float64 {
+	exp := d.Exponent()
+	if d.NumDigits() <= 15 && exp <= 0 && -exp < int32(len(pow10f)) {
+		return float64(d.CoefficientInt64()) / pow10f[-exp]
+	}
+	v, _ := d.Float64()
+	return v
 }
 
 func (w *Workbook) nullMoney(d decimal.NullDecimal, currency string) (any, error) {
@@ -410,8 +425,7 @@ func (w *Workbook) expenseRow(s *stream, l *transform.Line, groups []string) err
 	}
 	var rate any
 	if l.TaxRatePercent.Valid {
-		v, _ := l.TaxRatePercent.Decimal.Shift(-2).Float64()
-		rate = excelize.Cell{StyleID: w.st.percent, Value: v}
+		rate = excelize.Cell{StyleID: w.st.percent, Value: toFloat(l.TaxRatePercent.Decimal.Shift(-2))}
 	}
 	holder := l.CardHolder
 	if holder == "" {

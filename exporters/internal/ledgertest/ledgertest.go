@@ -233,50 +233,85 @@ func with(base transform.Line, f func(*transform.Line)) transform.Line {
 // labels, receipts and a running Revolut balance that ties. n is rounded down to a multiple
 // of three.
 func Generated(n int) *Ledger {
-	entries := n / 3
-	lines := make([]transform.Line, 0, entries*3)
-	balance := [2]decimal.Decimal{D("1000000.00"), D("500000.00")}
-	merchants := []string{"Pret A Manger", "Trainline", "Amazon Business", "WeWork", "Uber", "=cmd|' /C calc'!A0"}
-	groups := []string{"Sales", "Ops", "R&D"}
-	for i := range entries {
-		d := time.Date(2024, 3, 1+i*31/max(entries, 1), 0, 0, 0, 0, time.UTC)
-		at := d.Add(time.Duration(i%86400) * time.Second)
-		acct := i % 2
-		gross := decimal.New(int64(100+i%9900), -2)
-		tax := decimal.New((int64(100+i%9900)*20+60)/120, -2) // round(gross×20/120) half up, positive
-		net := gross.Sub(tax)
-		balance[acct] = balance[acct].Sub(gross)
-		entry := fmt.Sprintf("tx-%08d", i)
-		base := transform.Line{
-			EntryID: entry, BookingDate: d, OccurredAt: at, Period: "2024-03", Version: 1, Currency: "GBP",
-			Merchant: merchants[i%len(merchants)], Description: "Generated expense " + entry,
-			TransactionID: entry, TransactionType: "card_payment", TransactionState: "completed",
-			ExpenseID: "e-" + entry, ExpenseState: "completed", ReceiptIDs: []string{"r-" + entry},
-			CardLastDigits: "4242", CardHolder: "Ada Lovelace",
+	var lines []transform.Line
+	for l := range (&Generator{N: n}).lines() {
+		lines = append(lines, l)
+	}
+	return &Ledger{Rows: lines}
+}
+
+// Generator is Generated without holding the lines: it makes each one as it is read, so a
+// benchmark of a million lines measures the exporter's memory, not the test data's.
+type Generator struct{ N int }
+
+// LedgerLines yields the generated lines (the window is ignored: they are all in March 2024).
+func (g *Generator) LedgerLines(ctx context.Context, _, _ time.Time) iter.Seq2[transform.Line, error] {
+	return func(yield func(transform.Line, error) bool) {
+		for l := range g.lines() {
+			if !yield(l, nil) {
+				return
+			}
 		}
-		split := func(l *transform.Line) {
-			l.Net, l.Tax, l.Gross = decimal.NewNullDecimal(net), decimal.NewNullDecimal(tax), decimal.NewNullDecimal(gross)
-			l.TaxRateID, l.TaxRateName, l.TaxRatePercent = "tr-20", "20% (VAT on Expenses)", ND("20")
-			l.CategoryID, l.CategoryCode, l.CategoryName = "cat-travel", "6000", "Travel"
-			l.Labels = map[string]string{"Department": groups[i%3]}
-		}
-		lines = append(lines,
-			with(base, func(l *transform.Line) {
+	}
+}
+
+// Exceptions yields none.
+func (g *Generator) Exceptions(context.Context, time.Time, time.Time) iter.Seq2[transform.Exception, error] {
+	return func(func(transform.Exception, error) bool) {}
+}
+
+func (g *Generator) lines() iter.Seq[transform.Line] {
+	return func(yield func(transform.Line) bool) {
+		entries := g.N / 3
+		balance := [2]decimal.Decimal{D("1000000.00"), D("500000.00")}
+		merchants := []string{"Pret A Manger", "Trainline", "Amazon Business", "WeWork", "Uber", "=cmd|' /C calc'!A0"}
+		groups := []string{"Sales", "Ops", "R&D"}
+		rate := ND("20")
+		for i := range entries {
+			d := time.Date(2024, 3, 1+i*31/max(entries, 1), 0, 0, 0, 0, time.UTC)
+			at := d.Add(time.Duration(i%86400) * time.Second)
+			acct := i % 2
+			cents := int64(100 + i%9900)
+			gross := decimal.New(cents, -2)
+			tax := decimal.New((cents*20+60)/120, -2) // round(gross×20/120), half up: positive
+			net := gross.Sub(tax)
+			balance[acct] = balance[acct].Sub(gross)
+			entry := fmt.Sprintf("tx-%08d", i)
+			base := transform.Line{
+				EntryID: entry, BookingDate: d, OccurredAt: at, Period: "2024-03", Version: 1, Currency: "GBP",
+				Merchant: merchants[i%len(merchants)], Description: "Generated expense " + entry,
+				TransactionID: entry, TransactionType: "card_payment", TransactionState: "completed",
+				ExpenseID: "e-" + entry, ExpenseState: "completed", ReceiptIDs: []string{"r-" + entry},
+				CardLastDigits: "4242", CardHolder: "Ada Lovelace",
+			}
+			labels := map[string]string{"Department": groups[i%3]}
+			split := func(l *transform.Line) {
+				l.Net, l.Tax, l.Gross = decimal.NewNullDecimal(net), decimal.NewNullDecimal(tax), decimal.NewNullDecimal(gross)
+				l.TaxRateID, l.TaxRateName, l.TaxRatePercent = "tr-20", "20% (VAT on Expenses)", rate
+				l.CategoryID, l.CategoryCode, l.CategoryName = "cat-travel", "6000", "Travel"
+				l.Labels = labels
+			}
+			if !yield(with(base, func(l *transform.Line) {
 				l.Key = transform.LineKey{SourceType: "transaction", SourceID: entry, Role: "bank"}
 				l.AccountCode, l.AccountName, l.Amount = fmt.Sprintf("120%d", acct), "Revolut GBP", gross.Neg()
 				l.RevolutAccountID, l.BankBalance = fmt.Sprintf("acc-%d", acct), decimal.NewNullDecimal(balance[acct])
-			}),
-			with(base, func(l *transform.Line) {
+			})) {
+				return
+			}
+			if !yield(with(base, func(l *transform.Line) {
 				l.Key = transform.LineKey{SourceType: "expense", SourceID: "e-" + entry, Role: "net"}
 				l.AccountCode, l.AccountName, l.Amount = "6000", "Travel", net
 				split(l)
-			}),
-			with(base, func(l *transform.Line) {
+			})) {
+				return
+			}
+			if !yield(with(base, func(l *transform.Line) {
 				l.Key = transform.LineKey{SourceType: "expense", SourceID: "e-" + entry, Role: "vat"}
 				l.AccountCode, l.AccountName, l.Amount = "2201", "VAT input", tax
 				split(l)
-			}),
-		)
+			})) {
+				return
+			}
+		}
 	}
-	return &Ledger{Rows: lines}
 }
