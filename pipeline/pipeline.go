@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"log/slog"
 	"time"
 
+	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/transform"
@@ -43,26 +44,22 @@ type Warehouse interface {
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
 	WriteBookings(ctx context.Context, lock *load.RunLock, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
 	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
+	RecordExport(ctx context.Context, runID load.RunID, period string, files []load.ExportedFile) error
 }
 
-// ReceiptStore keeps receipt files beside the exports.
-type ReceiptStore interface {
-	// PutReceipt stores r under key with its content type and returns the size and the hex
-	// SHA-256 of what was stored.
-	PutReceipt(ctx context.Context, key, contentType string, r io.Reader) (size int64, sha256 string, err error)
-}
-
-// Exporter writes the files of one period from the warehouse.
+// Exporter writes the files of one period from the warehouse. *exporters.Exporter
+// satisfies it.
 type Exporter interface {
-	ExportPeriod(ctx context.Context, period Period, runID load.RunID) (ExportedPeriod, error)
+	Export(ctx context.Context, p exporters.Period, runID string) (exporters.Result, error)
 }
 
 // ExportedPeriod is what an export of one period wrote.
 type ExportedPeriod struct {
 	Period   string
-	Workbook string   // where the workbook is (a path or a URL)
-	Files    []string // every file written, the workbook included
+	Workbook string   // the workbook's key under the export root, e.g. 2026-10/revledger_2026-10.xlsx
+	Files    []string // every file written, as keys under the export root
 	Lines    int64    // journal lines exported
+	Archived string   // where the previous, different version was kept, if any
 }
 
 // Config shapes runs. Zero values take the documented defaults.
@@ -148,12 +145,13 @@ type Pipeline struct {
 	cfg      Config
 	api      API
 	wh       Warehouse
-	receipts ReceiptStore
+	receipts sink.Putter
 	exporter Exporter
 }
 
-// New builds a pipeline. api and receipts may be nil for a pipeline that only exports.
-func New(cfg Config, api API, wh Warehouse, receipts ReceiptStore, exporter Exporter) (*Pipeline, error) {
+// New builds a pipeline. api and receipts may be nil for a pipeline that only exports;
+// receipts is where receipt files go (the export sink).
+func New(cfg Config, api API, wh Warehouse, receipts sink.Putter, exporter Exporter) (*Pipeline, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err

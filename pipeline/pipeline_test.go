@@ -10,6 +10,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
@@ -88,8 +90,12 @@ func (h *harness) pipeline(mod func(*pipeline.Config)) *pipeline.Pipeline {
 	if mod != nil {
 		mod(&cfg)
 	}
-	out := newOutput(h.t, h.store, h.dir)
-	p, err := pipeline.New(cfg, h.client, h.store, out, out)
+	dir, err := sink.NewDir(h.dir)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	exp := exporters.New(h.store, dir, exporters.Config{Company: "Test Ltd"})
+	p, err := pipeline.New(cfg, h.client, h.store, dir, exp)
 	if err != nil {
 		h.t.Fatal(err)
 	}

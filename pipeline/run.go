@@ -7,8 +7,11 @@ import (
 	"iter"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/transform"
@@ -508,21 +511,12 @@ func (r *run) storeReceipt(ctx context.Context, expenseID, receiptID string) (lo
 		return load.ReceiptMeta{}, err
 	}
 	defer rc.Body.Close()
-	key := ReceiptKey(expenseID, receiptID, rc.Extension)
-	size, sum, err := r.p.receipts.PutReceipt(ctx, key, rc.ContentType, rc.Body)
+	st, err := sink.PutReceipt(ctx, r.p.receipts, expenseID, receiptID, rc.Body)
 	if err != nil {
 		return load.ReceiptMeta{}, err
 	}
-	return load.ReceiptMeta{ExpenseID: expenseID, ReceiptID: receiptID, ContentType: rc.ContentType,
-		Size: size, SHA256: sum, ObjectKey: key, StoredAt: r.p.cfg.Now().UTC()}, nil
-}
-
-// ReceiptKey is where a receipt is stored, relative to the export root (DESIGN.md).
-func ReceiptKey(expenseID, receiptID, ext string) string {
-	if ext != "" && ext[0] != '.' {
-		ext = "." + ext
-	}
-	return "receipts/" + expenseID + "/" + receiptID + ext
+	return load.ReceiptMeta{ExpenseID: expenseID, ReceiptID: receiptID, ContentType: st.ContentType,
+		Size: st.Size, SHA256: st.SHA256, ObjectKey: st.Key, StoredAt: r.p.cfg.Now().UTC()}, nil
 }
 
 // book books every source the warehouse marks as needing it, BookBatch sources per
@@ -624,13 +618,26 @@ func (r *run) exportChanged(ctx context.Context) error {
 	return nil
 }
 
+// export writes one period and records in the warehouse which files it wrote.
 func (r *run) export(ctx context.Context, period Period) error {
-	res, err := r.p.exporter.ExportPeriod(ctx, period, r.sum.RunID)
+	label := period.String()
+	res, err := r.p.exporter.Export(ctx, exporters.Month(period.Year, period.Month), strconv.FormatInt(r.sum.RunID, 10))
 	if err != nil {
-		return fmt.Errorf("export %s: %w", period, err)
+		return err
 	}
-	r.sum.Exports = append(r.sum.Exports, res)
-	r.progress(Progress{Stage: "export", Stream: period.String(), Rows: res.Lines, Done: true})
+	ex := ExportedPeriod{Period: label, Workbook: label + "/" + exporters.WorkbookName(label),
+		Lines: int64(res.Manifest.Counts.Lines), Archived: res.Archived}
+	files := make([]load.ExportedFile, 0, len(res.Manifest.Files))
+	for _, f := range res.Manifest.Files {
+		key := label + "/" + f.Name
+		ex.Files = append(ex.Files, key)
+		files = append(files, load.ExportedFile{Name: key, SHA256: f.SHA256, Size: f.Size, Rows: int64(f.Rows)})
+	}
+	if err := r.p.wh.RecordExport(ctx, r.sum.RunID, label, files); err != nil {
+		return fmt.Errorf("record export of %s: %w", label, err)
+	}
+	r.sum.Exports = append(r.sum.Exports, ex)
+	r.progress(Progress{Stage: "export", Stream: label, Rows: ex.Lines, Done: true})
 	return nil
 }
 

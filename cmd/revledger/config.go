@@ -55,16 +55,19 @@ type RevolutConfig struct {
 
 // ExportConfig says where exports go and how receipts are linked.
 type ExportConfig struct {
-	// URL is s3://bucket/prefix or file:///path (default a local "exports" folder).
+	// URL is s3://bucket/prefix or file:///path (or a folder path; default a local "exports" folder).
 	URL string `yaml:"url"`
 	// ServerSideEncryption is "", "AES256" or "aws:kms" for S3 objects.
 	ServerSideEncryption string `yaml:"server_side_encryption"`
 	// KMSKeyID is the KMS key for "aws:kms".
 	KMSKeyID string `yaml:"kms_key_id"`
 	// ReceiptLinkBase, when set, prefixes receipt object keys to form the links in the
-	// Expenses sheet (e.g. an internal portal that serves the bucket). Empty gives relative
-	// links for a folder and s3:// URLs for S3.
+	// Expenses sheet (e.g. a CDN or portal that serves the bucket). Empty gives relative
+	// links for a folder and, for S3, presigned links when PresignHours is set, else the
+	// objects' plain URLs.
 	ReceiptLinkBase string `yaml:"receipt_link_base"`
+	// PresignHours makes S3 receipt links presigned GET URLs valid this long (at most 168).
+	PresignHours int `yaml:"presign_hours"`
 }
 
 // SyncConfig shapes the nightly run and backfills.
@@ -113,7 +116,7 @@ func defaultConfig() Config {
 			RatePerMinute: 60,
 			TokenFile:     defaultTokenFile(),
 		},
-		Export: ExportConfig{URL: "file://exports"},
+		Export: ExportConfig{URL: "exports"},
 		Sync: SyncConfig{
 			TransactionsLookbackDays: 30,
 			ExpensesWindowDays:       180,
@@ -236,7 +239,12 @@ func validateExportURL(raw string) error {
 		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: %w", raw, err)
 	}
 	switch u.Scheme {
+	case "":
+		return nil // a plain folder path
 	case "file":
+		if u.Host != "" {
+			return fmt.Errorf("REVLEDGER_EXPORT_URL %q: a file URL needs three slashes and an absolute path: file:///path", raw)
+		}
 		return nil
 	case "s3":
 		if u.Host == "" {

@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	cfg := defaultConfig()
 	cfg.Company = "Demo Trading Ltd"
 	cfg.DatabaseURL = dbURL
-	cfg.Export.URL = (&url.URL{Scheme: "file", Path: absExports}).String()
+	cfg.Export.URL = absExports
 	cfg.Revolut.APIURL = apiURL
 	cfg.Revolut.ClientID = creds.ClientID
 	cfg.Revolut.Issuer = creds.Issuer

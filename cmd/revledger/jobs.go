@@ -82,6 +82,17 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	if *fromS == "" || *toS == "" {
 		return usagef("backfill needs --from and --to (YYYY-MM-DD)")
 	}
+	// Check the dates before anything connects; they are read again in the time zone.
+	f, err1 := time.Parse("2006-01-02", *fromS)
+	t, err2 := time.Parse("2006-01-02", *toS)
+	switch {
+	case err1 != nil:
+		return usagef("--from %q: want YYYY-MM-DD", *fromS)
+	case err2 != nil:
+		return usagef("--to %q: want YYYY-MM-DD", *toS)
+	case !f.Before(t):
+		return usagef("--from %s must be before --to %s (--to is exclusive)", *fromS, *toS)
+	}
 	return withJob(ctx, env, cf, rf, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
 		from, err := time.ParseInLocation("2006-01-02", *fromS, j.loc)
 		if err != nil {
@@ -251,15 +262,11 @@ func runJob(ctx context.Context, env *environment, cfg Config, log *slog.Logger,
 // runWired builds the sink, exporter and pipeline around an open store and runs body.
 func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, rf *runFlags,
 	body func(context.Context, *job) (*pipeline.Summary, error)) error {
-	out, err := openOutput(ctx, j.cfg, j.store, j.log)
+	out, exp, err := openOutput(ctx, j.cfg, j.store, j.log)
 	if err != nil {
 		return err
 	}
 	j.view = newProgressView(env.stderr, env.isTerminal, j.log)
-	var receipts pipeline.ReceiptStore
-	if api != nil {
-		receipts = out
-	}
 	j.pipe, err = pipeline.New(pipeline.Config{
 		Location:             j.loc,
 		Chart:                j.cfg.Chart,
@@ -270,7 +277,7 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 		WaitForLock:          rf.wait,
 		OnProgress:           j.view.Update,
 		Logger:               j.log,
-	}, api, j.store, receipts, out)
+	}, api, j.store, out, exp)
 	if err != nil {
 		return usageError{err}
 	}
@@ -280,7 +287,7 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 		return errLocked
 	}
 	if sum != nil {
-		printSummary(env.stdout, sum, err)
+		printSummary(env.stdout, sum, err, j.cfg.Export.URL)
 	}
 	return err
 }
@@ -288,7 +295,7 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
 // printSummary prints the one-screen run summary.
-func printSummary(w io.Writer, s *pipeline.Summary, runErr error) {
+func printSummary(w io.Writer, s *pipeline.Summary, runErr error, exportURL string) {
 	dur := s.Finished.Sub(s.Started).Round(100 * time.Millisecond)
 	fmt.Fprintf(w, "\nrevledger %s, run %d: %s in %s\n", s.Kind, s.RunID, outcome(s, runErr), dur)
 	fmt.Fprintf(w, "  window          %s → %s\n", s.Window.From.Format("2006-01-02 15:04"), s.Window.To.Format("2006-01-02 15:04 MST"))
@@ -306,7 +313,7 @@ func printSummary(w io.Writer, s *pipeline.Summary, runErr error) {
 			groupThousands(s.APIRequests), groupThousands(s.APIRateLimited), groupThousands(s.APIRetries), groupThousands(s.TokenRefreshes))
 	}
 	for _, e := range s.Exports {
-		fmt.Fprintf(w, "  export %s  %s lines → %s\n", e.Period, groupThousands(e.Lines), e.Workbook)
+		fmt.Fprintf(w, "  export %s  %7s lines → %s\n", e.Period, groupThousands(e.Lines), exportLocation(exportURL, e.Workbook))
 	}
 	if len(s.Exports) == 0 && runErr == nil && s.Kind != "export" {
 		fmt.Fprintln(w, "  exports         none: no period changed")

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/load"
+)
+
+// openOutput opens the export sink named by the configuration and the exporter over it.
+func openOutput(ctx context.Context, cfg Config, store *load.Store, log *slog.Logger) (sink.Sink, *exporters.Exporter, error) {
+	s, err := sink.Open(ctx, sink.Config{URL: cfg.Export.URL, S3: sink.S3Options{
+		SSE:           cfg.Export.ServerSideEncryption,
+		SSEKMSKeyID:   cfg.Export.KMSKeyID,
+		PublicBaseURL: cfg.Export.ReceiptLinkBase,
+		PresignTTL:    time.Duration(cfg.Export.PresignHours) * time.Hour,
+	}})
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("open the export location %s: %w", cfg.Export.URL, err)}
+	}
+	exp := exporters.New(store, s, exporters.Config{Company: cfg.Company, Logger: log})
+	return s, exp, nil
+}
+
+// exportLocation renders a key under the export root the way a person opens it: a local path
+// for a folder, an s3:// URL otherwise.
+func exportLocation(exportURL, key string) string {
+	u, err := url.Parse(exportURL)
+	if err == nil && u.Scheme == "s3" {
+		return "s3://" + u.Host + "/" + strings.Trim(strings.TrimPrefix(u.Path, "/")+"/"+key, "/")
+	}
+	root := exportURL
+	if err == nil && u.Scheme == "file" {
+		root = u.Path
+	}
+	p := filepath.Join(root, filepath.FromSlash(key))
+	if rel, err := filepath.Rel(".", p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
+}
