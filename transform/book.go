@@ -365,6 +365,9 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 		}
 		kind = KindExpenseNotUsable
 		reason = strings.Join(unusableWhy, "; ") + ", so its splits were not used"
+	case hasDefault && slices.Contains(b.chart.RoutineTypes, tx.Type):
+		// A top-up, a tax payment or a bank charge needs no expense: booking it on its
+		// type's account is the normal case, not something to look at.
 	case hasDefault:
 		kind = KindDefaultAccount
 		reason = fmt.Sprintf("%s %s has no expense", tx.Type, tx.ID)
@@ -380,7 +383,9 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 	l := e.newLine(0, RoleBalancing, code, "", amt.Neg(), cur)
 	l.Description, l.Counterparty = leg.Description, counterparty(tx, leg)
 	e.add(l)
-	e.except(kind, fmt.Sprintf("%s; %s was booked to %s %s", reason, e.money(amt.Abs(), cur), code, b.chart.name(code, "")))
+	if kind != "" {
+		e.except(kind, fmt.Sprintf("%s; %s was booked to %s %s", reason, e.money(amt.Abs(), cur), code, b.chart.name(code, "")))
+	}
 }
 
 func stateHint(state string) string {

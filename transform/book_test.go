@@ -331,6 +331,17 @@ func TestBookTransaction(t *testing.T) {
 				"txn:t7 0/bank 1200 1000.00 GBP",
 				"txn:t7 0/balancing 1299 -1000.00 GBP",
 			},
+			// Top-ups are routine (Chart.RoutineTypes): no exception.
+			wantKinds: nil,
+		},
+		{
+			name:       "transfer out without an expense is an exception",
+			tx:         txn("t7c", revolut.TypeTransfer, leg("acc-gbp", "-320.00", "GBP")),
+			wantBooked: true,
+			wantLines: []string{
+				"txn:t7c 0/bank 1200 -320.00 GBP",
+				"txn:t7c 0/balancing 1295 320.00 GBP",
+			},
 			wantKinds: []string{KindDefaultAccount},
 		},
 		{
@@ -341,7 +352,7 @@ func TestBookTransaction(t *testing.T) {
 				"txn:t7b 0/bank 1200 -2500.00 GBP",
 				"txn:t7b 0/balancing 2200 2500.00 GBP",
 			},
-			wantKinds: []string{KindDefaultAccount},
+			wantKinds: nil,
 		},
 		{
 			name:       "unknown type to suspense",
@@ -560,7 +571,7 @@ func TestBookTransaction(t *testing.T) {
 				"txn:t19 0/bank 1200 10.01 GBP",
 				"txn:t19 0/balancing 1299 -10.01 GBP",
 			},
-			wantKinds: []string{KindAmountRounded, KindDefaultAccount},
+			wantKinds: []string{KindAmountRounded},
 		},
 		{
 			name: "fee-only leg",

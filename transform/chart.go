@@ -42,6 +42,10 @@ type Chart struct {
 	// ByTransactionType maps a Revolut transaction type to the account that balances a
 	// transaction without an expense. Types not listed go to Suspense.
 	ByTransactionType map[string]string `yaml:"by_transaction_type"`
+	// RoutineTypes lists the transaction types whose booking on their ByTransactionType
+	// account is routine (top-ups, tax payments, bank charges...): no expense is expected, so
+	// no exception is raised. Other types booked without an expense are listed as exceptions.
+	RoutineTypes []string `yaml:"routine_types"`
 	// ByCategoryCode maps a Revolut accounting-category code to a GL code. A category code not
 	// listed is used as the GL code itself, which is how Revolut expects categories to be set
 	// up (the category code is the ledger code in the accounting software).
@@ -69,6 +73,10 @@ type Chart struct {
 //	4900 Other income          (card_credit)
 //	7901 Bank charges          (leg fees; fee, charge, charge_refund, refund)
 //	9999 Suspense              (card_payment without a usable expense, unknown types)
+//
+// Top-ups, tax payments and refunds, bank charges, exchanges, loans and card credits are
+// routine: booked on their type's account without an exception. A transfer, ATM withdrawal or
+// card refund without an expense is listed as an exception for someone to look at.
 //
 // Category codes map to themselves.
 func DefaultChart() Chart {
@@ -100,6 +108,11 @@ func DefaultChart() Chart {
 			revolut.TypeCharge:         "7901",
 			revolut.TypeChargeRefund:   "7901",
 			revolut.TypeRefund:         "7901",
+		},
+		RoutineTypes: []string{
+			revolut.TypeTopup, revolut.TypeTopupReturn, revolut.TypeTax, revolut.TypeTaxRefund,
+			revolut.TypeFee, revolut.TypeCharge, revolut.TypeChargeRefund, revolut.TypeExchange,
+			revolut.TypeLoan, revolut.TypeCardCredit,
 		},
 		ByCategoryCode: map[string]string{},
 		Names: map[string]string{
@@ -151,6 +164,9 @@ func (c Chart) WithDefaults() Chart {
 	c.ByCategoryCode = merge(c.ByCategoryCode, d.ByCategoryCode)
 	c.Names = merge(c.Names, d.Names)
 	c.BankByAccount = merge(c.BankByAccount, nil)
+	if c.RoutineTypes == nil {
+		c.RoutineTypes = slices.Clone(d.RoutineTypes)
+	}
 	return c
 }
 
