@@ -17,6 +17,8 @@ import (
 
 // API is the part of the Revolut client a run uses. *revolut.Client satisfies it.
 type API interface {
+	// Authenticate makes sure a valid access token is at hand (refreshing it if needed).
+	Authenticate(ctx context.Context) (time.Time, error)
 	Accounts(ctx context.Context) iter.Seq2[revolut.Account, error]
 	AccountingCategories(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.AccountingCategory, error]
 	TaxRates(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.TaxRate, error]

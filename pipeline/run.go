@@ -131,8 +131,10 @@ func (p *Pipeline) Backfill(ctx context.Context, from, to time.Time) (*Summary, 
 		if err != nil {
 			return err
 		}
+		// An interrupted backfill resumes after its last committed chunk; one that finished
+		// runs again in full (it changes nothing unless Revolut's data changed).
 		rest := w
-		if ok && resume.After(w.From) {
+		if ok && resume.After(w.From) && resume.Before(w.To) {
 			rest.From = resume
 			r.log.InfoContext(ctx, "resuming backfill", slog.Time("from", resume))
 		}
@@ -178,6 +180,15 @@ func (p *Pipeline) Export(ctx context.Context, periods []Period) (*Summary, erro
 // execute takes the run lock, records the run, runs body and records the outcome. The run
 // history is written even when body fails or ctx was cancelled.
 func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func(context.Context, *run) error) (*Summary, error) {
+	var base revolut.Stats
+	if p.api != nil && kind != "export" {
+		base = p.api.Stats()
+		// Prove the credentials before any state is touched: a revoked refresh token must
+		// stop the run here, with every checkpoint as it was.
+		if _, err := p.api.Authenticate(ctx); err != nil {
+			return nil, fmt.Errorf("authenticate with Revolut: %w", err)
+		}
+	}
 	lock, err := p.wh.AcquireRunLock(ctx, p.cfg.WaitForLock)
 	if errors.Is(err, load.ErrLocked) {
 		return nil, ErrLocked
@@ -198,10 +209,7 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 		return nil, fmt.Errorf("record run start: %w", err)
 	}
 	sum.RunID = id
-	r := &run{p: p, lock: lock, sum: sum, log: p.cfg.Logger.With(slog.Int64("run_id", id), slog.String("kind", kind))}
-	if p.api != nil {
-		r.base = p.api.Stats()
-	}
+	r := &run{p: p, lock: lock, sum: sum, base: base, log: p.cfg.Logger.With(slog.Int64("run_id", id), slog.String("kind", kind))}
 	r.log.InfoContext(ctx, "run started", slog.String("window", w.String()))
 
 	runErr := body(ctx, r)

@@ -335,12 +335,12 @@ func TestBookTransaction(t *testing.T) {
 			wantKinds: nil,
 		},
 		{
-			name:       "transfer out without an expense is an exception",
-			tx:         txn("t7c", revolut.TypeTransfer, leg("acc-gbp", "-320.00", "GBP")),
+			name:       "ATM withdrawal without an expense is an exception",
+			tx:         txn("t7c", revolut.TypeATM, leg("acc-gbp", "-320.00", "GBP")),
 			wantBooked: true,
 			wantLines: []string{
 				"txn:t7c 0/bank 1200 -320.00 GBP",
-				"txn:t7c 0/balancing 1295 320.00 GBP",
+				"txn:t7c 0/balancing 1230 320.00 GBP",
 			},
 			wantKinds: []string{KindDefaultAccount},
 		},

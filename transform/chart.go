@@ -74,9 +74,10 @@ type Chart struct {
 //	7901 Bank charges          (leg fees; fee, charge, charge_refund, refund)
 //	9999 Suspense              (card_payment without a usable expense, unknown types)
 //
-// Top-ups, tax payments and refunds, bank charges, exchanges, loans and card credits are
-// routine: booked on their type's account without an exception. A transfer, ATM withdrawal or
-// card refund without an expense is listed as an exception for someone to look at.
+// Top-ups, tax payments and refunds, bank charges, exchanges, loans, card credits and
+// transfers are routine: booked on their type's account without an exception (a transfer is
+// matched to its bill or payroll run in the accounting software, which revledger does not
+// see). An ATM withdrawal or a card refund without an expense is listed as an exception.
 //
 // Category codes map to themselves.
 func DefaultChart() Chart {
@@ -112,7 +113,7 @@ func DefaultChart() Chart {
 		RoutineTypes: []string{
 			revolut.TypeTopup, revolut.TypeTopupReturn, revolut.TypeTax, revolut.TypeTaxRefund,
 			revolut.TypeFee, revolut.TypeCharge, revolut.TypeChargeRefund, revolut.TypeExchange,
-			revolut.TypeLoan, revolut.TypeCardCredit,
+			revolut.TypeLoan, revolut.TypeCardCredit, revolut.TypeTransfer, revolut.TypeRevPayment,
 		},
 		ByCategoryCode: map[string]string{},
 		Names: map[string]string{

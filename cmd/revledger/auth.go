@@ -75,7 +75,7 @@ func runAuth(ctx context.Context, env *environment, args []string) error {
 			got = tok.RefreshToken
 		}
 		if got == "" {
-			return errors.New("Revolut answered without a refresh token; open the consent URL again and exchange the new code")
+			return errors.New("no refresh token in the answer from Revolut; open the consent URL again and exchange the new code")
 		}
 		stored := storedToken{RefreshToken: got, ClientID: cfg.Revolut.ClientID, ObtainedAt: time.Now().UTC()}
 		if err := saveToken(cfg.Revolut.TokenFile, stored); err != nil {

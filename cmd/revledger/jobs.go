@@ -205,6 +205,7 @@ type job struct {
 	store  *load.Store
 	pipe   *pipeline.Pipeline
 	view   *progressView
+	signIn revolut.Stats // the client's requests before the run: the credential check
 }
 
 // withJob validates everything, wires the pipeline, runs body and prints the summary.
@@ -240,14 +241,15 @@ func runJob(ctx context.Context, env *environment, cfg Config, log *slog.Logger,
 		if j.client, err = newAPIClient(cfg, token, log, nil); err != nil {
 			return err
 		}
-		// Prove the credentials before any state is touched: a revoked refresh token must
-		// stop the run here, with the checkpoints as they were.
+		// Prove the credentials before the database is touched (the pipeline checks again
+		// before it takes the run lock, for callers other than this CLI).
 		if _, err := j.client.Authenticate(ctx); err != nil {
 			if errors.Is(err, revolut.ErrReauthorize) {
-				return usageError{fmt.Errorf("Revolut refused the refresh token: %w", err)}
+				return usageError{fmt.Errorf("authenticate with Revolut: %w", err)}
 			}
 			return fmt.Errorf("authenticate with Revolut: %w", err)
 		}
+		j.signIn = j.client.Stats()
 		api = j.client
 	}
 	store, err := openStore(ctx, cfg.DatabaseURL, log)
@@ -286,7 +288,13 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 	if errors.Is(err, pipeline.ErrLocked) {
 		return errLocked
 	}
+	if errors.Is(err, revolut.ErrReauthorize) {
+		// Nothing was touched: the credentials were checked before the run lock was taken.
+		return usageError{err}
+	}
 	if sum != nil {
+		sum.APIRequests += j.signIn.Requests
+		sum.TokenRefreshes += j.signIn.TokenRefreshes
 		printSummary(env.stdout, sum, err, j.cfg.Export.URL)
 	}
 	return err
