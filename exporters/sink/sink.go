@@ -74,6 +74,11 @@ func Open(ctx context.Context, cfg Config) (Sink, error) {
 		opts.Bucket, opts.Prefix = u.Host, strings.Trim(u.Path, "/")
 		return NewS3(ctx, opts)
 	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			// file://exports/books is not a valid file URL, but what it means is clear: a
+			// folder relative to the working directory.
+			return NewDir(u.Host + u.Path)
+		}
 		return NewDir(u.Path)
 	case "":
 		return NewDir(cfg.URL)
