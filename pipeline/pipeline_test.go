@@ -2,8 +2,11 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,11 +215,33 @@ func TestSyncOverSimulatedDays(t *testing.T) {
 		}
 		totalExports += len(sum.Exports)
 	}
-	// Every exported period has its workbook and journal on disk.
+	// Every exported period has its workbook and journal on disk, and its manifest counts
+	// exactly the period's lines in the warehouse.
 	files, _ := filepath.Glob(filepath.Join(h.dir, "*", "revledger_*.xlsx"))
 	journals, _ := filepath.Glob(filepath.Join(h.dir, "*", "journal_*.csv"))
 	if len(files) == 0 || len(files) != len(journals) {
 		t.Fatalf("%d workbooks and %d journals on disk", len(files), len(journals))
+	}
+	perPeriod := map[string]int{}
+	for _, l := range h.ledger() {
+		perPeriod[l.Period]++
+	}
+	for period, lines := range perPeriod {
+		data, err := os.ReadFile(filepath.Join(h.dir, period, "manifest.json"))
+		if err != nil {
+			t.Fatalf("period %s has ledger lines but no manifest: %v", period, err)
+		}
+		var m struct {
+			Counts struct {
+				Lines int `json:"ledger_lines"`
+			} `json:"counts"`
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Counts.Lines != lines {
+			t.Errorf("period %s: manifest counts %d lines, the warehouse holds %d", period, m.Counts.Lines, lines)
+		}
 	}
 }
 
@@ -335,4 +360,41 @@ func TestConcurrentRuns(t *testing.T) {
 	if err := <-waited; err != nil {
 		t.Fatalf("waiting run: %v", err)
 	}
+}
+
+// TestRevokedTokenTouchesNothing revokes the refresh token between two nightly runs: the
+// second fails with the re-authorise error before it takes the lock or records a run, and the
+// checkpoint stays where the first run left it.
+func TestRevokedTokenTouchesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, revoluttest.Options{Seed: 4, Transactions: 300, Span: 30 * 24 * time.Hour})
+	if _, err := h.pipeline(nil).Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before, _, err := h.store.Checkpoint(ctx, "transactions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.fake.RevokeRefreshToken()
+	h.client = h.newClient() // a new process: no access token cached
+	_, err = h.pipeline(nil).Sync(ctx)
+	if !errors.Is(err, revolut.ErrReauthorize) {
+		t.Fatalf("err = %v, want ErrReauthorize", err)
+	}
+	if strings.Contains(err.Error(), h.fake.Credentials().RefreshToken) {
+		t.Fatal("the error shows the refresh token")
+	}
+	after, _, err := h.store.Checkpoint(ctx, "transactions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.Equal(before) {
+		t.Fatalf("checkpoint moved from %s to %s", before, after)
+	}
+	lock, err := h.store.AcquireRunLock(ctx, false)
+	if err != nil {
+		t.Fatalf("the failed run left the lock taken: %v", err)
+	}
+	_ = lock.Release(ctx)
 }
