@@ -18,10 +18,6 @@ import (
 
 var march = report.Month(2024, 3)
 
-// lastBuilt holds the bytes of the last workbook build wrote (only TestWriteSample reads it;
-// it does not run in parallel).
-var lastBuilt []byte
-
 var sample = flag.String("sample", "", "write the sample workbook to this path (to look at it in a spreadsheet)")
 
 // TestWriteSample writes the sample workbook for a person to open, when -sample is given.
@@ -29,8 +25,7 @@ func TestWriteSample(t *testing.T) {
 	if *sample == "" {
 		t.Skip("no -sample path")
 	}
-	build(t, ledgertest.Sample(), sampleOptions())
-	if err := os.WriteFile(*sample, lastBuilt, 0o644); err != nil {
+	if err := os.WriteFile(*sample, write(t, ledgertest.Sample(), sampleOptions()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -38,6 +33,22 @@ func TestWriteSample(t *testing.T) {
 // build writes the workbook of led for March 2024 the way the exporter does, and opens it
 // again with excelize's reader.
 func build(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) (*excelize.File, report.Summary) {
+	t.Helper()
+	b, sum := writeSum(t, led, opts)
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("reopen workbook: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, sum
+}
+
+func write(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) []byte {
+	b, _ := writeSum(t, led, opts)
+	return b
+}
+
+func writeSum(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) ([]byte, report.Summary) {
 	t.Helper()
 	ctx := context.Background()
 	w, err := xlsx.New(opts)
@@ -75,13 +86,7 @@ func build(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) (*excelize.F
 	if _, err := w.WriteTo(&buf, info, sum); err != nil {
 		t.Fatal(err)
 	}
-	lastBuilt = bytes.Clone(buf.Bytes())
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatalf("reopen workbook: %v", err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f, sum
+	return buf.Bytes(), sum
 }
 
 func sampleOptions() xlsx.Options {
