@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/gob"
 	"errors"
@@ -337,11 +338,28 @@ func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64,
 		return 0, err
 	}
 	w.f.SetActiveSheet(0)
-	n, err := w.f.WriteTo(dst)
-	if err != nil {
-		return n, fmt.Errorf("write workbook: %w", err)
+	// excelize's own WriteTo builds the whole zip in a bytes.Buffer before copying it out: for
+	// a million lines that is the largest allocation of the export. Its zip-writer hook lets the
+	// archive go straight to dst instead, leaving that buffer empty. (The buffer is also where
+	// excelize patches local headers of parts over 4 GiB; a sheet part stays far below that at
+	// Excel's row limit and these column counts.)
+	cw := &countingWriter{w: dst}
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(cw) })
+	if _, err := w.f.WriteTo(io.Discard); err != nil {
+		return cw.n, fmt.Errorf("write workbook: %w", err)
 	}
-	return n, nil
+	return cw.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // Rows returns the number of data rows written to each big sheet, over all its parts.
