@@ -206,4 +206,3 @@ func BenchmarkLedgerLines(b *testing.B) {
 	}
 	b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
-

@@ -6,9 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash"
-	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +39,9 @@ type WriteStats struct {
 
 // WriteBookings writes the bookings of a set of sources in one transaction.
 //
-// For each entry, the hash of its lines (every Line field but Version, in line-key order) is
+// Sources, entry hashes and exceptions are COPYed into staging and compared set-based with the
+// current entry heads; then only the lines of new or changed entries are COPYed, straight into
+// ledger_rows with their new version. For each entry, the hash of its lines (every Line field but Version, in line-key order) is
 // compared with the current version's: a new or different entry is written as version + 1 with
 // all its lines and the previous version is closed (valid_to, superseded_by_run) but kept; an
 // identical one is not touched. An entry the source produced before but not now gets a
@@ -183,7 +184,7 @@ func lineRow(l *transform.Line, row []any) {
 		receipts = l.ReceiptIDs
 	}
 	fillRow(row,
-		l.EntryID, l.Key.String(), l.Key.SourceType, l.Key.SourceID, l.Key.Index, l.Key.Role,
+		l.EntryID, keyString(l.Key), l.Key.SourceType, l.Key.SourceID, l.Key.Index, l.Key.Role,
 		l.BookingDate, l.OccurredAt.UTC(), l.Period,
 		l.AccountCode, nullString(l.AccountName), l.Amount, l.Currency, l.OriginalAmount, nullString(l.OriginalCurrency),
 		l.Net, l.Tax, l.Gross, nullString(l.TaxRateID), nullString(l.TaxRateName), l.TaxRatePercent,
@@ -197,13 +198,22 @@ func lineRow(l *transform.Line, row []any) {
 
 // entryHash is the identity of an entry's content: sha256 over every Line field except
 // Version, lines in key order, each field length-prefixed so that no two different line sets
-// share an encoding. Amounts are hashed by value (1.5 and 1.50 are the same amount).
+// share an encoding. Amounts are hashed by value (1.5 and 1.50 are the same amount). It runs
+// for every line of every booking, so it avoids fmt and hashes one buffer per entry.
 func entryHash(lines []*transform.Line) []byte {
-	sorted := slices.Clone(lines)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Key.String() < sorted[j].Key.String() })
-	h := hasher{h: sha256.New()}
-	for _, l := range sorted {
-		h.str(l.Key.String())
+	type keyed struct {
+		key  string
+		line *transform.Line
+	}
+	sorted := make([]keyed, len(lines))
+	for i, l := range lines {
+		sorted[i] = keyed{keyString(l.Key), l}
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].key < sorted[j].key })
+	var h hasher
+	for _, k := range sorted {
+		l := k.line
+		h.str(k.key)
 		h.str(l.EntryID)
 		h.time(l.BookingDate)
 		h.time(l.OccurredAt)
@@ -258,45 +268,46 @@ func entryHash(lines []*transform.Line) []byte {
 			h.str(r.Value)
 		}
 	}
-	return h.h.Sum(nil)
+	sum := sha256.Sum256(h.buf)
+	return sum[:]
 }
 
-type hasher struct {
-	h   hash.Hash
-	buf [8]byte
+// keyString is transform.LineKey.String without fmt (same "type/id/index/role" form).
+func keyString(k transform.LineKey) string {
+	return k.SourceType + "/" + k.SourceID + "/" + strconv.Itoa(k.Index) + "/" + k.Role
 }
 
-func (h *hasher) n(v int) {
-	binary.BigEndian.PutUint64(h.buf[:], uint64(v))
-	h.h.Write(h.buf[:])
-}
+// hasher accumulates the length-prefixed encoding of an entry.
+type hasher struct{ buf []byte }
+
+func (h *hasher) n(v int) { h.buf = binary.BigEndian.AppendUint64(h.buf, uint64(v)) }
 
 func (h *hasher) str(s string) {
 	h.n(len(s))
-	h.h.Write([]byte(s))
+	h.buf = append(h.buf, s...)
 }
 
 func (h *hasher) dec(d decimal.NullDecimal) {
 	if !d.Valid {
-		h.str("\x00null")
+		h.n(-1)
 		return
 	}
 	h.str(d.Decimal.String())
 }
 
+// time hashes the instant (not its zone): zero is -1, else Unix nanoseconds.
 func (h *hasher) time(t time.Time) {
 	if t.IsZero() {
-		h.str("")
+		h.n(-1)
 		return
 	}
-	h.str(t.UTC().Format(time.RFC3339Nano))
+	h.n(int(t.UnixNano()))
 }
 
 func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBookings) (WriteStats, error) {
 	var st WriteStats
 	ddl := `CREATE TEMP TABLE stage_sources (source_type text, source_id text, PRIMARY KEY (source_type, source_id)) ON COMMIT DROP;
 		CREATE TEMP TABLE stage_entries (entry_id text PRIMARY KEY, source_type text, source_id text, lines_hash bytea, period text) ON COMMIT DROP;
-		CREATE TEMP TABLE stage_lines (` + columnDefs(ledgerCols, ledgerColTypes) + `) ON COMMIT DROP;
 		CREATE TEMP TABLE stage_exceptions (owner_type text, owner_id text, source_type text, source_id text, entry_id text,
 			period text, occurred_at timestamptz, kind text, reason text) ON COMMIT DROP;
 		CREATE TEMP TABLE write_entries (entry_id text PRIMARY KEY, source_type text, source_id text, lines_hash bytea,
@@ -311,8 +322,6 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 	}{
 		{"stage_sources", []string{"source_type", "source_id"}, pgx.CopyFromRows(p.sources)},
 		{"stage_entries", []string{"entry_id", "source_type", "source_id", "lines_hash", "period"}, pgx.CopyFromRows(p.entries)},
-		{"stage_lines", ledgerCols, &copySource{n: len(p.lines), row: make([]any, len(ledgerCols)),
-			fill: func(i int, row []any) { lineRow(p.lines[i], row) }}},
 		{"stage_exceptions", []string{"owner_type", "owner_id", "source_type", "source_id", "entry_id", "period",
 			"occurred_at", "kind", "reason"}, pgx.CopyFromRows(p.exceptions)},
 	}
@@ -350,9 +359,7 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			FROM write_entries w WHERE e.entry_id = w.entry_id AND NOT w.is_new`, nil},
 		{"record entry versions", `INSERT INTO entry_versions (entry_id, version, run_id, lines_hash, period, tombstone)
 			SELECT entry_id, version, $1, lines_hash, period, tombstone FROM write_entries`, nil},
-		{"write ledger lines", `INSERT INTO ledger_rows (` + strings.Join(ledgerCols, ", ") + `, version, run_id)
-			SELECT l.` + strings.Join(ledgerCols, ", l.") + `, w.version, $1
-			FROM stage_lines l JOIN write_entries w ON w.entry_id = l.entry_id AND NOT w.tombstone`, &st.LinesWritten},
+		{"write ledger lines", "", &st.LinesWritten},
 		{"clear needs_booking of transactions", `UPDATE transactions t SET needs_booking = false
 			FROM stage_sources s WHERE s.source_type = 'transaction' AND t.id = s.source_id AND t.needs_booking`, nil},
 		{"clear needs_booking of expenses", `UPDATE expenses e SET needs_booking = false
@@ -380,6 +387,14 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			FROM stage_exceptions s JOIN exception_owners o ON o.owner_type = s.owner_type AND o.owner_id = s.owner_id`, nil},
 	}
 	for _, step := range steps {
+		if step.sql == "" {
+			n, err := copyNewLines(ctx, tx, run, p.lines)
+			if err != nil {
+				return st, fmt.Errorf("%s: %w", step.what, err)
+			}
+			*step.n = n
+			continue
+		}
 		var args []any
 		if strings.Contains(step.sql, "$1") {
 			args = []any{run}
@@ -398,6 +413,40 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 	}
 	st.EntriesUnchanged = len(p.entries) - st.EntriesNew - st.EntriesChanged
 	return st, nil
+}
+
+// copyNewLines COPYs the lines of the entries that get a new version straight into
+// ledger_rows, with that version. The decision (which entries, which version) was made
+// set-based on the staged entry hashes, so lines of unchanged entries never travel and new
+// lines are written once, without a staging copy. The statement trigger still queues the
+// balance check of every entry version the COPY touched.
+func copyNewLines(ctx context.Context, tx pgx.Tx, run RunID, lines []*transform.Line) (int, error) {
+	rows, _ := tx.Query(ctx, "SELECT entry_id, version FROM write_entries WHERE NOT tombstone")
+	versions := map[string]int{}
+	var id string
+	var v int
+	if _, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error { versions[id] = v; return nil }); err != nil {
+		return 0, interpret(err)
+	}
+	if len(versions) == 0 {
+		return 0, nil
+	}
+	todo := make([]*transform.Line, 0, len(lines))
+	for _, l := range lines {
+		if _, ok := versions[l.EntryID]; ok {
+			todo = append(todo, l)
+		}
+	}
+	cols := append(append([]string(nil), ledgerCols...), "version", "run_id")
+	src := &copySource{n: len(todo), row: make([]any, len(cols)), fill: func(i int, row []any) {
+		lineRow(todo[i], row)
+		row[len(row)-2], row[len(row)-1] = versions[todo[i].EntryID], run
+	}}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"ledger_rows"}, cols, src)
+	if err != nil {
+		return 0, interpret(err)
+	}
+	return int(n), nil
 }
 
 // ChangedPeriods returns the periods (YYYY-MM, sorted) that a run changed: periods of entry
