@@ -85,7 +85,7 @@ func New(ledger Ledger, s Sink, cfg Config) *Exporter {
 	return &Exporter{ledger: ledger, sink: s, cfg: cfg, log: log}
 }
 
-// File names of a period's exports.
+// WorkbookName is the period workbook's name.
 func WorkbookName(period string) string { return "revledger_" + period + ".xlsx" }
 
 // JournalName is the canonical journal CSV's name.

@@ -19,7 +19,7 @@ type Period struct {
 	To    time.Time
 }
 
-// Month returns the calendar month of t (in UTC) as a Period.
+// Month returns the Period of a calendar month, in UTC.
 func Month(year int, month time.Month) Period {
 	from := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC)
 	return Period{Label: from.Format("2006-01"), From: from, To: from.AddDate(0, 1, 0)}
