@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -247,7 +248,7 @@ func (w *Workbook) Line(l *transform.Line, split bool) error {
 		debit, credit, text(l.Currency), text(payee(l)),
 		text(l.Description), w.textCell(l.Reference), w.textCell(l.CategoryCode), text(l.CategoryName),
 		text(l.TaxRateName), text(l.TransactionType), text(l.TransactionState), text(l.ExpenseState),
-		w.textCell(l.Key.String()), l.Version,
+		w.textCell(keyString(&l.Key)), l.Version,
 	)
 	if err := w.journal.add(w.row); err != nil {
 		return err
@@ -292,7 +293,7 @@ func (w *Workbook) Bank(rows []report.BankRow) error {
 			w.textCell(l.AccountCode), text(l.AccountName), text(l.Currency), amount,
 			running, reported, ties, text(payee(l)),
 			text(l.Description), w.textCell(l.Reference), text(l.TransactionType), w.textCell(l.TransactionID),
-			w.textCell(l.Key.String()),
+			w.textCell(keyString(&l.Key)),
 		)
 		if err := w.bank.add(w.row); err != nil {
 			return err
@@ -308,6 +309,11 @@ func (w *Workbook) Exception(e *transform.Exception) error {
 		w.textCell(e.EntryID), text(e.Reason),
 	)
 	return w.exceptions.add(w.row)
+}
+
+// keyString is transform.LineKey.String without fmt: it runs for every journal and bank row.
+func keyString(k *transform.LineKey) string {
+	return k.SourceType + "/" + k.SourceID + "/" + strconv.Itoa(k.Index) + "/" + k.Role
 }
 
 func payee(l *transform.Line) string {

@@ -3,6 +3,7 @@ package xlsx
 import (
 	"testing"
 
+	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
 
@@ -15,5 +16,13 @@ func TestToFloat(t *testing.T) {
 		if got := toFloat(d); got != want {
 			t.Errorf("toFloat(%s) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+func TestKeyString(t *testing.T) {
+	t.Parallel()
+	k := transform.LineKey{SourceType: "expense", SourceID: "e-1", Index: 2, Role: "vat"}
+	if got, want := keyString(&k), k.String(); got != want {
+		t.Errorf("keyString = %q, want %q", got, want)
 	}
 }
