@@ -238,7 +238,7 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 		r.log.ErrorContext(ctx, "run failed", slog.String("error", runErr.Error()))
 		return sum, runErr
 	}
-	r.log.InfoContext(ctx, "run finished", slog.Duration("duration", sum.Finished.Sub(sum.Started)),
+	r.log.InfoContext(ctx, "run finished", slog.Float64("duration_seconds", sum.Finished.Sub(sum.Started).Seconds()),
 		slog.Int64("lines_written", sum.LinesWritten), slog.Int64("api_requests", sum.APIRequests))
 	return sum, nil
 }

@@ -174,10 +174,10 @@ func (d *Daemon) RunNow(ctx context.Context, e Entry) {
 		log.InfoContext(ctx, "job skipped: another runner holds the lock")
 	case err != nil:
 		d.metrics.record(e.Name, "failed", dur, rep, time.Time{})
-		log.ErrorContext(ctx, "job failed", slog.String("error", err.Error()), slog.Duration("duration", dur))
+		log.ErrorContext(ctx, "job failed", slog.String("error", err.Error()), slog.Float64("duration_seconds", dur.Seconds()))
 	default:
 		d.metrics.record(e.Name, "succeeded", dur, rep, d.cfg.Now())
-		log.InfoContext(ctx, "job finished", slog.Duration("duration", dur), slog.Int64("rows", rep.Rows), slog.Int64("api_requests", rep.APIRequests))
+		log.InfoContext(ctx, "job finished", slog.Float64("duration_seconds", dur.Seconds()), slog.Int64("rows", rep.Rows), slog.Int64("api_requests", rep.APIRequests))
 	}
 }
 
@@ -204,7 +204,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.cron.Start()
 	<-ctx.Done()
 
-	d.cfg.Logger.Info("shutting down: no new runs; waiting for a running job", slog.Duration("grace", d.cfg.Grace))
+	d.cfg.Logger.Info("shutting down: no new runs; waiting for a running job", slog.Float64("grace_seconds", d.cfg.Grace.Seconds()))
 	stopped := d.cron.Stop() // stops scheduling; its context is done when running jobs return
 	done := make(chan struct{})
 	go func() { <-stopped.Done(); d.running.Wait(); close(done) }()
