@@ -19,10 +19,12 @@ type DecodeError struct {
 	Err    error
 }
 
+// Error names the stream and record that could not be decoded.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("load: decode stored %s %s: %v", e.Stream, e.ID, e.Err)
 }
 
+// Unwrap returns the JSON decoding error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // TransactionToBook is a transaction that needs booking, with every expense linked to it.

@@ -379,21 +379,30 @@ CREATE TRIGGER ledger_rows_no_truncate BEFORE TRUNCATE ON ledger_rows
 
 -- Balance check at commit, set-based. A constraint trigger must be FOR EACH ROW; firing one per
 -- ledger row (100k lines: 100k checks) would cost more than writing the lines. Instead a
--- statement trigger queues the (entry_id, version) pairs a statement touched, as one row of
--- ledger_balance_queue, and a DEFERRABLE INITIALLY DEFERRED constraint trigger on that queue
--- checks all of them in one query at commit: once per INSERT statement, not once per line.
+-- statement trigger queues, as one row of ledger_balance_queue, the per (entry_id, version,
+-- currency) sums of the rows the statement inserted, and a DEFERRABLE INITIALLY DEFERRED
+-- constraint trigger on that queue checks at commit that the transaction's queued sums are zero.
+--
+-- Summing only the rows inserted by this transaction is enough: rows are never updated or
+-- deleted, and every committed entry version balanced when it was committed (by induction on
+-- this very check), so the version stays balanced iff what this transaction added to it
+-- balances. Queue rows never outlive their transaction (the check deletes them), so the queue
+-- a transaction sees is its own.
 CREATE TABLE ledger_balance_queue (
-    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    entry_ids text[]   NOT NULL,
-    versions integer[] NOT NULL
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entry_ids  text[]    NOT NULL,
+    versions   integer[] NOT NULL,
+    currencies text[]    NOT NULL,
+    sums       numeric[] NOT NULL
 );
 
 CREATE FUNCTION ledger_rows_enqueue_balance_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO ledger_balance_queue (entry_ids, versions)
-    SELECT array_agg(entry_id), array_agg(version)
-    FROM (SELECT DISTINCT entry_id, version FROM new_rows) AS touched
+    INSERT INTO ledger_balance_queue (entry_ids, versions, currencies, sums)
+    SELECT array_agg(entry_id), array_agg(version), array_agg(currency), array_agg(total)
+    FROM (SELECT entry_id, version, currency::text AS currency, sum(amount) AS total
+          FROM new_rows GROUP BY entry_id, version, currency) AS touched
     HAVING count(*) > 0;
     RETURN NULL;
 END
@@ -407,12 +416,16 @@ LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
-    SELECT r.entry_id, r.version, r.currency, sum(r.amount) AS total, count(*) AS lines
+    -- The first queued row checked at commit checks (and removes) all of them.
+    IF NOT EXISTS (SELECT 1 FROM ledger_balance_queue WHERE id = NEW.id) THEN
+        RETURN NULL;
+    END IF;
+    SELECT t.entry_id, t.version, t.currency, sum(t.total) AS total
     INTO bad
-    FROM unnest(NEW.entry_ids, NEW.versions) AS t (entry_id, version)
-    JOIN ledger_rows r ON r.entry_id = t.entry_id AND r.version = t.version
-    GROUP BY r.entry_id, r.version, r.currency
-    HAVING sum(r.amount) <> 0
+    FROM ledger_balance_queue q,
+         unnest(q.entry_ids, q.versions, q.currencies, q.sums) AS t (entry_id, version, currency, total)
+    GROUP BY t.entry_id, t.version, t.currency
+    HAVING sum(t.total) <> 0
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'entry % version % does not balance in %: lines sum to %',
@@ -420,7 +433,8 @@ BEGIN
             USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_entry_balanced';
     END IF;
     SELECT t.entry_id, t.version INTO bad
-    FROM unnest(NEW.entry_ids, NEW.versions) AS t (entry_id, version)
+    FROM (SELECT DISTINCT t.entry_id, t.version
+          FROM ledger_balance_queue q, unnest(q.entry_ids, q.versions) AS t (entry_id, version)) AS t
     LEFT JOIN entry_versions v ON v.entry_id = t.entry_id AND v.version = t.version
     WHERE v.entry_id IS NULL OR v.tombstone
     LIMIT 1;
@@ -429,7 +443,7 @@ BEGIN
             bad.entry_id, bad.version
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'ledger_rows_entry_version';
     END IF;
-    DELETE FROM ledger_balance_queue WHERE id = NEW.id;
+    DELETE FROM ledger_balance_queue;
     RETURN NULL;
 END
 $$;
