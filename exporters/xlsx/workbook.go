@@ -254,7 +254,10 @@ func (w *Workbook) Line(l *transform.Line, split bool) error {
 		return err
 	}
 	if split {
-		if err := w.spoolEnc.Encode(l); err != nil {
+		// Encode a copy: handing l itself to gob's interface would make every caller's line
+		// escape to the heap, split or not.
+		c := *l
+		if err := w.spoolEnc.Encode(&c); err != nil {
 			return fmt.Errorf("spool expense split %s: %w", l.Key, err)
 		}
 		w.splits++
