@@ -6,6 +6,7 @@ package pipeline_test
 // to the fake's ground truth. docs/RELIABILITY.md describes each scenario and the figures.
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"context"
@@ -14,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
@@ -23,6 +25,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -615,4 +618,740 @@ func TestFaultKillBackfill(t *testing.T) {
 		t.Errorf("only %d of %d children were killed before they finished", killed, killPoints)
 	}
 	t.Logf("kill points tried %d, killed mid-run %d, rows lost %d, duplicates %d", killPoints, killed, lost, dups)
+}
+
+// TestFaultNetwork runs a sync while the fake misbehaves: 429 storms (every other answer with
+// Retry-After: 1, the rest without), 5xx answers (JSON, HTML and 503 with Retry-After),
+// latency past the client's timeout, dropped connections and bodies cut off half way. The
+// run completes and equals the truth.
+func TestFaultNetwork(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		faults revoluttest.Faults
+		// timeout is the HTTP client's timeout; clearAfter lifts the faults after that
+		// many requests were answered with them in force (0: never).
+		timeout    time.Duration
+		clearAfter time.Duration
+		// seen reads the fake's counters: the fault really happened.
+		seen func(revoluttest.Stats) int
+		// wantRetries: the client must report retries (Go's transport itself silently
+		// re-sends a GET whose reused connection was dropped, so drops need not show).
+		wantRetries bool
+	}{
+		{name: "429 storm", faults: revoluttest.Faults{RateLimitStorm: 6},
+			seen: func(s revoluttest.Stats) int { return s.RateLimited }, wantRetries: true},
+		{name: "5xx", faults: revoluttest.Faults{Error5xxRate: 0.25},
+			seen: func(s revoluttest.Stats) int { return s.ServerErrors }, wantRetries: true},
+		{name: "latency", faults: revoluttest.Faults{Latency: 20 * time.Millisecond},
+			seen: func(s revoluttest.Stats) int { return s.Requests }},
+		{name: "timeouts", faults: revoluttest.Faults{Latency: 400 * time.Millisecond}, timeout: 100 * time.Millisecond, clearAfter: 250 * time.Millisecond,
+			seen: func(s revoluttest.Stats) int { return s.Requests }, wantRetries: true},
+		{name: "dropped connections", faults: revoluttest.Faults{DropConnectionRate: 0.2},
+			seen: func(s revoluttest.Stats) int { return s.Dropped }},
+		{name: "truncated JSON", faults: revoluttest.Faults{TruncateBodyRate: 0.2},
+			seen: func(s revoluttest.Stats) int { return s.Truncated }, wantRetries: true},
+		{name: "everything", faults: revoluttest.Faults{RateLimitStorm: 4, Error5xxRate: 0.1, DropConnectionRate: 0.1, TruncateBodyRate: 0.1, Latency: time.Millisecond},
+			seen: func(s revoluttest.Stats) int { return s.RateLimited + s.ServerErrors + s.Dropped + s.Truncated }, wantRetries: true},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := newFaultHarness(t, revoluttest.Options{Seed: int64(40 + i), Transactions: 300, Span: 40 * day})
+			sleeps := &sleepLog{}
+			h.client = h.faultClient(clientOptions{sleeps: sleeps, httpTimeout: tc.timeout})
+			var once sync.Once
+			p := h.pipeline(func(c *pipeline.Config) {
+				c.OnProgress = func(ev pipeline.Progress) {
+					// Settings are in: break the network for the time-filtered streams.
+					if ev.Stream == "settings" && ev.Done {
+						once.Do(func() {
+							h.fake.SetFaults(tc.faults)
+							if tc.clearAfter > 0 {
+								time.AfterFunc(tc.clearAfter, func() { h.fake.SetFaults(revoluttest.Faults{}) })
+							}
+						})
+					}
+				}
+			})
+			sum, err := p.Sync(ctx)
+			if err != nil {
+				t.Fatalf("sync under %s: %v", tc.name, err)
+			}
+			st := h.fake.Stats()
+			if tc.seen(st) == 0 {
+				t.Fatalf("the fault never happened: %+v", st)
+			}
+			if tc.faults.RateLimitStorm > 0 && sleeps.atLeast(time.Second) == 0 {
+				t.Error("no wait of Retry-After's 1 s was asked for during the storm")
+			}
+			booked, _, _ := h.checkConverged(h.fake.Truth())
+			t.Logf("%s: %d API requests (429 %d, 5xx %d, dropped %d, truncated %d); client retries %d, waits >= 1s %d; %d transactions booked",
+				tc.name, st.Requests, st.RateLimited, st.ServerErrors, st.Dropped, st.Truncated, sum.APIRetries, sleeps.atLeast(time.Second), booked)
+			if tc.wantRetries && sum.APIRetries == 0 {
+				t.Error("faults were injected but the client reports no retry")
+			}
+		})
+	}
+}
+
+// TestFaultBrokenPageIsNotEmpty breaks every response after the settings: the client gives
+// up, the run fails, and no checkpoint moves, no transaction is loaded or booked — a page
+// that could not be read is never taken for an empty one.
+func TestFaultBrokenPageIsNotEmpty(t *testing.T) {
+	t.Parallel()
+	for _, f := range []revoluttest.Faults{{TruncateBodyRate: 1}, {Error5xxRate: 1}, {DropConnectionRate: 1}} {
+		ctx := context.Background()
+		h := newFaultHarness(t, revoluttest.Options{Seed: 50, Transactions: 300, Span: 30 * day})
+		h.client = h.faultClient(clientOptions{sleeps: &sleepLog{}})
+		p := h.pipeline(func(c *pipeline.Config) {
+			c.OnProgress = func(ev pipeline.Progress) {
+				if ev.Stream == "settings" && ev.Done {
+					h.fake.SetFaults(f)
+				}
+			}
+		})
+		_, err := p.Sync(ctx)
+		if err == nil {
+			t.Fatalf("%+v: the sync succeeded although no transaction page could be read", f)
+		}
+		c := h.conn()
+		if _, ok, _ := h.store.Checkpoint(ctx, "transactions"); ok {
+			t.Errorf("%+v: the transactions checkpoint was written", f)
+		}
+		if n := queryInt(t, c, "SELECT count(*) FROM transactions"); n != 0 {
+			t.Errorf("%+v: %d transactions loaded", f, n)
+		}
+		if n := len(h.ledger()); n != 0 {
+			t.Errorf("%+v: %d ledger lines written", f, n)
+		}
+		if status := queryString(t, c, "SELECT status FROM runs ORDER BY id DESC LIMIT 1"); status == "succeeded" || status == "running" {
+			t.Errorf("%+v: the run is recorded as %q", f, status)
+		}
+		t.Logf("%+v: run failed as it must: %v", f, err)
+	}
+}
+
+func queryString(t *testing.T, c *pgx.Conn, sql string, args ...any) string {
+	t.Helper()
+	var s string
+	if err := c.QueryRow(context.Background(), sql, args...).Scan(&s); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return s
+}
+
+// TestFaultTokenMidRun invalidates the access token in the middle of a sync, once by expiring
+// every issued token and once with a single 401: the client exchanges its refresh token once
+// more and the run completes. The first exchange is the run's own authentication, so a run
+// ends with exactly two.
+func TestFaultTokenMidRun(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		breakToken func(*revoluttest.Server)
+	}{
+		{"access token expired", func(s *revoluttest.Server) { s.ExpireAccessTokens() }},
+		{"401 once", func(s *revoluttest.Server) { s.SetFaults(revoluttest.Faults{Unauthorized401Once: true}) }},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			h := newFaultHarness(t, revoluttest.Options{Seed: int64(60 + i), Transactions: 400, Span: 40 * day})
+			var broke atomic.Bool
+			p := h.pipeline(func(c *pipeline.Config) {
+				c.OnProgress = func(ev pipeline.Progress) {
+					if ev.Stage == "extract" && ev.Stream == "transactions" && !broke.Load() {
+						broke.Store(true)
+						tc.breakToken(h.fake)
+					}
+				}
+			})
+			sum, err := p.Sync(ctx)
+			if err != nil {
+				t.Fatalf("sync: %v", err)
+			}
+			if !broke.Load() {
+				t.Fatal("the token was never broken")
+			}
+			st := h.fake.Stats()
+			if st.TokenExchanges != 2 || st.Unauthorized != 1 {
+				t.Errorf("%d token exchanges and %d 401 answers; want 2 (the run's own + one refresh) and 1", st.TokenExchanges, st.Unauthorized)
+			}
+			if sum.TokenRefreshes != 2 {
+				t.Errorf("the summary counts %d token refreshes, want 2", sum.TokenRefreshes)
+			}
+			booked, _, _ := h.checkConverged(h.fake.Truth())
+			t.Logf("%s: %d token exchanges, %d 401 answers, %d transactions booked", tc.name, st.TokenExchanges, st.Unauthorized, booked)
+		})
+	}
+}
+
+// TestFaultTimestampTies syncs a history whose default data holds a bulk payout of more than
+// a page (1000 rows) at one created_at: a client that pages by created_at alone loses or
+// repeats rows there. Every transaction must be booked.
+func TestFaultTimestampTies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newFaultHarness(t, revoluttest.Options{Seed: 70, Transactions: 2000, Span: 30 * day, NoReceipts: true})
+	truth := h.fake.Truth()
+	perInstant := map[time.Time]int{}
+	biggest := 0
+	for _, tx := range truth.Transactions {
+		at := tx.CreatedAt.Time
+		perInstant[at]++
+		biggest = max(biggest, perInstant[at])
+	}
+	if biggest <= 1000 {
+		t.Fatalf("the largest cluster has %d rows; the scenario needs more than a page", biggest)
+	}
+	sum, err := h.pipeline(nil).Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum.Records["transactions"]; got != int64(len(truth.Transactions)) {
+		t.Errorf("read %d transactions, the fake holds %d", got, len(truth.Transactions))
+	}
+	booked, _, _ := h.checkConverged(truth)
+	t.Logf("cluster of %d rows at one instant; %d transactions read, %d booked", biggest, sum.Records["transactions"], booked)
+}
+
+// TestFaultChangesAroundLookback runs the nightly sync over several simulated days with a
+// look-back of one day while the fake completes, declines and reverts transactions and moves
+// expenses between states and dates (approved ones back to missing_info too). Each night:
+// every change to a transaction created inside the night's window is caught, every expense
+// change is caught (expenses are re-read over the wide window), and the only differences
+// left are transactions that changed after they left the window. A backfill over their range
+// then catches those too.
+func TestFaultChangesAroundLookback(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := &fakeClock{now: start}
+	fake := revoluttest.NewTestServer(t, revoluttest.Options{
+		Seed: 80, Transactions: 600, Span: 30 * day, End: start, Clock: func() time.Time { return start },
+	})
+	h := newFaultHarnessWithFake(t, fake, clock.Now)
+	const lookback = day
+	p := h.pipeline(func(c *pipeline.Config) {
+		c.TransactionsLookback = lookback
+		c.InitialHistory = 35 * day
+	})
+	if _, err := p.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := h.conn()
+	prev := fake.Truth()
+	var caughtTx, missedTx, expStates, expDates, reopened int
+	missed := map[string]bool{}
+	for night := 1; night <= 6; night++ {
+		cp, _, err := h.store.Checkpoint(ctx, "transactions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Advance(day)
+		clock.mu.Lock()
+		clock.now = clock.now.Add(day)
+		clock.mu.Unlock()
+		if _, err := p.Sync(ctx); err != nil {
+			t.Fatalf("night %d: %v", night, err)
+		}
+		truth := fake.Truth()
+		windowFrom := cp.Add(-lookback)
+
+		before := map[string]revolut.Transaction{}
+		for _, tx := range prev.Transactions {
+			before[tx.ID] = tx
+		}
+		raw := rawTransactions(t, c)
+		for _, tx := range truth.Transactions {
+			old, existed := before[tx.ID]
+			changed := existed && old.State != tx.State
+			if raw[tx.ID] == string(tx.State) {
+				if changed {
+					caughtTx++
+				}
+				continue
+			}
+			if !tx.CreatedAt.Before(windowFrom) {
+				t.Errorf("night %d: transaction %s created %s inside the window [%s, now) is %q in the warehouse, %q in the truth",
+					night, tx.ID, tx.CreatedAt.Time, windowFrom, raw[tx.ID], tx.State)
+				continue
+			}
+			if !missed[tx.ID] {
+				missed[tx.ID] = true
+				missedTx++
+			}
+		}
+
+		oldExp := map[string]revolut.Expense{}
+		for _, e := range prev.Expenses {
+			oldExp[e.ID] = e
+		}
+		whExp := expensesInWarehouse(t, c)
+		for _, e := range truth.Expenses {
+			if o, ok := oldExp[e.ID]; ok {
+				if o.State != e.State {
+					expStates++
+					if o.State == revolut.ExpenseApproved && e.State == revolut.ExpenseMissingInfo {
+						reopened++
+					}
+				}
+				if !o.ExpenseDate.Equal(e.ExpenseDate.Time) {
+					expDates++
+				}
+			}
+			w, ok := whExp[e.ID]
+			if !ok || w.state != e.State || !w.date.Equal(e.ExpenseDate.Time) {
+				t.Errorf("night %d: expense %s is %q dated %s in the warehouse (present %v), %q dated %s in the truth",
+					night, e.ID, w.state, w.date, ok, e.State, e.ExpenseDate.Time)
+			}
+		}
+		prev = truth
+	}
+	t.Logf("6 nights, look-back %s: %d transaction changes caught inside the window, %d missed beyond it; expenses: %d state changes (%d approved → missing_info), %d date changes, all caught",
+		lookback, caughtTx, missedTx, expStates, reopened, expDates)
+	if caughtTx == 0 || expStates == 0 {
+		t.Fatalf("the fake changed %d transactions and %d expenses: the scenario tested nothing", caughtTx, expStates)
+	}
+	if missedTx == 0 {
+		t.Fatal("no transaction changed beyond the look-back: the documented limitation was not exercised")
+	}
+
+	// A backfill over the whole range re-reads what the nightly window no longer covers.
+	sum, err := p.Backfill(ctx, start.Add(-35*day), clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	booked, reversed, _ := h.checkConverged(fake.Truth())
+	t.Logf("backfill after the nights: %d records changed, %d entries changed, %d new; %d booked, %d reversed, equal to the truth",
+		sum.Changed, sum.EntriesChanged, sum.EntriesNew, booked, reversed)
+}
+
+type whExpense struct {
+	state string
+	date  time.Time
+}
+
+func expensesInWarehouse(t *testing.T, c *pgx.Conn) map[string]whExpense {
+	t.Helper()
+	rows, err := c.Query(context.Background(), "SELECT id, state, expense_date FROM expenses")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]whExpense{}
+	for rows.Next() {
+		var id string
+		var e whExpense
+		if err := rows.Scan(&id, &e.state, &e.date); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = e
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestFaultPostgresKilled terminates every backend of the run (pooled connections and the
+// run lock's own) from another connection in the middle of a sync — while loading
+// transactions, and while writing the ledger. The run must fail with an error (not hang),
+// leave what was committed consistent, and the next run on the same store must converge.
+func TestFaultPostgresKilled(t *testing.T) {
+	t.Parallel()
+	for i, stage := range []string{"extract", "book"} {
+		t.Run(stage, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			clock := &fakeClock{now: start}
+			fake := revoluttest.NewTestServer(t, revoluttest.Options{
+				Seed: int64(90 + i), Transactions: 500, Span: 40 * day, End: start, Clock: func() time.Time { return start },
+			})
+			h := newFaultHarnessWithFake(t, fake, clock.Now)
+			// Small flushes and booking batches: the kill lands between commits.
+			config := func(c *pipeline.Config) { c.FlushRecords, c.BookBatch = 50, 10 }
+			if _, err := h.pipeline(config).Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			before := h.ledger()
+			cpBefore, _, _ := h.store.Checkpoint(ctx, "transactions")
+			fake.Advance(2 * day)
+			clock.mu.Lock()
+			clock.now = clock.now.Add(2 * day)
+			clock.mu.Unlock()
+
+			killer := h.conn()
+			var terminated int64
+			var once sync.Once
+			p := h.pipeline(func(c *pipeline.Config) {
+				config(c)
+				c.OnProgress = func(ev pipeline.Progress) {
+					if ev.Stage == stage && !ev.Done && ev.Stream != "settings" {
+						once.Do(func() {
+							terminated = queryInt(t, killer, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+								WHERE datname = current_database() AND pid <> pg_backend_pid()) k`)
+						})
+					}
+				}
+			})
+			rctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			began := time.Now()
+			_, runErr := p.Sync(rctx)
+			cancel()
+			if runErr == nil {
+				t.Fatalf("the sync succeeded although its %d backends were terminated", terminated)
+			}
+			if errors.Is(runErr, context.DeadlineExceeded) {
+				t.Fatalf("the sync hung until the deadline: %v", runErr)
+			}
+			if terminated == 0 {
+				t.Fatal("no backend was terminated")
+			}
+			failedIn := time.Since(began)
+			truth := fake.Truth()
+			c := h.conn()
+			cp, missing := checkStateNotAhead(t, c, truth, time.Time{})
+			if stage == "extract" {
+				// Booking had not started: the ledger is the previous night's, line for line.
+				after := h.ledger()
+				if len(after) != len(before) {
+					t.Errorf("ledger has %d lines after the failed run, %d before", len(after), len(before))
+				}
+				for k, l := range before {
+					if a, ok := after[k]; !ok || !a.Amount.Equal(l.Amount) {
+						t.Errorf("line %s changed by the failed run", k)
+						break
+					}
+				}
+			}
+			// The run history must say the run failed: a run left "running" forever reads as
+			// one still in progress (or a crashed process) to whoever looks at the history.
+			status := queryString(t, c, "SELECT status FROM runs ORDER BY id DESC LIMIT 1")
+			if status != "failed" {
+				t.Errorf("the failed run is recorded as %q, want \"failed\"", status)
+			}
+
+			sum, err := h.pipeline(config).Sync(ctx)
+			if err != nil {
+				t.Fatalf("the next run on the same store: %v", err)
+			}
+			booked, _, dups := h.checkConverged(truth)
+			t.Logf("killed %d backends during %s: run failed in %s (%v); recorded as %q; checkpoint %s (before %s), %d rows behind it missing; next run wrote %d lines; %d booked, %d duplicates",
+				terminated, stage, failedIn.Round(time.Millisecond), runErr, status, cp.Format(time.RFC3339), cpBefore.Format(time.RFC3339), missing, sum.LinesWritten, booked, dups)
+		})
+	}
+}
+
+// TestFaultMalformedRecords syncs a history with the fake's trap records: odd date-time
+// forms, a 37-character id, an unknown type and state, and one record whose amount is "abc".
+// The undecodable record is quarantined with its reason and raw JSON; everything else is
+// loaded and booked; a second run does not add a quarantine row.
+func TestFaultMalformedRecords(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newFaultHarness(t, revoluttest.Options{Seed: 100, Transactions: 400, Span: 40 * day, Quirks: true})
+	truth := h.fake.Truth()
+	var malformed revoluttest.Quirk
+	for _, q := range truth.Quirks {
+		if !q.Decodable {
+			malformed = q
+		}
+	}
+	if malformed.ID == "" || len(truth.Quirks) < 2 {
+		t.Fatalf("the fake served no malformed record: %+v", truth.Quirks)
+	}
+	p := h.pipeline(nil)
+	first, err := p.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := h.conn()
+	type qrow struct {
+		stream, sourceID, reason, raw string
+		timesSeen                     int
+	}
+	readQuarantine := func() []qrow {
+		rows, err := c.Query(ctx, "SELECT stream, coalesce(source_id, ''), reason, raw, times_seen FROM quarantine ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []qrow
+		for rows.Next() {
+			var q qrow
+			if err := rows.Scan(&q.stream, &q.sourceID, &q.reason, &q.raw, &q.timesSeen); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, q)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	quarantine := readQuarantine()
+	var found bool
+	for _, q := range quarantine {
+		if q.reason == "" {
+			t.Errorf("quarantined %s record %s has no reason", q.stream, q.sourceID)
+		}
+		if q.stream == "transactions" && q.sourceID == malformed.ID {
+			found = true
+			if !strings.Contains(q.raw, `"abc"`) {
+				t.Errorf("the quarantined raw JSON is not the record served: %s", q.raw)
+			}
+			t.Logf("quarantined %s: %s", q.sourceID, q.reason)
+		}
+	}
+	if !found {
+		t.Fatalf("the malformed transaction %s is not in quarantine: %+v", malformed.ID, quarantine)
+	}
+	if first.Quarantined != int64(len(quarantine)) {
+		t.Errorf("the summary counts %d quarantined records, the table holds %d", first.Quarantined, len(quarantine))
+	}
+	// Every decodable record, traps included, is in the warehouse, and the ledger matches.
+	booked, _, _ := h.checkConverged(truth)
+
+	second, err := p.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := readQuarantine()
+	if len(again) != len(quarantine) {
+		t.Errorf("quarantine grew from %d to %d rows on a re-run", len(quarantine), len(again))
+	}
+	for _, q := range again {
+		if q.timesSeen < 2 && q.sourceID == malformed.ID {
+			t.Errorf("the re-run did not record seeing %s again (times_seen %d)", q.sourceID, q.timesSeen)
+		}
+	}
+	if second.LinesWritten != 0 {
+		t.Errorf("the re-run wrote %d lines", second.LinesWritten)
+	}
+	t.Logf("%d trap records served, %d quarantined (%d rows after a re-run), %d transactions booked", len(truth.Quirks), len(quarantine), len(again), booked)
+}
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writes of a slog handler.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// bearerRecorder records every access token the client sent, so the secrets scan can look
+// for the tokens the fake actually issued.
+type bearerRecorder struct {
+	mu     sync.Mutex
+	tokens map[string]bool
+	next   http.RoundTripper
+}
+
+func (b *bearerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		b.mu.Lock()
+		b.tokens[tok] = true
+		b.mu.Unlock()
+	}
+	return b.next.RoundTrip(r)
+}
+
+// TestFaultSecretsNeverLeak runs a sync at debug level through retries, a 401 and a token
+// refresh, then a failing run, and scans everything a person or another system gets to see —
+// every log record, the summaries, the errors, the run history in the warehouse and every
+// exported file (workbooks unzipped) — for the private key, the refresh token, every access
+// token the client was issued and any JWT ("eyJ", the client assertion): zero hits.
+func TestFaultSecretsNeverLeak(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newFaultHarness(t, revoluttest.Options{Seed: 110, Transactions: 300, Span: 30 * day})
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	bearers := &bearerRecorder{tokens: map[string]bool{}, next: http.DefaultTransport}
+	creds := h.fake.Credentials()
+	refreshTokens := []string{creds.RefreshToken}
+	key, err := revolut.ParsePrivateKey(creds.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rtMu sync.Mutex
+	h.client, err = revolut.NewClient(revolut.Config{
+		BaseURL: h.fake.URL(), ClientID: creds.ClientID, Issuer: creds.Issuer, PrivateKey: key,
+		RefreshToken: creds.RefreshToken, RatePerMinute: 100000, RetryBaseDelay: time.Millisecond, RetryMaxDelay: 10 * time.Millisecond,
+		HTTPClient: &http.Client{Transport: bearers}, Logger: logger, Sleep: (&sleepLog{}).sleep,
+		OnRefreshToken: func(rt string) { rtMu.Lock(); refreshTokens = append(refreshTokens, rt); rtMu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	sum, err := h.pipeline(func(c *pipeline.Config) {
+		c.Logger = logger
+		c.OnProgress = func(ev pipeline.Progress) {
+			if ev.Stream == "settings" && ev.Done {
+				once.Do(func() {
+					h.fake.SetFaults(revoluttest.Faults{RateLimitStorm: 2, Error5xxRate: 0.1, TruncateBodyRate: 0.05, Unauthorized401Once: true})
+				})
+			}
+		}
+	}).Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.checkConverged(h.fake.Truth())
+	// A failing run: its error and the run history it leaves are scanned too.
+	h.fake.SetFaults(revoluttest.Faults{Error5xxRate: 1})
+	failed, runErr := h.pipeline(func(c *pipeline.Config) { c.Logger = logger }).Sync(ctx)
+	if runErr == nil {
+		t.Fatal("a sync against a fake answering only 5xx succeeded")
+	}
+	h.fake.SetFaults(revoluttest.Faults{})
+
+	seen := []struct{ name, text string }{
+		{"logs", logs.String()},
+		{"summary", fmt.Sprintf("%+v", *sum)},
+		{"failed summary", fmt.Sprintf("%+v", *failed)},
+		{"run error", runErr.Error()},
+	}
+	c := h.conn()
+	rows, err := c.Query(ctx, "SELECT coalesce(error, '') || ' ' || counts::text FROM runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, struct{ name, text string }{"runs table", s})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var files int
+	err = filepath.WalkDir(h.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(h.dir, path)
+		if strings.HasSuffix(path, ".xlsx") {
+			zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				return fmt.Errorf("%s: %w", rel, err)
+			}
+			for _, f := range zr.File {
+				rc, err := f.Open()
+				if err != nil {
+					return err
+				}
+				part, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil {
+					return err
+				}
+				seen = append(seen, struct{ name, text string }{rel + ":" + f.Name, string(part)})
+			}
+			return nil
+		}
+		seen = append(seen, struct{ name, text string }{rel, string(data)})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The needles: each line of the key's PEM body (any one of them in the open is a leak),
+	// the refresh tokens, the access tokens, and the JWT header prefix in text.
+	var needles []string
+	for _, line := range strings.Split(string(creds.PrivateKeyPEM), "\n") {
+		if len(line) >= 32 && !strings.HasPrefix(line, "-----") {
+			needles = append(needles, line)
+		}
+	}
+	needles = append(needles, refreshTokens...)
+	bearers.mu.Lock()
+	for tok := range bearers.tokens {
+		needles = append(needles, tok)
+	}
+	accessTokens := len(bearers.tokens)
+	bearers.mu.Unlock()
+	if accessTokens < 2 {
+		t.Fatalf("the client used %d access tokens; the 401 should have made it fetch a second", accessTokens)
+	}
+	st := h.fake.Stats()
+	if st.Unauthorized == 0 || st.RateLimited == 0 || sum.APIRetries == 0 {
+		t.Fatalf("the run met no fault (401 %d, 429 %d, retries %d): the log paths were not exercised", st.Unauthorized, st.RateLimited, sum.APIRetries)
+	}
+	var hits int
+	var bytesScanned int
+	for _, s := range seen {
+		bytesScanned += len(s.text)
+		for _, n := range needles {
+			if strings.Contains(s.text, n) {
+				hits++
+				t.Errorf("%s contains a secret (%d characters starting %.4q)", s.name, len(n), n)
+			}
+		}
+		// Receipts are binary: "eyJ" is three bytes and may occur by chance there.
+		if !strings.HasPrefix(filepath.Base(s.name), "receipt") && !strings.Contains(s.name, "receipts/") && strings.Contains(s.text, "eyJ") {
+			hits++
+			t.Errorf("%s contains a JWT (\"eyJ\")", s.name)
+		}
+	}
+	if !strings.Contains(logs.String(), "level=DEBUG") && !strings.Contains(logs.String(), "retrying") {
+		t.Error("the debug log caught nothing: the scan would prove nothing")
+	}
+	t.Logf("scanned %d KiB (%d log bytes, %d exported files, %d texts) for %d secrets (%d key lines, %d refresh tokens, %d access tokens) and \"eyJ\": %d hits",
+		bytesScanned/1024, len(logs.String()), files, len(seen), len(needles), len(needles)-len(refreshTokens)-accessTokens, len(refreshTokens), accessTokens, hits)
+}
+
+// TestFaultPrivateKeyMode refuses a private key file that other users can read, without
+// quoting the key, and accepts the same key with mode 0600.
+func TestFaultPrivateKeyMode(t *testing.T) {
+	t.Parallel()
+	fake := revoluttest.NewTestServer(t, revoluttest.Options{Seed: 120, Transactions: 10, Span: day})
+	pemBytes := fake.Credentials().PrivateKeyPEM
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		mode os.FileMode
+		ok   bool
+	}{{0o644, false}, {0o640, false}, {0o604, false}, {0o600, true}, {0o400, true}} {
+		path := filepath.Join(dir, fmt.Sprintf("key-%04o.pem", tc.mode))
+		if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, tc.mode); err != nil { // WriteFile's mode is filtered by the umask
+			t.Fatal(err)
+		}
+		_, err := revolut.LoadPrivateKey(path)
+		if tc.ok != (err == nil) {
+			t.Errorf("mode %04o: err = %v, want ok %v", tc.mode, err, tc.ok)
+			continue
+		}
+		if err != nil {
+			body := strings.Split(string(pemBytes), "\n")[1]
+			if strings.Contains(err.Error(), body) {
+				t.Errorf("mode %04o: the error quotes the key", tc.mode)
+			}
+			if !strings.Contains(err.Error(), "chmod 600") {
+				t.Errorf("mode %04o: the error does not say how to fix it: %v", tc.mode, err)
+			}
+		}
+	}
 }
