@@ -22,7 +22,7 @@ test: tools
 
 ## bench: benchmarks (see docs/BENCHMARKS.md for the report)
 bench: tools
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PKGS)
+	GO=$(GO) ./scripts/bench.sh
 
 ## lint: formatting, go vet and staticcheck (pinned)
 lint:
