@@ -235,12 +235,23 @@ func TestSyncOverSimulatedDays(t *testing.T) {
 			Counts struct {
 				Lines int `json:"ledger_lines"`
 			} `json:"counts"`
+			Checks []struct {
+				Name   string `json:"name"`
+				Passed bool   `json:"passed"`
+				Detail string `json:"detail"`
+			} `json:"checks"`
 		}
 		if err := json.Unmarshal(data, &m); err != nil {
 			t.Fatal(err)
 		}
 		if m.Counts.Lines != lines {
 			t.Errorf("period %s: manifest counts %d lines, the warehouse holds %d", period, m.Counts.Lines, lines)
+		}
+		// Every entry balances, bank lines tie to Revolut's balances, splits add up.
+		for _, c := range m.Checks {
+			if !c.Passed {
+				t.Errorf("period %s: check %q failed: %s", period, c.Name, c.Detail)
+			}
 		}
 	}
 }

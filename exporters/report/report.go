@@ -263,17 +263,33 @@ func (a *Aggregator) flushDay() []BankRow {
 		)
 	})
 	for i := 0; i < len(rows); {
+		acct := rows[i].Line.RevolutAccountID
+		run, known := a.running[acct]
+		if known && (i == 0 || !sameInstant(&rows[i-1].Line, &rows[i].Line)) {
+			k := i + 1
+			for k < len(rows) && sameInstant(&rows[i].Line, &rows[k].Line) {
+				k++
+			}
+			if k-i > 1 {
+				reorderCluster(rows[i:k], run)
+			}
+		}
 		j := i + 1
 		for j < len(rows) && sameLeg(&rows[i].Line, &rows[j].Line) {
 			j++
 		}
-		acct := rows[i].Line.RevolutAccountID
-		run, known := a.running[acct]
 		legSum := decimal.Zero
 		for k := i; k < j; k++ {
 			legSum = legSum.Add(rows[k].Line.Amount)
 		}
-		reported := rows[j-1].Line.BankBalance
+		// The transform puts Revolut's balance on the leg's main bank line only; it is the
+		// balance after the whole leg (amount and fee).
+		var reported decimal.NullDecimal
+		for k := i; k < j; k++ {
+			if rows[k].Line.BankBalance.Valid {
+				reported = rows[k].Line.BankBalance
+			}
+		}
 		if !known && reported.Valid {
 			run, known = reported.Decimal.Sub(legSum), true
 		}
@@ -303,10 +319,61 @@ func (a *Aggregator) flushDay() []BankRow {
 	return rows
 }
 
+// sameLeg reports whether two bank lines are one leg of one transaction on one account: its
+// movement and its fee. A reversing entry is a movement of its own.
+// sameInstant reports whether two bank lines are on one account at one instant: a bulk
+// payout completes hundreds of payments in one millisecond, and only Revolut's reported
+// balances tell the order it applied them in.
+func sameInstant(x, y *transform.Line) bool {
+	return x.RevolutAccountID == y.RevolutAccountID && x.OccurredAt.Equal(y.OccurredAt)
+}
+
+// reorderCluster orders the legs of one same-instant cluster so that Revolut's reported
+// balances chain from run: at each step the first leg whose balance follows. Where none
+// follows, the sorted order stays.
+func reorderCluster(rows []BankRow, run decimal.Decimal) {
+	type leg struct {
+		rows     []BankRow
+		sum      decimal.Decimal
+		reported decimal.NullDecimal
+	}
+	var legs []leg
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && sameLeg(&rows[i].Line, &rows[j].Line) {
+			j++
+		}
+		l := leg{rows: slices.Clone(rows[i:j])}
+		for _, r := range l.rows {
+			l.sum = l.sum.Add(r.Line.Amount)
+			if r.Line.BankBalance.Valid {
+				l.reported = r.Line.BankBalance
+			}
+		}
+		legs = append(legs, l)
+		i = j
+	}
+	if len(legs) < 2 {
+		return
+	}
+	out := rows[:0]
+	for len(legs) > 0 {
+		pick := 0
+		for k, l := range legs {
+			if l.reported.Valid && run.Add(l.sum).Equal(l.reported.Decimal) {
+				pick = k
+				break
+			}
+		}
+		run = run.Add(legs[pick].sum)
+		out = append(out, legs[pick].rows...)
+		legs = slices.Delete(legs, pick, pick+1)
+	}
+}
+
 func sameLeg(x, y *transform.Line) bool {
 	return x.RevolutAccountID == y.RevolutAccountID && x.TransactionID == y.TransactionID &&
-		x.TransactionID != "" && x.BankBalance.Valid == y.BankBalance.Valid &&
-		x.BankBalance.Decimal.Equal(y.BankBalance.Decimal)
+		x.TransactionID != "" && x.EntryID == y.EntryID && x.Key.Index == y.Key.Index
 }
 
 // Finish closes the last entry and day and returns the remaining bank rows and the Summary.

@@ -147,3 +147,39 @@ func TestParseMonth(t *testing.T) {
 		t.Error("ParseMonth accepted month 13")
 	}
 }
+
+// TestFeeAndSameInstantCluster covers what real Revolut data does: the reported balance sits
+// on the leg's main line and is after its fee, and a bulk payout completes several legs in one
+// millisecond, whose order only the balances reveal.
+func TestFeeAndSameInstantCluster(t *testing.T) {
+	t.Parallel()
+	at := day1.Add(9 * time.Hour)
+	fee := func(entry, acct, amount string) transform.Line {
+		l := bankLine(entry, acct, amount, "", at)
+		l.Key.Role = "fee_bank"
+		return l
+	}
+	// Opening 1000 (from x's balance). x: −100 and a 2.00 fee → 898.
+	// Payout at 10:00, three legs applied by Revolut in the order p2 (−50 → 848),
+	// p3 (−30 → 818), p1 (−20 → 798); sorted by id they would be p1, p2, p3.
+	payout := at.Add(time.Hour)
+	lines := []transform.Line{
+		bankLine("p1", "acc", "-20", "798", payout),
+		bankLine("p2", "acc", "-50", "848", payout),
+		bankLine("p3", "acc", "-30", "818", payout),
+		bankLine("x", "acc", "-100", "898", at), fee("x", "acc", "-2"),
+	}
+	bank, s := run(lines)
+	var order []string
+	for _, r := range bank {
+		order = append(order, r.Line.EntryID+"/"+r.Running.String())
+	}
+	// x's two lines first (900 after the amount, 898 after the fee), then p2, p3, p1.
+	want := "x/900,x/898,p2/848,p3/818,p1/798"
+	if got := strings.Join(order, ","); got != want {
+		t.Fatalf("order/running = %s, want %s", got, want)
+	}
+	if c := check(s, "Bank lines tie"); !c.Passed {
+		t.Fatalf("tie check failed: %+v", c)
+	}
+}
