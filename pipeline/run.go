@@ -645,7 +645,7 @@ func (r *run) export(ctx context.Context, period Period) error {
 		return fmt.Errorf("record export of %s: %w", label, err)
 	}
 	r.sum.Exports = append(r.sum.Exports, ex)
-	r.progress(Progress{Stage: "export", Stream: label, Rows: ex.Lines, Done: true})
+	r.progress(Progress{Stage: "export", Stream: "periods", Rows: int64(len(r.sum.Exports))})
 	return nil
 }
 
