@@ -285,7 +285,7 @@ CREATE TABLE entries (
     run_id          bigint      NOT NULL,
     updated_at      timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT entries_tombstone_hash CHECK (tombstone = (lines_hash IS NULL))
-);
+) WITH (fillfactor = 80); -- room for HOT updates: every re-booked entry moves its head
 CREATE INDEX entries_source ON entries (source_type, source_id);
 CREATE INDEX entries_period ON entries (period) WHERE NOT tombstone;
 
@@ -309,7 +309,7 @@ CREATE TABLE entry_versions (
     PRIMARY KEY (entry_id, version),
     CONSTRAINT entry_versions_tombstone_hash CHECK (tombstone = (lines_hash IS NULL)),
     CONSTRAINT entry_versions_superseded CHECK ((valid_to IS NULL) = (superseded_by_run IS NULL))
-);
+) WITH (fillfactor = 80); -- room for HOT updates: closing a version sets valid_to in place
 CREATE INDEX entry_versions_run ON entry_versions (run_id);
 
 CREATE TABLE ledger_rows (
