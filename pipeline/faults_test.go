@@ -288,9 +288,9 @@ func csvHashes(t *testing.T, dir string) map[string]string {
 func TestFaultSameWindowTenTimes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h := newFaultHarness(t, revoluttest.Options{Seed: 21, Transactions: 500, Span: 70 * day})
+	h := newFaultHarness(t, revoluttest.Options{Seed: 21, Transactions: 300, Span: 45 * day})
 	p := h.pipeline(nil)
-	from, to := start.Add(-75*day), start
+	from, to := start.Add(-50*day), start
 
 	first, err := p.Backfill(ctx, from, to)
 	if err != nil {
@@ -551,7 +551,7 @@ func TestFaultKillBackfill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	fake := revoluttest.NewTestServer(t, revoluttest.Options{
-		Seed: 31, Transactions: 600, Span: 60 * day, End: start, Clock: func() time.Time { return start },
+		Seed: 31, Transactions: 400, Expenses: 60, Span: 45 * day, End: start, Clock: func() time.Time { return start },
 	})
 	truth := fake.Truth()
 	creds := fake.Credentials()
@@ -563,7 +563,7 @@ func TestFaultKillBackfill(t *testing.T) {
 	if err := os.WriteFile(refreshFile, []byte(creds.RefreshToken), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	from, to := start.Add(-65*day), start
+	from, to := start.Add(-50*day), start
 	spec := func(dsn, dir string) childSpec {
 		return childSpec{URL: fake.URL(), ClientID: creds.ClientID, Issuer: creds.Issuer, KeyFile: keyFile,
 			RefreshFile: refreshFile, DSN: dsn, Dir: dir, From: from, To: to, Now: start}
@@ -912,8 +912,9 @@ func TestFaultChangesAroundLookback(t *testing.T) {
 	}
 	t.Logf("6 nights, look-back %s: %d transaction changes caught inside the window, %d missed beyond it; expenses: %d state changes (%d approved → missing_info), %d date changes, all caught",
 		lookback, caughtTx, missedTx, expStates, reopened, expDates)
-	if caughtTx == 0 || expStates == 0 {
-		t.Fatalf("the fake changed %d transactions and %d expenses: the scenario tested nothing", caughtTx, expStates)
+	if caughtTx == 0 || expStates == 0 || expDates == 0 || reopened == 0 {
+		t.Fatalf("the fake changed %d transactions, %d expense states (%d approved → missing_info), %d expense dates: the scenario misses a case",
+			caughtTx, expStates, reopened, expDates)
 	}
 	if missedTx == 0 {
 		t.Fatal("no transaction changed beyond the look-back: the documented limitation was not exercised")
@@ -957,17 +958,17 @@ func expensesInWarehouse(t *testing.T, c *pgx.Conn) map[string]whExpense {
 
 // TestFaultPostgresKilled terminates every backend of the run (pooled connections and the
 // run lock's own) from another connection in the middle of a sync — while loading
-// transactions, and while writing the ledger. The run must fail with an error (not hang),
+// transactions, while writing the ledger, and after the first period was exported. The run must fail with an error (not hang),
 // leave what was committed consistent, and the next run on the same store must converge.
 func TestFaultPostgresKilled(t *testing.T) {
 	t.Parallel()
-	for i, stage := range []string{"extract", "book"} {
+	for i, stage := range []string{"extract", "book", "export"} {
 		t.Run(stage, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			clock := &fakeClock{now: start}
 			fake := revoluttest.NewTestServer(t, revoluttest.Options{
-				Seed: int64(90 + i), Transactions: 500, Span: 40 * day, End: start, Clock: func() time.Time { return start },
+				Seed: int64(90 + i), Transactions: 300, Span: 40 * day, End: start, Clock: func() time.Time { return start },
 			})
 			h := newFaultHarnessWithFake(t, fake, clock.Now)
 			// Small flushes and booking batches: the kill lands between commits.
@@ -988,7 +989,8 @@ func TestFaultPostgresKilled(t *testing.T) {
 			p := h.pipeline(func(c *pipeline.Config) {
 				config(c)
 				c.OnProgress = func(ev pipeline.Progress) {
-					if ev.Stage == stage && !ev.Done && ev.Stream != "settings" {
+					// Export events come one per period, each with Done set.
+					if ev.Stage == stage && ev.Stream != "settings" && (!ev.Done || stage == "export") {
 						once.Do(func() {
 							terminated = queryInt(t, killer, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 								WHERE datname = current_database() AND pid <> pg_backend_pid()) k`)
