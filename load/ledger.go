@@ -148,6 +148,7 @@ var ledgerCols = []string{
 	"counterparty", "merchant", "description", "reference",
 	"transaction_id", "transaction_type", "transaction_state", "related_transaction_id", "expense_id", "expense_state",
 	"receipt_ids", "revolut_account_id", "bank_balance", "card_id", "card_last_digits", "card_holder", "card_references",
+	"card_label",
 }
 
 var ledgerColTypes = []string{
@@ -158,6 +159,7 @@ var ledgerColTypes = []string{
 	"text", "text", "text", "text",
 	"text", "text", "text", "text", "text", "text",
 	"text[]", "text", "numeric", "text", "text", "text", "jsonb",
+	"text",
 }
 
 type cardRefJSON struct {
@@ -193,7 +195,7 @@ func lineRow(l *transform.Line, row []any) {
 		nullString(l.TransactionID), nullString(l.TransactionType), nullString(l.TransactionState),
 		nullString(l.RelatedTransactionID), nullString(l.ExpenseID), nullString(l.ExpenseState),
 		receipts, nullString(l.RevolutAccountID), l.BankBalance, nullString(l.CardID), nullString(l.CardLastDigits),
-		nullString(l.CardHolder), refs)
+		nullString(l.CardHolder), refs, nullString(l.CardLabel))
 }
 
 // entryHash is the identity of an entry's content: sha256 over every Line field except
@@ -262,6 +264,7 @@ func entryHash(lines []*transform.Line) []byte {
 		h.str(l.CardID)
 		h.str(l.CardLastDigits)
 		h.str(l.CardHolder)
+		h.str(l.CardLabel)
 		h.n(len(l.CardReferences))
 		for _, r := range l.CardReferences {
 			h.str(r.Name)

@@ -40,6 +40,7 @@ type Warehouse interface {
 	FinishRun(ctx context.Context, id load.RunID, status string, counts map[string]int64, apiRequests int64, errText string) error
 	Checkpoint(ctx context.Context, stream string) (time.Time, bool, error)
 	LoadBatch(ctx context.Context, lock *load.RunLock, b load.Batch) (load.BatchStats, error)
+	MarkMissingCards(ctx context.Context, lock *load.RunLock, listedIDs []string, at time.Time) error
 	HasReceipt(ctx context.Context, expenseID, receiptID string) (bool, error)
 	Settings(ctx context.Context) (load.Settings, error)
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]

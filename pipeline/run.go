@@ -308,6 +308,9 @@ func (r *run) extractSettings(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := r.p.wh.MarkMissingCards(ctx, r.lock, load.ListedCardIDs(b), now); err != nil {
+		return err
+	}
 	r.tally(stats)
 	r.progress(Progress{Stage: "extract", Stream: streamSettings, Rows: int64(len(b.Accounts) + len(b.Categories) + len(b.TaxRates) +
 		len(b.LabelGroups) + len(b.Labels) + len(b.Cards) + len(b.TeamMembers) + len(b.Counterparties)), Done: true})
@@ -536,6 +539,7 @@ func (r *run) book(ctx context.Context) error {
 	}
 	booker, err := transform.NewBooker(transform.Settings{
 		Accounts: settings.Accounts, Categories: settings.Categories, TaxRates: settings.TaxRates,
+		Cards: settings.Cards, TeamMembers: settings.TeamMembers,
 		Location: r.p.cfg.Location, Chart: r.p.cfg.Chart,
 	})
 	if err != nil {

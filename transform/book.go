@@ -31,12 +31,17 @@ const (
 // complete a split (category codes, tax percentages), the business's time zone for booking
 // dates, and the chart of accounts. Pass DefaultChart() or a chart from the config file after
 // WithDefaults.
+//
+// Cards and TeamMembers are optional: they give card lines the card's label, and a holder name
+// when the transaction itself does not carry one.
 type Settings struct {
-	Accounts   []revolut.Account
-	Categories []revolut.AccountingCategory
-	TaxRates   []revolut.TaxRate
-	Location   *time.Location // nil means UTC
-	Chart      Chart
+	Accounts    []revolut.Account
+	Categories  []revolut.AccountingCategory
+	TaxRates    []revolut.TaxRate
+	Cards       []revolut.Card
+	TeamMembers []revolut.TeamMember
+	Location    *time.Location // nil means UTC
+	Chart       Chart
 }
 
 // Booker turns Revolut records into balanced journal entries. It holds only lookup tables
@@ -47,6 +52,8 @@ type Booker struct {
 	accounts   map[string]revolut.Account
 	categories map[string]revolut.AccountingCategory
 	taxRates   map[string]revolut.TaxRate
+	cards      map[string]revolut.Card
+	members    map[string]revolut.TeamMember
 }
 
 // Booking is the result of booking one source record: the lines of its entry (and of its
@@ -70,6 +77,8 @@ func NewBooker(s Settings) (*Booker, error) {
 		accounts:   make(map[string]revolut.Account, len(s.Accounts)),
 		categories: make(map[string]revolut.AccountingCategory, len(s.Categories)),
 		taxRates:   make(map[string]revolut.TaxRate, len(s.TaxRates)),
+		cards:      make(map[string]revolut.Card, len(s.Cards)),
+		members:    make(map[string]revolut.TeamMember, len(s.TeamMembers)),
 	}
 	if b.loc == nil {
 		b.loc = time.UTC
@@ -82,6 +91,12 @@ func NewBooker(s Settings) (*Booker, error) {
 	}
 	for _, t := range s.TaxRates {
 		b.taxRates[t.ID] = t
+	}
+	for _, c := range s.Cards {
+		b.cards[c.ID] = c
+	}
+	for _, m := range s.TeamMembers {
+		b.members[m.ID] = m
 	}
 	return b, nil
 }
@@ -137,7 +152,7 @@ func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expe
 		missingCompletedAt = true
 		at = cmp.Or(tx.UpdatedAt.Time, tx.CreatedAt.Time)
 	}
-	e := b.newEntry(SourceTransaction, tx.ID, "txn:"+tx.ID, at, txBase(tx))
+	e := b.newEntry(SourceTransaction, tx.ID, "txn:"+tx.ID, at, b.txBase(tx))
 	if missingCompletedAt {
 		e.except(KindMissingCompletedAt, fmt.Sprintf("completed transaction %s has no completed_at; it is dated by its last update", tx.ID))
 	}
@@ -234,7 +249,14 @@ func (b *Booker) reportTx(tx revolut.Transaction, kind, reason string) Booking {
 }
 
 // txBase is the provenance every line of a transaction's entry carries.
-func txBase(tx revolut.Transaction) Line {
+//
+// A card transaction's references are the ones recorded on the transaction, which Revolut
+// copied from the card when it was used: the card's current references may have changed since.
+// The label is the card's, as the settings hold it when the line is booked (a transaction does
+// not carry it). The holder is the name on the transaction, else the card's holder resolved
+// through the team members; the last digits come from the masked number on the transaction,
+// else from the card.
+func (b *Booker) txBase(tx revolut.Transaction) Line {
 	l := Line{
 		TransactionID:        tx.ID,
 		TransactionType:      tx.Type,
@@ -246,9 +268,15 @@ func txBase(tx revolut.Transaction) Line {
 		l.Merchant = cmp.Or(m.Name, m.FullName)
 	}
 	if c := tx.Card; c != nil {
+		card := b.cards[c.ID]
 		l.CardID = c.ID
-		l.CardLastDigits = lastDigits(c.CardNumber, 4)
+		l.CardLastDigits = cmp.Or(lastDigits(c.CardNumber, 4), card.LastDigits)
+		l.CardLabel = card.Label
 		l.CardHolder = strings.TrimSpace(c.FirstName + " " + c.LastName)
+		if l.CardHolder == "" && card.HolderID != "" {
+			m := b.members[card.HolderID]
+			l.CardHolder = strings.TrimSpace(m.FirstName + " " + m.LastName)
+		}
 		for _, r := range c.References {
 			l.CardReferences = append(l.CardReferences, CardReference{Name: r.Name, Value: r.Value})
 		}

@@ -87,6 +87,7 @@ type Line struct {
 
 	CardID         string
 	CardLastDigits string
+	CardLabel      string // the card's label when the line was booked
 	CardHolder     string
 	CardReferences []CardReference // as recorded on the transaction, not the card's current ones
 }
