@@ -456,10 +456,20 @@ func copyNewLines(ctx context.Context, tx pgx.Tx, run RunID, lines []*transform.
 // versions it wrote, periods those entries had before (an entry can move to another month),
 // and periods whose exceptions it replaced. The pipeline exports only these.
 func (s *Store) ChangedPeriods(ctx context.Context, run RunID) ([]string, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT period FROM entry_versions WHERE run_id = $1
+	// A period changed when this run, or any run after the period's last export, wrote an
+	// entry version or an exception of it: a run that died between booking and exporting
+	// leaves its periods for the next run to export. Run ids only grow and the run lock
+	// serialises runs, so "after the last export" means "not yet seen by an export".
+	rows, _ := s.pool.Query(ctx, `WITH last AS (SELECT period, max(run_id) AS run_id FROM exports GROUP BY period)
+		SELECT v.period FROM entry_versions v LEFT JOIN last l ON l.period = v.period
+			WHERE v.run_id = $1 OR v.run_id > coalesce(l.run_id, 0)
 		UNION SELECT p.period FROM entry_versions v
-			JOIN entry_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1 WHERE v.run_id = $1
-		UNION SELECT period FROM exceptions WHERE (run_id = $1 OR cleared_by_run = $1) AND period <> ''
+			JOIN entry_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1
+			LEFT JOIN last l ON l.period = p.period
+			WHERE v.run_id = $1 OR v.run_id > coalesce(l.run_id, 0)
+		UNION SELECT e.period FROM exceptions e LEFT JOIN last l ON l.period = e.period
+			WHERE e.period <> '' AND (e.run_id = $1 OR e.cleared_by_run = $1
+				OR e.run_id > coalesce(l.run_id, 0) OR e.cleared_by_run > coalesce(l.run_id, 0))
 		ORDER BY 1`, run)
 	periods, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {

@@ -259,6 +259,15 @@ func TestBookingFlowAndVersions(t *testing.T) {
 	if p, _ := s.ChangedPeriods(ctx, run); !slices.Equal(p, []string{"2025-01"}) {
 		t.Fatalf("ChangedPeriods = %v", p)
 	}
+	// Until the period is exported, every later run still reports it: a run that dies
+	// between booking and exporting leaves the export to the next one.
+	runUnexported, _ := s.StartRun(ctx, "test", time.Time{}, time.Time{})
+	if p, _ := s.ChangedPeriods(ctx, runUnexported); !slices.Equal(p, []string{"2025-01"}) {
+		t.Fatalf("ChangedPeriods before any export = %v, want [2025-01]", p)
+	}
+	if err := s.RecordExport(ctx, runUnexported, "2025-01", nil); err != nil {
+		t.Fatal(err)
+	}
 
 	// The same bookings again: nothing is written.
 	run2, _ := s.StartRun(ctx, "test", time.Time{}, time.Time{})
@@ -342,8 +351,8 @@ func TestBookingFlowAndVersions(t *testing.T) {
 	if err := s.RecordExport(ctx, run4, "2025-01", []ExportedFile{{Name: "2025-01/journal_2025-01.csv", SHA256: fmt.Sprintf("%064x", 7), Size: 100, Rows: 2}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := count(t, s, "SELECT count(*) FROM export_entries"); got != 1 {
-		t.Fatalf("export_entries has %d rows, want 1 (tx-1)", got)
+	if got := count(t, s, "SELECT count(*) FROM export_entries WHERE export_id = (SELECT max(id) FROM exports)"); got != 1 {
+		t.Fatalf("the last export has %d export_entries rows, want 1 (tx-1)", got)
 	}
 
 	// A changed expense of tx-1 puts tx-1 back in the queue.

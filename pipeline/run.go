@@ -231,8 +231,17 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 	}
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := p.wh.FinishRun(finishCtx, id, status, sum.counts(), sum.APIRequests, errText); err != nil {
-		r.log.Warn("record run outcome", slog.String("error", err.Error()))
+	// A run that failed because its database connections were killed finds the first pooled
+	// connection dead too; pgxpool drops it on failure, so another try reaches a live one.
+	var finishErr error
+	for range 3 {
+		finishErr = p.wh.FinishRun(finishCtx, id, status, sum.counts(), sum.APIRequests, errText)
+		if finishErr == nil || finishCtx.Err() != nil {
+			break
+		}
+	}
+	if finishErr != nil {
+		r.log.Warn("record run outcome", slog.String("error", finishErr.Error()))
 	}
 	if runErr != nil {
 		r.log.ErrorContext(ctx, "run failed", slog.String("error", runErr.Error()))
