@@ -49,6 +49,7 @@ func Example() {
 	// 2024-03/bank_acc-eur-0002_2024-03.csv: 1 rows
 	// 2024-03/bank_acc-gbp-0001_2024-03.csv: 3 rows
 	// 2024-03/bank_acc-jpy-0003_2024-03.csv: 1 rows
+	// 2024-03/cards_2024-03.csv: 0 rows
 	// 2024-03/journal_2024-03.csv: 14 rows
 	// 2024-03/quickbooks_journal_2024-03.csv: 14 rows
 	// 2024-03/revledger_2024-03.xlsx: 14 rows

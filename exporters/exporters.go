@@ -35,6 +35,13 @@ type Ledger interface {
 	Exceptions(ctx context.Context, from, to time.Time) iter.Seq2[transform.Exception, error]
 }
 
+// CardSource describes the cards as the warehouse holds them now, including cards the API no
+// longer lists. It is optional: New uses it when the Ledger implements it too (load.Store
+// does); without it the Cards sheet describes each card by what its ledger lines say.
+type CardSource interface {
+	Cards(ctx context.Context) ([]transform.CardInfo, error)
+}
+
 // Sink is where an export stores its files; sink.Dir and sink.S3 implement it.
 type Sink interface {
 	Put(ctx context.Context, key string, r io.Reader, meta sink.Meta) (sink.ObjectInfo, error)
@@ -68,6 +75,7 @@ type Config struct {
 // Exporter writes the exports of one period at a time.
 type Exporter struct {
 	ledger Ledger
+	cards  CardSource // nil when the ledger cannot describe cards
 	sink   Sink
 	cfg    Config
 	log    *slog.Logger
@@ -82,7 +90,8 @@ func New(ledger Ledger, s Sink, cfg Config) *Exporter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Exporter{ledger: ledger, sink: s, cfg: cfg, log: log}
+	cards, _ := ledger.(CardSource)
+	return &Exporter{ledger: ledger, cards: cards, sink: s, cfg: cfg, log: log}
 }
 
 // WorkbookName is the period workbook's name.
@@ -96,6 +105,9 @@ func XeroName(period string) string { return "xero_journal_" + period + ".csv" }
 
 // QuickBooksName is the QuickBooks Online journal CSV's name.
 func QuickBooksName(period string) string { return "quickbooks_journal_" + period + ".csv" }
+
+// CardsName is the card spend CSV's name.
+func CardsName(period string) string { return "cards_" + period + ".csv" }
 
 // ManifestName is the manifest's name in every period folder.
 const ManifestName = "manifest.json"
@@ -242,10 +254,12 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 
 	agg := report.NewAggregator()
+	spend := report.NewCardSpend(r.p)
 	for l, err := range r.e.ledger.LedgerLines(ctx, r.p.From, r.p.To) {
 		if err != nil {
 			return Manifest{}, fmt.Errorf("read ledger lines: %w", err)
 		}
+		spend.Add(&l)
 		bank, split := agg.Add(&l)
 		if err := r.bankRows(bank); err != nil {
 			return Manifest{}, err
@@ -265,6 +279,10 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 	bank, sum := agg.Finish()
 	if err := r.bankRows(bank); err != nil {
+		return Manifest{}, err
+	}
+	co, cardsCSV, err := r.cards(ctx, spend)
+	if err != nil {
 		return Manifest{}, err
 	}
 
@@ -290,7 +308,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 			Close() error
 			Rows() int
 		}
-	}{{jo, journal}, {xo, xero}, {qo, qbo}} {
+	}{{jo, journal}, {xo, xero}, {qo, qbo}, {co, cardsCSV}} {
 		if err := c.w.Close(); err != nil {
 			return Manifest{}, fmt.Errorf("write %s: %w", c.o.name, err)
 		}
@@ -333,6 +351,36 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	m := newManifest(r.e.cfg.Company, r.p, runID, started, generated, files, sum, exceptions)
 	m.ContentSHA256 = fingerprint(files, hex.EncodeToString(excHash.Sum(nil)))
 	return m, nil
+}
+
+// cards writes the card spend of the period: cards_{period}.csv and the workbook's Cards and
+// Card references sheets, with the cards described by the warehouse when it can.
+func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csv.Cards, error) {
+	var infos []transform.CardInfo
+	if r.e.cards != nil {
+		var err error
+		if infos, err = r.e.cards.Cards(ctx); err != nil {
+			return nil, nil, fmt.Errorf("read cards: %w", err)
+		}
+	}
+	rows, refs := spend.Finish(infos)
+	o, err := r.create(CardsName(r.p.Label), csvType)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := csv.NewCards(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range rows {
+		if err := w.Write(&rows[i]); err != nil {
+			return nil, nil, fmt.Errorf("write %s: %w", o.name, err)
+		}
+	}
+	if err := r.wb.Cards(rows, refs); err != nil {
+		return nil, nil, err
+	}
+	return o, w, nil
 }
 
 func (r *run) bankRows(rows []report.BankRow) error {

@@ -27,7 +27,7 @@ var (
 )
 
 var wantFiles = []string{
-	"bank_acc-eur-0002_2024-03.csv", "bank_acc-gbp-0001_2024-03.csv", "bank_acc-jpy-0003_2024-03.csv",
+	"bank_acc-eur-0002_2024-03.csv", "bank_acc-gbp-0001_2024-03.csv", "bank_acc-jpy-0003_2024-03.csv", "cards_2024-03.csv",
 	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv", "revledger_2024-03.xlsx", "xero_journal_2024-03.csv",
 }
 

@@ -31,6 +31,7 @@ type styles struct {
 	bold     int
 	pass     int
 	fail     int
+	warn     int
 	amounts  map[int32]int // decimals → style
 }
 
@@ -68,6 +69,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	s.pass = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "006100"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}})
 	s.fail = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C0006"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
+	s.warn = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "9C5700"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}}})
 	if err != nil {
 		return nil, fmt.Errorf("create cell styles: %w", err)
 	}

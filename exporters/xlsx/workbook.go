@@ -25,6 +25,8 @@ const (
 	SheetJournal    = "Journal"
 	SheetBank       = "Bank transactions"
 	SheetExpenses   = "Expenses"
+	SheetCards      = "Cards"
+	SheetCardRefs   = "Card references"
 	SheetVAT        = "VAT summary"
 	SheetTrial      = "Trial balance"
 	SheetExceptions = "Exceptions"
@@ -72,6 +74,7 @@ type Workbook struct {
 	spoolEnc    *gob.Encoder
 	splits      int
 	maxReceipts int
+	cardsDone   bool
 
 	row []any // reused row buffer
 }
@@ -94,7 +97,7 @@ func (w *Workbook) init() error {
 	if err := w.f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("name summary sheet: %w", err)
 	}
-	for _, name := range []string{SheetJournal, SheetBank, SheetExpenses, SheetVAT, SheetTrial, SheetExceptions} {
+	for _, name := range []string{SheetJournal, SheetBank, SheetExpenses, SheetCards, SheetCardRefs, SheetVAT, SheetTrial, SheetExceptions} {
 		if _, err := w.f.NewSheet(name); err != nil {
 			return fmt.Errorf("create sheet %q: %w", name, err)
 		}
@@ -326,11 +329,16 @@ func payee(l *transform.Line) string {
 	return l.Counterparty
 }
 
-// WriteTo finishes the workbook (Expenses from the spool, VAT summary, Trial balance,
+// WriteTo finishes the workbook (Expenses from the spool, Cards when Cards was not called, VAT summary, Trial balance,
 // Summary) and writes the .xlsx to dst. Call it once.
 func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64, error) {
 	if err := w.writeExpenses(sum.LabelGroup); err != nil {
 		return 0, err
+	}
+	if !w.cardsDone {
+		if err := w.Cards(nil, nil); err != nil {
+			return 0, err
+		}
 	}
 	if err := w.writeVAT(sum.VAT); err != nil {
 		return 0, err
