@@ -24,11 +24,11 @@ func (w *Workbook) Cards(rows []report.CardRow, refs []report.CardRefRow) error 
 func (w *Workbook) writeCards(rows []report.CardRow) error {
 	st := w.st
 	s := newStream(w, SheetCards, []column{
-		col("Card", 8, st.text), col("Label", 20, 0), col("Holder", 20, 0), col("State", 16, 0),
+		col("Card", 8, st.text), col("Label", 20, 0), col("Holder", 20, 0), col("State", 36, 0),
 		col("Currency", 9, st.center), numeric("Payments", 10, st.integer), numeric("Paid", 13, 0),
 		numeric("Refunds", 9, st.integer), numeric("Refunded", 13, 0), numeric("Net spend", 13, 0),
-		col("Limit period", 10, 0), numeric("Limit", 13, 0), col("Limit currency", 9, st.center),
-		numeric("Used", 9, st.percent), col("Flag", 7, st.center), col("Other limits", 30, 0), col("Card id", 20, st.text),
+		col("Limit period", 10, st.center), numeric("Limit", 13, 0), col("Limit currency", 9, st.center),
+		numeric("Used", 9, st.percent), col("Flag", 7, st.center), col("Other limits", 30, 0), col("Card id", 16, st.text),
 	})
 	if err := s.open(); err != nil {
 		return err
