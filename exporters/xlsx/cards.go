@@ -28,7 +28,7 @@ func (w *Workbook) writeCards(rows []report.CardRow) error {
 		col("Currency", 9, st.center), numeric("Payments", 10, st.integer), numeric("Paid", 13, 0),
 		numeric("Refunds", 9, st.integer), numeric("Refunded", 13, 0), numeric("Net spend", 13, 0),
 		col("Limit period", 10, st.center), numeric("Limit", 13, 0), col("Limit currency", 9, st.center),
-		numeric("Used", 9, st.percent), col("Flag", 7, st.center), col("Other limits", 30, 0), col("Card id", 16, st.text),
+		numeric("Used", 9, st.percent), col("Flag", 7, st.center), col("Other limits", 30, 0), col("Card id", 36, st.text),
 	})
 	if err := s.open(); err != nil {
 		return err
