@@ -85,7 +85,7 @@ var JournalHeader = []string{
 	"labels", "counterparty", "merchant", "description", "reference",
 	"transaction_id", "transaction_type", "transaction_state", "related_transaction_id",
 	"expense_id", "expense_state", "receipt_ids", "revolut_account_id", "bank_balance",
-	"card_id", "card_last_digits", "card_holder", "card_references",
+	"card_id", "card_last_digits", "card_holder", "card_references", "card_label",
 }
 
 // Journal writes journal_{YYYY-MM}.csv: one row per ledger line with every field, for
@@ -137,7 +137,7 @@ func (j *Journal) Write(l *transform.Line) error {
 		t(l.TransactionID), t(l.TransactionType), t(l.TransactionState), t(l.RelatedTransactionID),
 		t(l.ExpenseID), t(l.ExpenseState), t(strings.Join(l.ReceiptIDs, " ")), t(l.RevolutAccountID),
 		nullAmount(l.BankBalance, l.Currency),
-		t(l.CardID), t(l.CardLastDigits), t(l.CardHolder), t(refs),
+		t(l.CardID), t(l.CardLastDigits), t(l.CardHolder), t(refs), t(l.CardLabel),
 	})
 }
 
