@@ -70,11 +70,6 @@ func (s *Store) WriteBookings(ctx context.Context, lock *RunLock, run RunID, boo
 	return st, nil
 }
 
-type preparedEntry struct {
-	id, sourceType, sourceID, period string
-	hash                             []byte
-}
-
 type preparedBookings struct {
 	sources    [][]any
 	entries    [][]any

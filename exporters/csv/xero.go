@@ -31,9 +31,8 @@ type XeroOptions struct {
 // and the first two label groups by name as Xero's two tracking categories.
 type XeroJournal struct {
 	writer
-	opts      XeroOptions
-	entry     []transform.Line
-	narration string
+	opts  XeroOptions
+	entry []transform.Line
 }
 
 // NewXeroJournal writes the header to w and returns the XeroJournal.

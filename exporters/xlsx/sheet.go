@@ -34,17 +34,16 @@ func numeric(title string, width float64, style int) column {
 // stream is a sheet written with a StreamWriter that continues on "Name (2)" when it is
 // full: the continuation repeats the header, the frozen pane, the widths and the table.
 type stream struct {
-	wb      *Workbook
-	base    string
-	cols    []column
-	part    int // 1 for the first sheet
-	name    string
-	sw      *excelize.StreamWriter
-	row     int // last row written
-	last    int // last data row of the current part: the table ends there
-	total   int // data rows over every part
-	header  []any
-	created bool
+	wb     *Workbook
+	base   string
+	cols   []column
+	part   int // 1 for the first sheet
+	name   string
+	sw     *excelize.StreamWriter
+	row    int // last row written
+	last   int // last data row of the current part: the table ends there
+	total  int // data rows over every part
+	header []any
 }
 
 func newStream(wb *Workbook, base string, cols []column) *stream {
