@@ -341,17 +341,34 @@ func (r *run) tally(s load.BatchStats) {
 	r.sum.Quarantined += int64(s.Quarantined)
 }
 
-// extractTransactions pulls w chunk by chunk. Records are flushed every FlushRecords; the
-// stream's checkpoint (the chunk's end) is written with the chunk's last flush, in the same
-// transaction. For the nightly stream it never moves backwards.
-func (r *run) extractTransactions(ctx context.Context, w Window, stream string) error {
+// windowStream describes a stream read by time window (transactions, expenses) for
+// extractWindow: how to list a chunk, where its records go in a batch, and what to do around
+// each flush.
+type windowStream[T any] struct {
+	name       string // the records' stream, for counts, progress and quarantine
+	checkpoint string // the sync_state key a chunk's end is stored under
+	list       func(ctx context.Context, c Window) iter.Seq2[T, error]
+	put        func(b *load.Batch, v T)
+	empty      func(b *load.Batch) // drops the flushed records, keeping the slice's room
+	// checkpointAt returns the checkpoint to store at a chunk's end; nil leaves it.
+	checkpointAt func(ctx context.Context, end time.Time) (*time.Time, error)
+	// afterFlush runs once a flush committed (receipts of the expenses just loaded).
+	afterFlush func(ctx context.Context, b *load.Batch) error
+	// quietEnd reports an error that ends the stream without failing the run.
+	quietEnd func(ctx context.Context, err error) bool
+}
+
+// extractWindow pulls w chunk by chunk. Records are flushed every FlushRecords; the
+// checkpoint (the chunk's end) is written with the chunk's last flush, in the same
+// transaction as its records, so state is never ahead of data.
+func extractWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T]) error {
 	chunks := w.Chunks(r.p.cfg.Location, r.p.cfg.ChunkDays)
 	var rows int64
 	for i, c := range chunks {
-		b := load.Batch{Stream: stream, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
+		b := load.Batch{Stream: s.checkpoint, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
 		flush := func(last bool) error {
 			if last {
-				cp, err := r.checkpointFor(ctx, stream, c.To)
+				cp, err := s.checkpointAt(ctx, c.To)
 				if err != nil {
 					return err
 				}
@@ -362,35 +379,64 @@ func (r *run) extractTransactions(ctx context.Context, w Window, stream string) 
 				return err
 			}
 			r.tally(stats)
-			b.Transactions, b.Quarantine = b.Transactions[:0], b.Quarantine[:0]
+			if s.afterFlush != nil {
+				if err := s.afterFlush(ctx, &b); err != nil {
+					return err
+				}
+			}
+			s.empty(&b)
+			b.Quarantine = b.Quarantine[:0]
 			return nil
 		}
-		for tx, err := range r.p.api.Transactions(ctx, revolut.TransactionListOptions{From: c.From, To: c.To}) {
+		held := 0
+		for v, err := range s.list(ctx, c) {
 			var rec *revolut.RecordError
 			switch {
 			case errors.As(err, &rec):
-				b.Quarantine = append(b.Quarantine, quarantined(streamTransactions, rec))
+				b.Quarantine = append(b.Quarantine, quarantined(s.name, rec))
 			case err != nil:
-				return fmt.Errorf("extract transactions %s: %w", c, err)
+				if s.quietEnd != nil && s.quietEnd(ctx, err) {
+					return nil
+				}
+				return fmt.Errorf("extract %s %s: %w", s.name, c, err)
 			default:
-				b.Transactions = append(b.Transactions, tx)
+				s.put(&b, v)
+				held++
 				rows++
-				r.sum.Records[streamTransactions]++
+				r.sum.Records[s.name]++
 			}
-			if len(b.Transactions)+len(b.Quarantine) >= r.p.cfg.FlushRecords {
+			if held+len(b.Quarantine) >= r.p.cfg.FlushRecords {
 				if err := flush(false); err != nil {
 					return err
 				}
-				r.progress(Progress{Stage: "extract", Stream: streamTransactions, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
+				held = 0
+				r.progress(Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
 			}
 		}
 		if err := flush(true); err != nil {
 			return err
 		}
-		r.progress(Progress{Stage: "extract", Stream: streamTransactions, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
+		r.progress(Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
 	}
-	r.progress(Progress{Stage: "extract", Stream: streamTransactions, Rows: rows, Chunk: len(chunks), Chunks: len(chunks), Done: true})
+	r.progress(Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: len(chunks), Chunks: len(chunks), Done: true})
 	return nil
+}
+
+// extractTransactions pulls transactions created in w. For the nightly stream the
+// checkpoint only moves forward; a backfill keeps its own progress under its own key.
+func (r *run) extractTransactions(ctx context.Context, w Window, checkpoint string) error {
+	return extractWindow(ctx, r, w, windowStream[revolut.Transaction]{
+		name:       streamTransactions,
+		checkpoint: checkpoint,
+		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Transaction, error] {
+			return r.p.api.Transactions(ctx, revolut.TransactionListOptions{From: c.From, To: c.To})
+		},
+		put:   func(b *load.Batch, v revolut.Transaction) { b.Transactions = append(b.Transactions, v) },
+		empty: func(b *load.Batch) { b.Transactions = b.Transactions[:0] },
+		checkpointAt: func(ctx context.Context, end time.Time) (*time.Time, error) {
+			return r.checkpointFor(ctx, checkpoint, end)
+		},
+	})
 }
 
 // checkpointFor returns the checkpoint to store for stream at the end of a chunk: the
@@ -419,59 +465,31 @@ func (r *run) advanceNightly(ctx context.Context, end time.Time) error {
 	return err
 }
 
-// extractExpenses pulls expenses over w, chunk by chunk, storing each new receipt as the
-// expenses that carry it are loaded.
-func (r *run) extractExpenses(ctx context.Context, w Window, stream string) error {
-	chunks := w.Chunks(r.p.cfg.Location, r.p.cfg.ChunkDays)
-	var rows int64
-	for i, c := range chunks {
-		b := load.Batch{Stream: stream, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
-		flush := func(last bool) error {
-			if last {
-				end := c.To.UTC()
-				b.Checkpoint = &end
+// extractExpenses pulls expenses dated in w, storing each new receipt as the expenses that
+// carry it are loaded. A business without the expenses feature books transactions without
+// expense detail.
+func (r *run) extractExpenses(ctx context.Context, w Window, checkpoint string) error {
+	return extractWindow(ctx, r, w, windowStream[revolut.Expense]{
+		name:       streamExpenses,
+		checkpoint: checkpoint,
+		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Expense, error] {
+			return r.p.api.Expenses(ctx, revolut.ExpenseListOptions{From: c.From, To: c.To})
+		},
+		put:   func(b *load.Batch, v revolut.Expense) { b.Expenses = append(b.Expenses, v) },
+		empty: func(b *load.Batch) { b.Expenses = b.Expenses[:0] },
+		checkpointAt: func(_ context.Context, end time.Time) (*time.Time, error) {
+			end = end.UTC()
+			return &end, nil
+		},
+		afterFlush: func(ctx context.Context, b *load.Batch) error { return r.storeReceipts(ctx, b.Expenses) },
+		quietEnd: func(ctx context.Context, err error) bool {
+			if !isFeatureDisabled(err) {
+				return false
 			}
-			stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
-			if err != nil {
-				return err
-			}
-			r.tally(stats)
-			if err := r.storeReceipts(ctx, b.Expenses); err != nil {
-				return err
-			}
-			b.Expenses, b.Quarantine = b.Expenses[:0], b.Quarantine[:0]
-			return nil
-		}
-		for e, err := range r.p.api.Expenses(ctx, revolut.ExpenseListOptions{From: c.From, To: c.To}) {
-			var rec *revolut.RecordError
-			switch {
-			case errors.As(err, &rec):
-				b.Quarantine = append(b.Quarantine, quarantined(streamExpenses, rec))
-			case err != nil:
-				if isFeatureDisabled(err) {
-					r.log.WarnContext(ctx, "expenses are not enabled for this business; booking transactions without expense detail")
-					return nil
-				}
-				return fmt.Errorf("extract expenses %s: %w", c, err)
-			default:
-				b.Expenses = append(b.Expenses, e)
-				rows++
-				r.sum.Records[streamExpenses]++
-			}
-			if len(b.Expenses)+len(b.Quarantine) >= r.p.cfg.FlushRecords {
-				if err := flush(false); err != nil {
-					return err
-				}
-				r.progress(Progress{Stage: "extract", Stream: streamExpenses, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
-			}
-		}
-		if err := flush(true); err != nil {
-			return err
-		}
-		r.progress(Progress{Stage: "extract", Stream: streamExpenses, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
-	}
-	r.progress(Progress{Stage: "extract", Stream: streamExpenses, Rows: rows, Chunk: len(chunks), Chunks: len(chunks), Done: true})
-	return nil
+			r.log.WarnContext(ctx, "expenses are not enabled for this business; booking transactions without expense detail")
+			return true
+		},
+	})
 }
 
 // isFeatureDisabled recognises Revolut's "expenses not enabled" answer (code 3470).
