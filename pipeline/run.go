@@ -566,7 +566,7 @@ func (r *run) book(ctx context.Context) error {
 	}
 	booker, err := transform.NewBooker(transform.Settings{
 		Accounts: settings.Accounts, Categories: settings.Categories, TaxRates: settings.TaxRates,
-		Cards: settings.Cards, TeamMembers: settings.TeamMembers,
+		Cards: settings.Cards, TeamMembers: settings.TeamMembers, Counterparties: settings.Counterparties,
 		Location: r.p.cfg.Location, Chart: r.p.cfg.Chart,
 	})
 	if err != nil {

@@ -33,15 +33,17 @@ const (
 // WithDefaults.
 //
 // Cards and TeamMembers are optional: they give card lines the card's label, and a holder name
-// when the transaction itself does not carry one.
+// when the transaction itself does not carry one. Counterparties, also optional, name the
+// payee of a transfer, which the transaction only gives by id.
 type Settings struct {
-	Accounts    []revolut.Account
-	Categories  []revolut.AccountingCategory
-	TaxRates    []revolut.TaxRate
-	Cards       []revolut.Card
-	TeamMembers []revolut.TeamMember
-	Location    *time.Location // nil means UTC
-	Chart       Chart
+	Accounts       []revolut.Account
+	Categories     []revolut.AccountingCategory
+	TaxRates       []revolut.TaxRate
+	Cards          []revolut.Card
+	TeamMembers    []revolut.TeamMember
+	Counterparties []revolut.Counterparty
+	Location       *time.Location // nil means UTC
+	Chart          Chart
 }
 
 // Booker turns Revolut records into balanced journal entries. It holds only lookup tables
@@ -54,6 +56,7 @@ type Booker struct {
 	taxRates   map[string]revolut.TaxRate
 	cards      map[string]revolut.Card
 	members    map[string]revolut.TeamMember
+	payees     map[string]string // counterparty id → name
 }
 
 // Booking is the result of booking one source record: the lines of its entry (and of its
@@ -79,6 +82,7 @@ func NewBooker(s Settings) (*Booker, error) {
 		taxRates:   make(map[string]revolut.TaxRate, len(s.TaxRates)),
 		cards:      make(map[string]revolut.Card, len(s.Cards)),
 		members:    make(map[string]revolut.TeamMember, len(s.TeamMembers)),
+		payees:     make(map[string]string, len(s.Counterparties)),
 	}
 	if b.loc == nil {
 		b.loc = time.UTC
@@ -97,6 +101,11 @@ func NewBooker(s Settings) (*Booker, error) {
 	}
 	for _, m := range s.TeamMembers {
 		b.members[m.ID] = m
+	}
+	for _, c := range s.Counterparties {
+		if c.Name != "" {
+			b.payees[c.ID] = c.Name
+		}
 	}
 	return b, nil
 }
@@ -303,7 +312,7 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 		amounts[i] = amt
 		bank := b.chart.bankCode(leg.AccountID, cur)
 		bankName := b.bankName(leg.AccountID, cur)
-		cp := counterparty(tx, leg)
+		cp := b.counterparty(tx, leg)
 		if !amt.IsZero() {
 			l := e.newLine(i, RoleBank, bank, bankName, amt, cur)
 			l.RevolutAccountID = leg.AccountID
@@ -409,7 +418,7 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 		reason = fmt.Sprintf("transaction %s has type %q, which revledger does not know", tx.ID, tx.Type)
 	}
 	l := e.newLine(0, RoleBalancing, code, "", amt.Neg(), cur)
-	l.Description, l.Counterparty = leg.Description, counterparty(tx, leg)
+	l.Description, l.Counterparty = leg.Description, b.counterparty(tx, leg)
 	e.add(l)
 	if kind != "" {
 		e.except(kind, fmt.Sprintf("%s; %s was booked to %s %s", reason, e.money(amt.Abs(), cur), code, b.chart.name(code, "")))
@@ -664,16 +673,27 @@ func (b *Booker) bankName(accountID, cur string) string {
 	return b.chart.name(b.chart.bankCode(accountID, cur), "Revolut "+cur)
 }
 
-func counterparty(tx revolut.Transaction, leg revolut.Leg) string {
+// counterparty names who the money went to or came from: the card merchant, else the
+// counterparty by name (from the counterparty settings), else the business's own account for
+// a transfer between its accounts, else the id Revolut gave.
+func (b *Booker) counterparty(tx revolut.Transaction, leg revolut.Leg) string {
 	if tx.Merchant != nil {
 		if n := cmp.Or(tx.Merchant.Name, tx.Merchant.FullName); n != "" {
 			return n
 		}
 	}
-	if c := leg.Counterparty; c != nil {
-		return cmp.Or(c.ID, c.AccountID)
+	c := leg.Counterparty
+	if c == nil {
+		return ""
 	}
-	return ""
+	if n, ok := b.payees[c.ID]; ok {
+		return n
+	}
+	// A transfer between the business's own accounts names the other account.
+	if a, ok := b.accounts[c.AccountID]; ok && a.Name != "" {
+		return a.Name
+	}
+	return cmp.Or(c.ID, c.AccountID)
 }
 
 // labels turns Revolut's group → [label] map into group → label (the first one; Revolut

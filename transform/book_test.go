@@ -907,3 +907,43 @@ func BenchmarkBookTransaction(b *testing.B) {
 		}
 	}
 }
+
+// TestCounterpartyNames checks who a transfer's lines name: the counterparty by name from the
+// settings, the business's own account for a transfer between its accounts, and the id when
+// nothing better is known.
+func TestCounterpartyNames(t *testing.T) {
+	t.Parallel()
+	s := testSettings()
+	s.Counterparties = []revolut.Counterparty{{ID: "cp-1", Name: "Ray Trenfield"}}
+	b, err := NewBooker(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withCP := func(id, accountID, kind string) revolut.Leg {
+		l := leg("acc-gbp", "-100.00", "GBP")
+		l.Counterparty = &revolut.LegCounterparty{ID: id, AccountID: accountID, AccountType: kind}
+		return l
+	}
+	cases := []struct {
+		name string
+		leg  revolut.Leg
+		want string
+	}{
+		{"named counterparty", withCP("cp-1", "cpa-1", "external"), "Ray Trenfield"},
+		{"own account", withCP("", "acc-gbp2", "self"), "Savings"},
+		{"unknown counterparty", withCP("cp-9", "cpa-9", "external"), "cp-9"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bk := b.BookTransaction(txn("t-cp", revolut.TypeTransfer, tc.leg), nil)
+			if len(bk.Lines) == 0 {
+				t.Fatal("nothing booked")
+			}
+			for _, l := range bk.Lines {
+				if l.Counterparty != tc.want {
+					t.Errorf("line %s: counterparty %q, want %q", l.Key, l.Counterparty, tc.want)
+				}
+			}
+		})
+	}
+}
