@@ -41,7 +41,7 @@ type Warehouse interface {
 	Checkpoint(ctx context.Context, stream string) (time.Time, bool, error)
 	LoadBatch(ctx context.Context, lock *load.RunLock, b load.Batch) (load.BatchStats, error)
 	MarkMissingCards(ctx context.Context, lock *load.RunLock, listedIDs []string, at time.Time) error
-	HasReceipt(ctx context.Context, expenseID, receiptID string) (bool, error)
+	Receipt(ctx context.Context, expenseID, receiptID string) (load.ReceiptMeta, error)
 	Settings(ctx context.Context) (load.Settings, error)
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
@@ -148,13 +148,19 @@ type Pipeline struct {
 	cfg      Config
 	api      API
 	wh       Warehouse
-	receipts sink.Putter
+	receipts ReceiptStore
 	exporter Exporter
+}
+
+// ReceiptStore is where receipt files go: the export sink (sink.Dir and sink.S3 satisfy it).
+type ReceiptStore interface {
+	sink.Putter
+	sink.Lister
 }
 
 // New builds a pipeline. api and receipts may be nil for a pipeline that only exports;
 // receipts is where receipt files go (the export sink).
-func New(cfg Config, api API, wh Warehouse, receipts sink.Putter, exporter Exporter) (*Pipeline, error) {
+func New(cfg Config, api API, wh Warehouse, receipts ReceiptStore, exporter Exporter) (*Pipeline, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err

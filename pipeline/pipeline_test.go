@@ -409,3 +409,39 @@ func TestRevokedTokenTouchesNothing(t *testing.T) {
 	}
 	_ = lock.Release(ctx)
 }
+
+// TestReceiptsFollowTheExportLocation checks that a receipt is downloaded once per export
+// location: a second sync into the same folder downloads none, and a sync into a new, empty
+// folder (a moved bucket, a deleted folder) stores every receipt there again.
+func TestReceiptsFollowTheExportLocation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newHarness(t, revoluttest.Options{Seed: 8, Transactions: 400, Span: 60 * 24 * time.Hour})
+	countFiles := func() int {
+		files, _ := filepath.Glob(filepath.Join(h.dir, "receipts", "*", "*"))
+		return len(files)
+	}
+	first, err := h.pipeline(nil).Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := countFiles()
+	if stored == 0 || int64(stored) != first.ReceiptsStored {
+		t.Fatalf("first sync stored %d receipts, %d files on disk", first.ReceiptsStored, stored)
+	}
+	again, err := h.pipeline(nil).Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ReceiptsStored != 0 || again.ReceiptsSkipped != first.ReceiptsStored {
+		t.Fatalf("second sync into the same folder: stored %d, skipped %d; want 0 and %d", again.ReceiptsStored, again.ReceiptsSkipped, first.ReceiptsStored)
+	}
+	h.dir = t.TempDir()
+	moved, err := h.pipeline(nil).Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.ReceiptsStored != first.ReceiptsStored || countFiles() != stored {
+		t.Fatalf("sync into a new folder stored %d receipts (%d files), want %d", moved.ReceiptsStored, countFiles(), stored)
+	}
+}

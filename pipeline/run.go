@@ -81,6 +81,8 @@ type run struct {
 	sum  *Summary
 	log  *slog.Logger
 	base revolut.Stats // client stats at the start, so a long-lived client reports per run
+
+	inSink map[string]string // receipt object key → SHA-256 in the sink, listed on first use
 }
 
 // Sync is the nightly incremental run: settings in full, transactions from the checkpoint
@@ -511,11 +513,11 @@ func (r *run) storeReceipts(ctx context.Context, expenses []revolut.Expense) err
 	var metas []load.ReceiptMeta
 	for _, e := range expenses {
 		for _, rid := range e.ReceiptIDs {
-			has, err := r.p.wh.HasReceipt(ctx, e.ID, rid)
+			stored, err := r.receiptStored(ctx, e.ID, rid)
 			if err != nil {
 				return err
 			}
-			if has {
+			if stored {
 				r.sum.ReceiptsSkipped++
 				continue
 			}
@@ -541,6 +543,32 @@ func (r *run) storeReceipts(ctx context.Context, expenses []revolut.Expense) err
 	}
 	_, err := r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamReceipts, RunID: r.sum.RunID, Receipts: metas})
 	return err
+}
+
+// receiptStored reports whether a receipt is already where this run exports to: recorded in
+// the warehouse and present, with the recorded checksum, in the sink. The sink's receipts are
+// listed once per run (one LIST per 1,000 objects on S3), so an export location that was
+// emptied or changed gets its receipts again while an unchanged one costs no download.
+func (r *run) receiptStored(ctx context.Context, expenseID, receiptID string) (bool, error) {
+	meta, err := r.p.wh.Receipt(ctx, expenseID, receiptID)
+	if errors.Is(err, load.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if r.inSink == nil {
+		objs, err := r.p.receipts.List(ctx, "receipts/")
+		if err != nil {
+			return false, fmt.Errorf("list stored receipts: %w", err)
+		}
+		r.inSink = make(map[string]string, len(objs))
+		for _, o := range objs {
+			r.inSink[o.Key] = o.SHA256
+		}
+	}
+	sum, ok := r.inSink[meta.ObjectKey]
+	return ok && (sum == "" || sum == meta.SHA256), nil
 }
 
 func (r *run) storeReceipt(ctx context.Context, expenseID, receiptID string) (load.ReceiptMeta, error) {

@@ -93,8 +93,35 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	cfg.Chart = cfg.Chart.WithDefaults()
 
 	end := time.Now().UTC().Truncate(24 * time.Hour)
+	from := end.AddDate(-1, 0, 0)
 	err = runJob(ctx, env, cfg, log, &runFlags{wait: true}, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
-		return j.pipe.Backfill(ctx, end.AddDate(-1, 0, 0), end)
+		sum, err := j.pipe.Backfill(ctx, from, end)
+		if err != nil {
+			return sum, err
+		}
+		// The backfill exports the periods it changed. A warehouse that already held the
+		// year (a second demo, another checkout) changes none, so write the rest too: the
+		// demo always leaves every month's workbook in the export folder.
+		done := map[string]bool{}
+		for _, e := range sum.Exports {
+			done[e.Period] = true
+		}
+		var rest []pipeline.Period
+		for _, p := range pipeline.PeriodsBetween(from, end) {
+			if !done[p.String()] {
+				rest = append(rest, p)
+			}
+		}
+		if len(rest) > 0 {
+			exp, err := j.pipe.Export(ctx, rest)
+			if exp != nil {
+				sum.Exports = append(sum.Exports, exp.Exports...)
+			}
+			if err != nil {
+				return sum, err
+			}
+		}
+		return sum, nil
 	})
 	if err != nil {
 		return err
