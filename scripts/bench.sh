@@ -6,9 +6,10 @@
 #   BENCH_SCALE=1m scripts/bench.sh      # throughput at 100k and 1M transactions (slow, see the report)
 #   BENCH_RENDER_ONLY=1 scripts/bench.sh # rewrite the report from the last run's raw output
 #
-# The raw output of every command is kept in .cache/bench/ (NAME.out, NAME.cmd, NAME.secs, meta).
+# The raw output of every command is kept in .cache/bench/ (or $BENCH_RESULTS): NAME.out,
+# NAME.cmd, NAME.secs, meta. BENCH_OUT writes the report elsewhere than docs/BENCHMARKS.md.
 #
-# Benchmarks need PostgreSQL the way the tests do (internal/testenv: REVLEDGER_TEST_DATABASE_URL,
+# Benchmarks need PostgreSQL the way the tests do (internal/testenv: TEST_DATABASE_URL,
 # a local server, or a private one it starts). Nothing here asserts a timing: the script runs,
 # collects and formats.
 set -euo pipefail
@@ -20,7 +21,7 @@ OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
 case "$SCALE" in quick | full | 1m) ;; *) echo "BENCH_SCALE=$SCALE: want quick, full or 1m" >&2; exit 2 ;; esac
 export BENCH_SCALE=$SCALE
 
-work=.cache/bench
+work=${BENCH_RESULTS:-.cache/bench}
 mkdir -p "$work"
 failed=()
 
