@@ -354,7 +354,9 @@ func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64,
 	if err := w.writeSummary(info, sum); err != nil {
 		return 0, err
 	}
-	w.f.SetActiveSheet(0)
+	// No SetActiveSheet here: Summary is the template's first sheet and already active, and
+	// SetActiveSheet parses every sheet, streamed ones included, back into memory (for a
+	// 20k-line month that was two thirds of the export's time and most of its peak heap).
 	// excelize's own WriteTo builds the whole zip in a bytes.Buffer before copying it out: for
 	// a million lines that is the largest allocation of the export. Its zip-writer hook lets the
 	// archive go straight to dst instead, leaving that buffer empty. (The buffer is also where
