@@ -292,13 +292,13 @@ SetActiveSheet(0) in xlsx.New before the first NewStreamWriter, when every sheet
 
 **Fixed after this run (2026-11-22 00:24 UTC): the SetActiveSheet call is gone** (commit "xlsx:
 drop SetActiveSheet"). Re-measured on a quieter machine (load average 1.0–1.5) with
-`go test -run '^$' -bench 'Workbook/(100000|1000000)$|BareStreamWriter/(100000|1000000)$'
--benchtime 1x -benchmem ./exporters/xlsx/`: 100k lines, workbook 18,507 lines/s (118 MiB peak
+\`go test -run '^\$' -bench 'Workbook/(100000|1000000)\$|BareStreamWriter/(100000|1000000)\$'
+-benchtime 1x -benchmem ./exporters/xlsx/\`: 100k lines, workbook 18,507 lines/s (118 MiB peak
 heap) against the bare StreamWriter loop's 18,801 lines/s, 98% of it; 1M lines, 19,086 against
 25,610 lines/s, 75% (130 MiB peak heap against 60 MiB). The issue's 80% target holds at 100k and
 not yet at 1M. The end-to-end export figures above predate the fix. The warehouse's bulk path,
-re-measured at the same time with `go test -run '^$' -bench 'LoadTransactions/new|WriteBookings/new'
--benchtime 2x ./load/`: 25,933 rows/s against a raw COPY's 68,818 (37.7%) for new transactions
+re-measured at the same time with \`go test -run '^\$' -bench 'LoadTransactions/new|WriteBookings/new'
+-benchtime 2x ./load/\`: 25,933 rows/s against a raw COPY's 68,818 (37.7%) for new transactions
 with legs, 23,429 against 59,886 (39.1%) for new ledger lines: below the issue's 50% target.
 
 ## API requests: clean backfill and unchanged nightly sync
