@@ -1,9 +1,7 @@
 package xlsx
 
 import (
-	"slices"
 
-	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/revledger/revledger/exporters/report"
@@ -33,9 +31,7 @@ func (w *Workbook) writeCards(rows []report.CardRow) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	type sums struct{ paid, refunded, net decimal.Decimal }
-	totals := map[string]*sums{}
-	var currencies []string
+	var totals currencySums
 	for i := range rows {
 		r := &rows[i]
 		paid, err := w.money(r.PaymentsTotal, r.Currency)
@@ -76,18 +72,9 @@ func (w *Workbook) writeCards(rows []report.CardRow) error {
 		if err := s.add(w.row); err != nil {
 			return err
 		}
-		t := totals[r.Currency]
-		if t == nil {
-			t = &sums{}
-			totals[r.Currency] = t
-			currencies = append(currencies, r.Currency)
-		}
-		t.paid, t.refunded, t.net = t.paid.Add(r.PaymentsTotal), t.refunded.Add(r.RefundsTotal), t.net.Add(r.Net)
+		totals.add(r.Currency, r.PaymentsTotal, r.RefundsTotal, r.Net)
 	}
-	slices.Sort(currencies)
-	if err := w.totalsRows(s, currencies, "E", 1, []string{"G", "I", "J"}, func(cur string, i int) decimal.Decimal {
-		return [...]decimal.Decimal{totals[cur].paid, totals[cur].refunded, totals[cur].net}[i]
-	}); err != nil {
+	if err := w.writeTotals(s, &totals, "E", []string{"G", "I", "J"}); err != nil {
 		return err
 	}
 	return s.close()

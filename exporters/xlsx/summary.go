@@ -28,6 +28,34 @@ func (w *Workbook) sumIf(col, curCol string, first, last int, currency string, e
 // totalsRows writes, two rows below the table, one "Total" row per currency with SUMIFS
 // over the given amount columns, matching the currency in column curCol; exact(cur, i) is the
 // exact total of amount column i.
+// currencySums adds up a few amount columns per currency, for a sheet's totals rows.
+type currencySums struct {
+	sums       map[string][]decimal.Decimal
+	currencies []string // first-seen order
+}
+
+func (c *currencySums) add(cur string, amounts ...decimal.Decimal) {
+	if c.sums == nil {
+		c.sums = map[string][]decimal.Decimal{}
+	}
+	t, ok := c.sums[cur]
+	if !ok {
+		t = make([]decimal.Decimal, len(amounts))
+		c.currencies = append(c.currencies, cur)
+	}
+	for i, a := range amounts {
+		t[i] = t[i].Add(a)
+	}
+	c.sums[cur] = t
+}
+
+// writeTotals writes c's totals rows under the table, one per currency in code order, with
+// the currency in curCol and the sums in cols.
+func (w *Workbook) writeTotals(s *stream, c *currencySums, curCol string, cols []string) error {
+	slices.Sort(c.currencies)
+	return w.totalsRows(s, c.currencies, curCol, 1, cols, func(cur string, i int) decimal.Decimal { return c.sums[cur][i] })
+}
+
 func (w *Workbook) totalsRows(s *stream, currencies []string, curCol string, label int, cols []string, exact func(cur string, i int) decimal.Decimal) error {
 	curIdx, err := excelize.ColumnNameToNumber(curCol)
 	if err != nil {
@@ -70,9 +98,7 @@ func (w *Workbook) writeVAT(rows []report.VATRow) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	type sums struct{ net, tax, gross decimal.Decimal }
-	totals := map[string]*sums{}
-	var currencies []string
+	var totals currencySums
 	for _, r := range rows {
 		net, err := w.money(r.Net, r.Currency)
 		if err != nil {
@@ -92,17 +118,9 @@ func (w *Workbook) writeVAT(rows []report.VATRow) error {
 		if err := s.add([]any{text(r.Currency), text(name), rate, net, tax, gross, r.Count}); err != nil {
 			return err
 		}
-		t := totals[r.Currency]
-		if t == nil {
-			t = &sums{}
-			totals[r.Currency] = t
-			currencies = append(currencies, r.Currency)
-		}
-		t.net, t.tax, t.gross = t.net.Add(r.Net), t.tax.Add(r.Tax), t.gross.Add(r.Gross)
+		totals.add(r.Currency, r.Net, r.Tax, r.Gross)
 	}
-	if err := w.totalsRows(s, currencies, "A", 1, []string{"D", "E", "F"}, func(cur string, i int) decimal.Decimal {
-		return [...]decimal.Decimal{totals[cur].net, totals[cur].tax, totals[cur].gross}[i]
-	}); err != nil {
+	if err := w.writeTotals(s, &totals, "A", []string{"D", "E", "F"}); err != nil {
 		return err
 	}
 	return s.close()
@@ -117,9 +135,7 @@ func (w *Workbook) writeTrial(rows []report.TBRow) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	type sums struct{ debit, credit, balance decimal.Decimal }
-	totals := map[string]*sums{}
-	var currencies []string
+	var totals currencySums
 	for _, r := range rows {
 		// A zero debit or credit is left blank, as on a printed trial balance.
 		var debit, credit any
@@ -136,19 +152,9 @@ func (w *Workbook) writeTrial(rows []report.TBRow) error {
 		if err := s.add([]any{w.textCell(r.AccountCode), text(r.AccountName), text(r.Currency), debit, credit, balance}); err != nil {
 			return err
 		}
-		t := totals[r.Currency]
-		if t == nil {
-			t = &sums{}
-			totals[r.Currency] = t
-			currencies = append(currencies, r.Currency)
-		}
-		t.debit, t.credit, t.balance = t.debit.Add(r.Debit), t.credit.Add(r.Credit), t.balance.Add(r.Balance)
+		totals.add(r.Currency, r.Debit, r.Credit, r.Balance)
 	}
-	// Trial rows are sorted by account, so currencies come in first-seen order: sort them.
-	slices.Sort(currencies)
-	if err := w.totalsRows(s, currencies, "C", 1, []string{"D", "E", "F"}, func(cur string, i int) decimal.Decimal {
-		return [...]decimal.Decimal{totals[cur].debit, totals[cur].credit, totals[cur].balance}[i]
-	}); err != nil {
+	if err := w.writeTotals(s, &totals, "C", []string{"D", "E", "F"}); err != nil {
 		return err
 	}
 	return s.close()
