@@ -1,7 +1,6 @@
 package xlsx
 
 import (
-
 	"github.com/xuri/excelize/v2"
 
 	"github.com/revledger/revledger/exporters/report"
