@@ -588,3 +588,31 @@ func TestRunLock(t *testing.T) {
 		t.Fatalf("Release of a lost lock: %v, want ErrLockLost", err)
 	}
 }
+
+// TestAbandonStaleRuns: a run whose process died stays "running" until the next lock holder
+// marks it abandoned; finished runs and the current one are left alone.
+func TestAbandonStaleRuns(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	dead, _ := s.StartRun(ctx, "backfill", time.Time{}, time.Time{}) // killed: never finished
+	done, _ := s.StartRun(ctx, "sync", time.Time{}, time.Time{})
+	if err := s.FinishRun(ctx, done, RunSucceeded, nil, 3, ""); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := s.AcquireRunLock(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release(ctx)
+	current, _ := s.StartRun(ctx, "sync", time.Time{}, time.Time{})
+	n, err := s.AbandonStaleRuns(ctx, lock, current)
+	if err != nil || n != 1 {
+		t.Fatalf("AbandonStaleRuns = %d, %v; want 1", n, err)
+	}
+	for id, want := range map[RunID]string{dead: RunAbandoned, done: RunSucceeded, current: RunRunning} {
+		if got := count(t, s, "SELECT count(*) FROM runs WHERE id = $1 AND status = $2", id, want); got != 1 {
+			t.Errorf("run %d is not %s", id, want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Run statuses stored by FinishRun.
@@ -12,6 +14,9 @@ const (
 	RunRunning   = "running"
 	RunSucceeded = "succeeded"
 	RunFailed    = "failed"
+	// RunAbandoned marks a run whose process ended (SIGKILL, a lost machine) before it
+	// recorded an outcome; the next run that takes the lock marks it.
+	RunAbandoned = "abandoned"
 )
 
 // RunID identifies a run in the runs table.
@@ -29,6 +34,25 @@ func (s *Store) StartRun(ctx context.Context, kind string, from, to time.Time) (
 		return 0, fmt.Errorf("load: start %s run: %w", kind, interpret(err))
 	}
 	return id, nil
+}
+
+// AbandonStaleRuns marks every run still recorded as running, other than current, as
+// abandoned, and returns how many it marked. Only the holder of the run lock may call it:
+// with the lock held, no other run can be running, so those rows belong to processes that
+// died without recording an outcome.
+func (s *Store) AbandonStaleRuns(ctx context.Context, lock *RunLock, current RunID) (int, error) {
+	var n int
+	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE runs SET status = $1, finished_at = now(),
+				error = 'the process ended before it recorded an outcome; work it committed is kept'
+			WHERE status = $2 AND id <> $3`, RunAbandoned, RunRunning, current)
+		n = int(tag.RowsAffected())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("load: mark abandoned runs: %w", interpret(err))
+	}
+	return n, nil
 }
 
 // FinishRun records how run id ended: status (RunSucceeded, RunFailed or another word the

@@ -611,6 +611,14 @@ func TestFaultKillBackfill(t *testing.T) {
 		if n := len(rawTransactions(t, c)); n != len(truth.Transactions) {
 			t.Errorf("kill point %d: %d raw transactions after the re-run, truth has %d", i, n, len(truth.Transactions))
 		}
+		// The killed child's run row is marked abandoned by the re-run, not left running.
+		if n := queryInt(t, c, "SELECT count(*) FROM runs WHERE status = 'running'"); n != 0 {
+			t.Errorf("kill point %d: %d runs still recorded as running after the re-run", i, n)
+		}
+		// (Zero when the kill came before the child recorded its run.)
+		if n := queryInt(t, c, "SELECT count(*) FROM runs WHERE status = 'abandoned'"); n > 1 || (res.finished && n != 0) {
+			t.Errorf("kill point %d: %d runs marked abandoned, want at most the killed one", i, n)
+		}
 		t.Logf("kill point %d (%s): killed=%v at event %d; checkpoint %s, %d raw rows, 0 ahead of data; re-run read %d transactions, wrote %d lines; %d booked",
 			i, kp, !res.finished, res.events, cp.Format(time.RFC3339), rawAtKill, sum.Records["transactions"], sum.LinesWritten, booked)
 	}

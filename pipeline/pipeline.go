@@ -38,6 +38,7 @@ type Warehouse interface {
 	AcquireRunLock(ctx context.Context, wait bool) (*load.RunLock, error)
 	StartRun(ctx context.Context, kind string, from, to time.Time) (load.RunID, error)
 	FinishRun(ctx context.Context, id load.RunID, status string, counts map[string]int64, apiRequests int64, errText string) error
+	AbandonStaleRuns(ctx context.Context, lock *load.RunLock, current load.RunID) (int, error)
 	Checkpoint(ctx context.Context, stream string) (time.Time, bool, error)
 	LoadBatch(ctx context.Context, lock *load.RunLock, b load.Batch) (load.BatchStats, error)
 	MarkMissingCards(ctx context.Context, lock *load.RunLock, listedIDs []string, at time.Time) error

@@ -213,6 +213,11 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 	sum.RunID = id
 	r := &run{p: p, lock: lock, sum: sum, base: base, log: p.cfg.Logger.With(slog.Int64("run_id", id), slog.String("kind", kind))}
 	r.log.InfoContext(ctx, "run started", slog.String("window", w.String()))
+	if n, err := p.wh.AbandonStaleRuns(ctx, lock, id); err != nil {
+		r.log.WarnContext(ctx, "could not mark earlier runs abandoned", slog.String("error", err.Error()))
+	} else if n > 0 {
+		r.log.WarnContext(ctx, "earlier runs ended without an outcome (killed?); marked abandoned", slog.Int("runs", n))
+	}
 
 	runErr := body(ctx, r)
 
