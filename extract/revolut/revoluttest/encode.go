@@ -35,6 +35,25 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// appendRefs appends `,"references":[{"name":…,"value":…},…]` when refs is not empty: the
+// card references, on a card and on a card transaction alike (schema CardReference).
+func appendRefs(b []byte, refs []revolut.CardReference) []byte {
+	if len(refs) == 0 {
+		return b
+	}
+	b = appendKey(b, false, "references")
+	b = append(b, '[')
+	for i, ref := range refs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendStr(append(b, '{'), true, "name", ref.Name)
+		b = appendStr(b, false, "value", ref.Value)
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
 func appendStr(b []byte, first bool, key, val string) []byte {
 	return appendString(appendKey(b, first, key), val)
 }
@@ -152,19 +171,7 @@ func (s *Server) appendTx(b []byte, t *txn) []byte {
 			b = appendStr(b, false, "last_name", m.last)
 			b = appendStr(b, false, "phone", m.phone)
 		}
-		if len(c.refs) > 0 {
-			b = appendKey(b, false, "references")
-			b = append(b, '[')
-			for i, ref := range c.refs {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendStr(append(b, '{'), true, "name", ref.Name)
-				b = appendStr(b, false, "value", ref.Value)
-				b = append(b, '}')
-			}
-			b = append(b, ']')
-		}
+		b = appendRefs(b, c.refs)
 		b = append(b, '}')
 	}
 	return append(b, '}')

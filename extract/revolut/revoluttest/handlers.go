@@ -473,19 +473,7 @@ func (s *Server) appendCard(b []byte, c *card) []byte {
 	if c.label != "" {
 		b = appendStr(b, false, "label", c.label)
 	}
-	if len(c.refs) > 0 {
-		b = appendKey(b, false, "references")
-		b = append(b, '[')
-		for i, ref := range c.refs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendStr(append(b, '{'), true, "name", ref.Name)
-			b = appendStr(b, false, "value", ref.Value)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b = appendRefs(b, c.refs)
 	b = appendStr(b, false, "state", c.state)
 	if c.state == "locked" {
 		b = appendKey(b, false, "can_be_unlocked")
