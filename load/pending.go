@@ -215,28 +215,4 @@ func readSettings[T rawRecord](ctx context.Context, tx pgx.Tx, table string, dst
 
 func decodeRaw(raw []byte, v any) error { return json.Unmarshal(raw, v) }
 
-func setRaw[T rawRecord](p *T, raw []byte) {
-	r := json.RawMessage(raw)
-	switch v := any(p).(type) {
-	case *revolut.Account:
-		v.Raw = r
-	case *revolut.Transaction:
-		v.Raw = r
-	case *revolut.Expense:
-		v.Raw = r
-	case *revolut.AccountingCategory:
-		v.Raw = r
-	case *revolut.TaxRate:
-		v.Raw = r
-	case *revolut.LabelGroup:
-		v.Raw = r
-	case *revolut.Label:
-		v.Raw = r
-	case *revolut.Card:
-		v.Raw = r
-	case *revolut.TeamMember:
-		v.Raw = r
-	case *revolut.Counterparty:
-		v.Raw = r
-	}
-}
+func setRaw[T rawRecord](p *T, raw []byte) { *asRecord(p).RawJSON() = raw }

@@ -100,58 +100,16 @@ var counterpartiesTable = &rawTable{
 	types: []string{"text", "text", "text", "text", "timestamptz", "timestamptz"},
 }
 
-func recordID[T rawRecord](p *T) string {
-	switch r := any(p).(type) {
-	case *revolut.Account:
-		return r.ID
-	case *revolut.Transaction:
-		return r.ID
-	case *revolut.Expense:
-		return r.ID
-	case *revolut.AccountingCategory:
-		return r.ID
-	case *revolut.TaxRate:
-		return r.ID
-	case *revolut.LabelGroup:
-		return r.ID
-	case *revolut.Label:
-		return r.ID
-	case *revolut.Card:
-		return r.ID
-	case *revolut.TeamMember:
-		return r.ID
-	case *revolut.Counterparty:
-		return r.ID
-	}
-	panic("load: unhandled record type") // unreachable: rawRecord is closed
-}
+func recordID[T rawRecord](p *T) string { return asRecord(p).RecordID() }
+
+// asRecord views a raw record through its common methods; every member of rawRecord is a
+// revolut.Record through its pointer.
+func asRecord[T rawRecord](p *T) revolut.Record { return any(p).(revolut.Record) }
 
 // recordRaw returns the JSON the record was decoded from; a record built in code (no Raw) is
 // stored as its own encoding.
 func recordRaw[T rawRecord](p *T) []byte {
-	var raw json.RawMessage
-	switch r := any(p).(type) {
-	case *revolut.Account:
-		raw = r.Raw
-	case *revolut.Transaction:
-		raw = r.Raw
-	case *revolut.Expense:
-		raw = r.Raw
-	case *revolut.AccountingCategory:
-		raw = r.Raw
-	case *revolut.TaxRate:
-		raw = r.Raw
-	case *revolut.LabelGroup:
-		raw = r.Raw
-	case *revolut.Label:
-		raw = r.Raw
-	case *revolut.Card:
-		raw = r.Raw
-	case *revolut.TeamMember:
-		raw = r.Raw
-	case *revolut.Counterparty:
-		raw = r.Raw
-	}
+	raw := *asRecord(p).RawJSON()
 	if len(raw) > 0 {
 		return raw
 	}
