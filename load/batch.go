@@ -78,10 +78,11 @@ func (b *BatchStats) add(o BatchStats) {
 }
 
 // LoadBatch upserts the batch in one transaction: for each non-empty slice, COPY into an
-// ON COMMIT DROP staging table and one set-based INSERT ... ON CONFLICT merge that writes only
-// new or changed records (by source_hash, the sha256 of the canonical jsonb text); new or
-// changed transactions and expenses get needs_booking. Then quarantine, receipts and the
-// checkpoint. If anything fails, or the run lock was lost, nothing is written.
+// ON COMMIT DROP staging table and one set-based merge statement that updates changed and
+// inserts new records, leaving unchanged ones (same source_hash, the sha256 of the canonical
+// jsonb text) untouched; new or changed transactions and expenses get needs_booking, and
+// their legs or splits are replaced. Then quarantine, receipts and the checkpoint. If
+// anything fails, or the run lock was lost, nothing is written.
 func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchStats, error) {
 	var stats BatchStats
 	// Records whose raw JSON is not valid JSON cannot go into jsonb: quarantine them.
@@ -160,7 +161,7 @@ type rawTable struct {
 type childTable struct {
 	name      string
 	parentCol string
-	cols      []string // including parentCol
+	cols      []string // parentCol first
 	types     []string
 }
 
@@ -233,51 +234,76 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	}
 
 	var set []string
-	for _, c := range append(append([]string(nil), t.cols...), "raw", "source_hash", "run_id") {
-		set = append(set, c+" = excluded."+c)
+	for _, c := range append(append([]string(nil), t.cols...), "raw", "source_hash") {
+		set = append(set, c+" = s."+c)
 	}
-	set = append(set, "last_seen_at = now()")
+	set = append(set, "run_id = $1", "last_seen_at = now()")
 	insCols, selCols := strings.Join(cols, ", ")+", source_hash, run_id", "s."+strings.Join(cols, ", s.")+", s.source_hash, $1"
 	if t.bookable {
 		set = append(set, "needs_booking = true")
 		insCols += ", needs_booking"
 		selCols += ", true"
 	}
-	// The NOT EXISTS pre-filter keeps unchanged records away from ON CONFLICT entirely: a
-	// DO UPDATE whose WHERE is false still locks (and so dirties) the existing row.
-	merge := fmt.Sprintf(`WITH up AS (
-		INSERT INTO %[1]s AS t (%[2]s)
-		SELECT %[3]s FROM %[4]s s
-		WHERE NOT EXISTS (SELECT 1 FROM %[1]s x WHERE x.id = s.id AND x.source_hash = s.source_hash)
-		ON CONFLICT (id) DO UPDATE SET %[5]s
-		WHERE t.source_hash IS DISTINCT FROM excluded.source_hash
-		RETURNING t.id, (t.xmax = 0) AS inserted)
-		INSERT INTO %[6]s SELECT id, inserted FROM up`,
-		t.name, insCols, selCols, stage, strings.Join(set, ", "), changed)
-	if _, err := tx.Exec(ctx, merge, nullRun(run)); err != nil {
-		return BatchStats{}, fmt.Errorf("merge %s: %w", t.name, interpret(err))
-	}
+	// An UPDATE of the changed records and a plain INSERT of the new ones instead of one
+	// INSERT ... ON CONFLICT: speculative insertion costs every new row a second index probe
+	// and a speculative token, and a DO UPDATE whose WHERE is false still locks (and so
+	// dirties) an unchanged row. The two cannot race: raw tables are written only under the
+	// run lock (a concurrent writer would get a unique violation, not a lost update), and both
+	// parts see the same snapshot, so a record is either updated or inserted. Staged ids are
+	// unique (stageRaw), so no row is touched twice. Unchanged records are in neither part.
+	merge := fmt.Sprintf(`WITH upd AS (
+			UPDATE %[1]s AS t SET %[2]s FROM %[3]s s
+			WHERE t.id = s.id AND t.source_hash <> s.source_hash
+			RETURNING t.id, false AS inserted),
+		ins AS (
+			INSERT INTO %[1]s (%[4]s)
+			SELECT %[5]s FROM %[3]s s WHERE NOT EXISTS (SELECT 1 FROM %[1]s x WHERE x.id = s.id)
+			RETURNING id, true AS inserted)
+		INSERT INTO %[6]s SELECT id, inserted FROM upd UNION ALL SELECT id, inserted FROM ins
+		RETURNING id, inserted`,
+		t.name, strings.Join(set, ", "), stage, insCols, selCols, changed)
+	rows, _ := tx.Query(ctx, merge, nullRun(run))
 	var stats BatchStats
-	if err := tx.QueryRow(ctx, fmt.Sprintf(
-		"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM %s", changed),
-	).Scan(&stats.Inserted, &stats.Updated); err != nil {
-		return BatchStats{}, fmt.Errorf("count merged %s: %w", t.name, interpret(err))
+	var changedIDs map[string]bool
+	if t.child != nil {
+		changedIDs = make(map[string]bool)
+	}
+	var id string
+	var inserted bool
+	_, err := pgx.ForEachRow(rows, []any{&id, &inserted}, func() error {
+		if inserted {
+			stats.Inserted++
+		} else {
+			stats.Updated++
+		}
+		if changedIDs != nil {
+			changedIDs[id] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return BatchStats{}, fmt.Errorf("merge %s: %w", t.name, interpret(err))
 	}
 	stats.Unchanged = st.n - stats.Inserted - stats.Updated
 
 	if c := t.child; c != nil && stats.Inserted+stats.Updated > 0 {
-		cstage := "stage_" + c.name
-		if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (%s) ON COMMIT DROP", cstage, columnDefs(c.cols, c.types))); err != nil {
-			return BatchStats{}, fmt.Errorf("create staging for %s: %w", c.name, interpret(err))
+		if stats.Updated > 0 {
+			del := fmt.Sprintf("DELETE FROM %s d USING %s ch WHERE d.%s = ch.id AND NOT ch.inserted", c.name, changed, c.parentCol)
+			if _, err := tx.Exec(ctx, del); err != nil {
+				return BatchStats{}, fmt.Errorf("delete replaced %s: %w", c.name, interpret(err))
+			}
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{cstage}, c.cols, pgx.CopyFromRows(st.children)); err != nil {
-			return BatchStats{}, fmt.Errorf("copy %s into staging: %w", c.name, interpret(err))
+		// The children of changed parents go straight into the child table: the decision was
+		// made set-based on the staged hashes, so no child staging copy is needed, and the
+		// children of unchanged parents never travel.
+		todo := make([][]any, 0, len(st.children))
+		for _, r := range st.children {
+			if changedIDs[r[0].(string)] { // childRows puts the parent id first
+				todo = append(todo, r)
+			}
 		}
-		replace := fmt.Sprintf(`DELETE FROM %[1]s d USING %[2]s ch WHERE d.%[3]s = ch.id AND NOT ch.inserted;
-			INSERT INTO %[1]s (%[4]s) SELECT s.%[5]s FROM %[6]s s JOIN %[2]s ch ON ch.id = s.%[3]s`,
-			c.name, changed, c.parentCol, strings.Join(c.cols, ", "), strings.Join(c.cols, ", s."), cstage)
-		if _, err := tx.Exec(ctx, replace); err != nil {
-			return BatchStats{}, fmt.Errorf("replace %s: %w", c.name, interpret(err))
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.name}, c.cols, pgx.CopyFromRows(todo)); err != nil {
+			return BatchStats{}, fmt.Errorf("copy %d %s: %w", len(todo), c.name, interpret(err))
 		}
 	}
 	for _, q := range t.after {
