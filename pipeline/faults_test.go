@@ -32,6 +32,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
@@ -457,7 +459,13 @@ func runChild(t *testing.T, spec childSpec, kp killPoint) childRun {
 		t.Fatal(err)
 	}
 	var once sync.Once
-	kill := func() { once.Do(func() { _ = cmd.Process.Signal(syscall.SIGKILL) }) }
+	var killed atomic.Bool
+	kill := func() {
+		once.Do(func() {
+			killed.Store(true)
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+		})
+	}
 	if kp.after > 0 {
 		timer := time.AfterFunc(kp.after, kill)
 		defer timer.Stop()
@@ -487,7 +495,8 @@ func runChild(t *testing.T, spec childSpec, kp killPoint) childRun {
 	werr := cmd.Wait()
 	res.elapsed = time.Since(began)
 	res.stderr = strings.Join(tail, "\n")
-	if werr != nil && res.finished {
+	// A delayed kill can land between the child's "done" and its exit: that child finished.
+	if werr != nil && res.finished && !killed.Load() {
 		t.Fatalf("child reported done but exited with %v", werr)
 	}
 	if werr == nil && !res.finished {
@@ -1364,4 +1373,65 @@ func TestFaultPrivateKeyMode(t *testing.T) {
 			}
 		}
 	}
+}
+
+// failingWrites is the real warehouse whose failAt-th WriteBookings call fails (before it
+// touches the database) with errWriteInjected.
+type failingWrites struct {
+	*load.Store
+	failAt int
+	calls  atomic.Int32
+}
+
+var errWriteInjected = errors.New("injected ledger write failure")
+
+func (f *failingWrites) WriteBookings(ctx context.Context, lock *load.RunLock, run load.RunID, b []load.SourceBooking) (load.WriteStats, error) {
+	if int(f.calls.Add(1)) == f.failAt {
+		return load.WriteStats{}, errWriteInjected
+	}
+	return f.Store.WriteBookings(ctx, lock, run, b)
+}
+
+// TestBookingStopsAtFailedWrite: booking overlaps reading with writing, so a failed ledger
+// write must still stop the run at once, with that failure as its error, having written
+// only the batches before it; the next run books the rest.
+func TestBookingStopsAtFailedWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := newFaultHarness(t, revoluttest.Options{Seed: 77, Transactions: 600, Span: 40 * day})
+	const batch, failAt = 25, 4
+	wh := &failingWrites{Store: h.store, failAt: failAt}
+	dir, err := sink.NewDir(h.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := pipeline.Config{Now: h.now, Location: time.UTC, FlushRecords: 400, BookBatch: batch}
+	p, err := pipeline.New(cfg, h.client, wh, dir, exporters.New(h.store, dir, exporters.Config{Company: "Test Ltd"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, runErr := p.Sync(ctx)
+	if !errors.Is(runErr, errWriteInjected) {
+		t.Fatalf("run error = %v, want the injected write failure", runErr)
+	}
+	if n := wh.calls.Load(); n != failAt {
+		t.Errorf("WriteBookings called %d times, want %d: writing went on after a failure", n, failAt)
+	}
+	c := h.conn()
+	// Each of the 3 batches written before the failure cleared the flags of its 25 sources.
+	booked := queryInt(t, c, "SELECT count(*) FROM transactions WHERE NOT needs_booking") +
+		queryInt(t, c, "SELECT count(*) FROM expenses WHERE NOT needs_booking")
+	if booked > (failAt-1)*batch || booked == 0 {
+		t.Errorf("%d sources booked before the failure, want between 1 and %d", booked, (failAt-1)*batch)
+	}
+	if s := queryString(t, c, "SELECT status FROM runs ORDER BY id DESC LIMIT 1"); s != "failed" {
+		t.Errorf("run recorded as %q, want failed", s)
+	}
+	if _, err := h.pipeline(nil).Sync(ctx); err != nil {
+		t.Fatalf("next run: %v", err)
+	}
+	if n := queryInt(t, c, "SELECT count(*) FROM transactions WHERE needs_booking"); n != 0 {
+		t.Errorf("%d transactions still need booking after the next run", n)
+	}
+	checkAgainstTruth(t, h.fake.Truth(), h.ledger())
 }

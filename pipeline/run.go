@@ -14,7 +14,6 @@ import (
 	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
-	"github.com/revledger/revledger/transform"
 )
 
 // Stream names: the keys of sync_state and of the run summary.
@@ -588,87 +587,6 @@ func (r *run) storeReceipt(ctx context.Context, expenseID, receiptID string) (lo
 	}
 	return load.ReceiptMeta{ExpenseID: expenseID, ReceiptID: receiptID, ContentType: st.ContentType,
 		Size: st.Size, SHA256: st.SHA256, ObjectKey: st.Key, StoredAt: r.p.cfg.Now().UTC()}, nil
-}
-
-// book books every source the warehouse marks as needing it, BookBatch sources per
-// transaction.
-func (r *run) book(ctx context.Context) error {
-	settings, err := r.p.wh.Settings(ctx)
-	if err != nil {
-		return fmt.Errorf("read settings for booking: %w", err)
-	}
-	booker, err := transform.NewBooker(transform.Settings{
-		Accounts: settings.Accounts, Categories: settings.Categories, TaxRates: settings.TaxRates,
-		Cards: settings.Cards, TeamMembers: settings.TeamMembers, Counterparties: settings.Counterparties,
-		Location: r.p.cfg.Location, Chart: r.p.cfg.Chart,
-	})
-	if err != nil {
-		return fmt.Errorf("prepare booking: %w", err)
-	}
-	var pending []load.SourceBooking
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		st, err := r.p.wh.WriteBookings(ctx, r.lock, r.sum.RunID, pending)
-		if err != nil {
-			return fmt.Errorf("write ledger: %w", err)
-		}
-		r.sum.EntriesNew += int64(st.EntriesNew)
-		r.sum.EntriesChanged += int64(st.EntriesChanged)
-		r.sum.EntriesRemoved += int64(st.Tombstones)
-		r.sum.LinesWritten += int64(st.LinesWritten)
-		pending = pending[:0]
-		r.progress(Progress{Stage: "book", Stream: "ledger", Rows: r.sum.SourcesBooked})
-		return nil
-	}
-	add := func(sourceType, id string, b transform.Booking) error {
-		pending = append(pending, load.SourceBooking{SourceType: sourceType, SourceID: id, Lines: b.Lines, Exceptions: b.Exceptions})
-		r.sum.SourcesBooked++
-		r.sum.Exceptions += int64(len(b.Exceptions))
-		if !b.Booked {
-			r.sum.NotBooked++
-		}
-		if len(pending) >= r.p.cfg.BookBatch {
-			return flush()
-		}
-		return nil
-	}
-	// The pending set streams from one cursor while batches are written on other
-	// connections; the cursor's snapshot is not disturbed by the flags being cleared.
-	for tb, err := range r.p.wh.PendingTransactions(ctx) {
-		if err != nil {
-			return fmt.Errorf("read transactions to book: %w", err)
-		}
-		if err := add(transform.SourceTransaction, tb.Transaction.ID, booker.BookTransaction(tb.Transaction, tb.Expenses)); err != nil {
-			return err
-		}
-		// An expense booked with its transaction is no longer an orphan: clear whatever an
-		// earlier run recorded under the expense itself.
-		for _, e := range tb.Expenses {
-			if err := add(transform.SourceExpense, e.ID, transform.Booking{Booked: true}); err != nil {
-				return err
-			}
-			r.sum.SourcesBooked--
-		}
-	}
-	for e, err := range r.p.wh.PendingExpenses(ctx) {
-		if err != nil {
-			return fmt.Errorf("read expenses to book: %w", err)
-		}
-		b := booker.OrphanExpense(e)
-		if e.TransactionID == "" {
-			b = booker.BookExpense(e)
-		}
-		if err := add(transform.SourceExpense, e.ID, b); err != nil {
-			return err
-		}
-	}
-	if err := flush(); err != nil {
-		return err
-	}
-	r.progress(Progress{Stage: "book", Stream: "ledger", Rows: r.sum.SourcesBooked, Done: true})
-	return nil
 }
 
 // exportChanged exports every period that got new entry versions in this run.
