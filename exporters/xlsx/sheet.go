@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/revledger/revledger/transform"
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -44,10 +47,16 @@ type stream struct {
 	last   int // last data row of the current part: the table ends there
 	total  int // data rows over every part
 	header []any
+
+	// cells holds one excelize.Cell per column, reused by every row: SetRow takes *Cell, so a
+	// row costs no Cell boxing, and a cell whose value equals the previous row's keeps its
+	// boxed value (dates, currencies, account names and states repeat down a column).
+	cells []excelize.Cell
+	buf   []any
 }
 
 func newStream(wb *Workbook, base string, cols []column) *stream {
-	s := &stream{wb: wb, base: base, cols: cols}
+	s := &stream{wb: wb, base: base, cols: cols, cells: make([]excelize.Cell, len(cols))}
 	s.header = make([]any, len(cols))
 	for i, c := range cols {
 		style := wb.st.header
@@ -135,6 +144,78 @@ func (s *stream) add(cells []any) error {
 	}
 	s.last = s.row
 	return nil
+}
+
+// begin starts building a data row with the methods below; end writes it.
+func (s *stream) begin() { s.buf = s.buf[:0] }
+
+// end writes the row built since begin.
+func (s *stream) end() error { return s.add(s.buf) }
+
+// next returns the reusable cell of the row's next column.
+func (s *stream) next(style int) *excelize.Cell {
+	i := len(s.buf)
+	if i >= len(s.cells) { // more cells than columns: never for the sheets here
+		s.cells = append(s.cells, make([]excelize.Cell, i+1-len(s.cells))...)
+	}
+	c := &s.cells[i]
+	c.StyleID, c.Formula = style, ""
+	s.buf = append(s.buf, c)
+	return c
+}
+
+// empty leaves the next cell blank.
+func (s *stream) empty() { s.buf = append(s.buf, nil) }
+
+// str appends a text cell, or a blank for "". A StreamWriter writes a Go string as an
+// inline string, never as a formula, whatever its first character. Style 0 leaves the
+// column's style.
+func (s *stream) str(style int, v string) {
+	if v == "" {
+		s.empty()
+		return
+	}
+	c := s.next(style)
+	if old, ok := c.Value.(string); !ok || old != v {
+		c.Value = v
+	}
+}
+
+// num appends a number cell.
+func (s *stream) num(style int, v float64) {
+	c := s.next(style)
+	if old, ok := c.Value.(float64); !ok || old != v {
+		c.Value = v
+	}
+}
+
+// date appends a date cell, or a blank for the zero time.
+func (s *stream) date(t time.Time, style int) {
+	if t.IsZero() {
+		s.empty()
+		return
+	}
+	s.num(style, excelDate(t))
+}
+
+// money appends an amount cell: rounded to the currency's minor units, then a float.
+func (s *stream) money(d decimal.Decimal, currency string) error {
+	places := transform.MinorUnits(currency)
+	style, err := s.wb.st.amount(places)
+	if err != nil {
+		return err
+	}
+	s.num(style, toFloat(d.Round(places)))
+	return nil
+}
+
+// value appends a cell of any other value excelize accepts (ints, formula cells).
+func (s *stream) value(v any) {
+	if cell, ok := v.(excelize.Cell); ok {
+		*s.next(0) = cell
+		return
+	}
+	s.next(0).Value = v
 }
 
 func (s *stream) write(cells []any, opts ...excelize.RowOpts) error {

@@ -2,12 +2,9 @@ package xlsx
 
 import (
 	"archive/zip"
-	"bufio"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,14 +66,12 @@ type Workbook struct {
 
 	journal, bank, exceptions *stream
 
-	spool       *os.File
-	spoolBuf    *bufio.Writer
-	spoolEnc    *gob.Encoder
+	spool       *spool
 	splits      int
 	maxReceipts int
 	cardsDone   bool
 
-	row []any // reused row buffer
+	row []any // reused row buffer of the small sheets
 }
 
 // New creates the workbook's sheets, in order, with their headers.
@@ -135,13 +130,9 @@ func (w *Workbook) init() error {
 			return err
 		}
 	}
-	spool, err := os.CreateTemp(w.opts.TmpDir, "revledger-expenses-*.gob")
-	if err != nil {
-		return fmt.Errorf("create expense spool: %w", err)
+	if w.spool, err = newSpool(w.opts.TmpDir); err != nil {
+		return err
 	}
-	w.spool = spool
-	w.spoolBuf = bufio.NewWriterSize(spool, 1<<16)
-	w.spoolEnc = gob.NewEncoder(w.spoolBuf)
 	return nil
 }
 
@@ -175,13 +166,6 @@ func (w *Workbook) sheetAfter(name string) string {
 // excelDate is t's Excel serial date (days since 1899-12-30, the 1900 date system).
 func excelDate(t time.Time) float64 {
 	return float64(t.Unix())/86400 + 25569
-}
-
-func (w *Workbook) date(t time.Time, style int) any {
-	if t.IsZero() {
-		return nil
-	}
-	return excelize.Cell{StyleID: style, Value: excelDate(t)}
 }
 
 // money is an amount cell: rounded to the currency's minor units, then a float.
@@ -236,31 +220,44 @@ func (w *Workbook) textCell(s string) any {
 // Line writes a ledger line to the Journal and, when split is true (the first line of an
 // expense split, as report.Aggregator says), keeps it for the Expenses sheet.
 func (w *Workbook) Line(l *transform.Line, split bool) error {
-	var debit, credit any
-	var err error
+	st, s := w.st, w.journal
+	s.begin()
+	s.date(l.BookingDate, st.date)
+	s.str(st.text, l.EntryID)
+	s.str(st.text, l.AccountCode)
+	s.str(0, l.AccountName)
 	if l.Amount.IsNegative() {
-		credit, err = w.money(l.Amount.Neg(), l.Currency)
+		s.empty()
+		if err := s.money(l.Amount.Neg(), l.Currency); err != nil {
+			return err
+		}
 	} else {
-		debit, err = w.money(l.Amount, l.Currency)
+		if err := s.money(l.Amount, l.Currency); err != nil {
+			return err
+		}
+		s.empty()
 	}
-	if err != nil {
-		return err
-	}
-	w.row = append(w.row[:0],
-		w.date(l.BookingDate, w.st.date), w.textCell(l.EntryID), w.textCell(l.AccountCode), text(l.AccountName),
-		debit, credit, text(l.Currency), text(payee(l)),
-		text(l.Description), w.textCell(l.Reference), w.textCell(l.CategoryCode), text(l.CategoryName),
-		text(l.TaxRateName), text(l.TransactionType), text(l.TransactionState), text(l.ExpenseState),
-		w.textCell(keyString(&l.Key)), l.Version,
-	)
-	if err := w.journal.add(w.row); err != nil {
+	s.str(0, l.Currency)
+	s.str(0, payee(l))
+	s.str(0, l.Description)
+	s.str(st.text, l.Reference)
+	s.str(st.text, l.CategoryCode)
+	s.str(0, l.CategoryName)
+	s.str(0, l.TaxRateName)
+	s.str(0, l.TransactionType)
+	s.str(0, l.TransactionState)
+	s.str(0, l.ExpenseState)
+	s.str(st.text, keyString(&l.Key))
+	s.value(l.Version)
+	if err := s.end(); err != nil {
 		return err
 	}
 	if split {
-		// Encode a copy: handing l itself to gob's interface would make every caller's line
-		// escape to the heap, split or not.
-		c := *l
-		if err := w.spoolEnc.Encode(&c); err != nil {
+		style, err := st.amount(transform.MinorUnits(l.Currency))
+		if err != nil {
+			return err
+		}
+		if err := w.spool.write(l, style); err != nil {
 			return fmt.Errorf("spool expense split %s: %w", l.Key, err)
 		}
 		w.splits++
@@ -271,37 +268,50 @@ func (w *Workbook) Line(l *transform.Line, split bool) error {
 
 // Bank writes bank rows to the Bank transactions sheet.
 func (w *Workbook) Bank(rows []report.BankRow) error {
+	st, s := w.st, w.bank
 	for i := range rows {
 		r := &rows[i]
 		l := &r.Line
-		amount, err := w.money(l.Amount, l.Currency)
-		if err != nil {
+		s.begin()
+		s.date(l.BookingDate, st.date)
+		s.date(l.OccurredAt, st.dateTime)
+		s.str(st.text, l.RevolutAccountID)
+		s.str(st.text, l.AccountCode)
+		s.str(0, l.AccountName)
+		s.str(0, l.Currency)
+		if err := s.money(l.Amount, l.Currency); err != nil {
 			return err
 		}
-		running, err := w.money(r.Running, l.Currency)
-		if err != nil {
+		if err := s.money(r.Running, l.Currency); err != nil {
 			return err
 		}
 		// Revolut's balance is after the whole leg: it shows on the leg's last line, next to
 		// the running balance it was compared with.
-		var reported, ties any
-		if r.Checked {
-			if reported, err = w.nullMoney(l.BankBalance, l.Currency); err != nil {
-				return err
+		switch {
+		case !r.Checked:
+			s.empty()
+			s.empty()
+		default:
+			if l.BankBalance.Valid {
+				if err := s.money(l.BankBalance.Decimal, l.Currency); err != nil {
+					return err
+				}
+			} else {
+				s.empty()
 			}
-			ties = "yes"
-			if !r.Ties {
-				ties = excelize.Cell{StyleID: w.st.fail, Value: "NO"}
+			if r.Ties {
+				s.str(0, "yes")
+			} else {
+				s.str(st.fail, "NO")
 			}
 		}
-		w.row = append(w.row[:0],
-			w.date(l.BookingDate, w.st.date), w.date(l.OccurredAt, w.st.dateTime), w.textCell(l.RevolutAccountID),
-			w.textCell(l.AccountCode), text(l.AccountName), text(l.Currency), amount,
-			running, reported, ties, text(payee(l)),
-			text(l.Description), w.textCell(l.Reference), text(l.TransactionType), w.textCell(l.TransactionID),
-			w.textCell(keyString(&l.Key)),
-		)
-		if err := w.bank.add(w.row); err != nil {
+		s.str(0, payee(l))
+		s.str(0, l.Description)
+		s.str(st.text, l.Reference)
+		s.str(0, l.TransactionType)
+		s.str(st.text, l.TransactionID)
+		s.str(st.text, keyString(&l.Key))
+		if err := s.end(); err != nil {
 			return err
 		}
 	}
@@ -310,11 +320,15 @@ func (w *Workbook) Bank(rows []report.BankRow) error {
 
 // Exception writes one exception.
 func (w *Workbook) Exception(e *transform.Exception) error {
-	w.row = append(w.row[:0],
-		w.date(e.OccurredAt, w.st.dateTime), text(e.Kind), text(e.SourceType), w.textCell(e.SourceID),
-		w.textCell(e.EntryID), text(e.Reason),
-	)
-	return w.exceptions.add(w.row)
+	st, s := w.st, w.exceptions
+	s.begin()
+	s.date(e.OccurredAt, st.dateTime)
+	s.str(0, e.Kind)
+	s.str(0, e.SourceType)
+	s.str(st.text, e.SourceID)
+	s.str(st.text, e.EntryID)
+	s.str(0, e.Reason)
+	return s.end()
 }
 
 // keyString is transform.LineKey.String without fmt: it runs for every journal and bank row.
@@ -390,7 +404,7 @@ func (w *Workbook) Rows() (journal, bank, expenses, exceptions int) {
 func (w *Workbook) Close() error {
 	var errs []error
 	if w.spool != nil {
-		errs = append(errs, w.spool.Close(), os.Remove(w.spool.Name()))
+		errs = append(errs, w.spool.Close())
 		w.spool = nil
 	}
 	if w.f != nil {
@@ -428,84 +442,81 @@ func (w *Workbook) writeExpenses(groups []string) error {
 	if err := s.open(); err != nil {
 		return err
 	}
-	if err := w.spoolBuf.Flush(); err != nil {
-		return fmt.Errorf("flush expense spool: %w", err)
+	if err := w.spool.rewind(); err != nil {
+		return err
 	}
-	if _, err := w.spool.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("rewind expense spool: %w", err)
-	}
-	dec := gob.NewDecoder(bufio.NewReaderSize(w.spool, 1<<16))
+	var sp split
 	for range w.splits {
-		var l transform.Line
-		if err := dec.Decode(&l); err != nil {
+		if err := w.spool.read(&sp); err != nil {
 			return fmt.Errorf("read expense spool: %w", err)
 		}
-		if err := w.expenseRow(s, &l, groups); err != nil {
+		if err := w.expenseRow(s, &sp, groups); err != nil {
 			return err
 		}
 	}
 	return s.close()
 }
 
-func (w *Workbook) expenseRow(s *stream, l *transform.Line, groups []string) error {
-	net, err := w.nullMoney(l.Net, l.Currency)
-	if err != nil {
-		return err
+func (w *Workbook) expenseRow(s *stream, sp *split, groups []string) error {
+	st := w.st
+	s.begin()
+	if sp.hasDate {
+		s.num(st.date, sp.date)
+	} else {
+		s.empty()
 	}
-	tax, err := w.nullMoney(l.Tax, l.Currency)
-	if err != nil {
-		return err
+	s.str(0, sp.holder)
+	s.str(0, sp.merchant)
+	s.str(0, sp.description)
+	s.str(st.text, sp.categoryCode)
+	s.str(0, sp.categoryName)
+	for _, n := range [...]spoolNum{sp.net, sp.tax, sp.gross} {
+		if n.valid {
+			s.num(sp.amountStyle, n.v)
+		} else {
+			s.empty()
+		}
 	}
-	gross, err := w.nullMoney(l.Gross, l.Currency)
-	if err != nil {
-		return err
+	if sp.rate.valid {
+		s.num(st.percent, sp.rate.v)
+	} else {
+		s.empty()
 	}
-	var rate any
-	if l.TaxRatePercent.Valid {
-		rate = excelize.Cell{StyleID: w.st.percent, Value: toFloat(l.TaxRatePercent.Decimal.Shift(-2))}
-	}
-	holder := l.CardHolder
-	if holder == "" {
-		holder = l.Counterparty
-	}
-	w.row = append(w.row[:0],
-		w.date(l.BookingDate, w.st.date), text(holder), text(l.Merchant), text(l.Description),
-		w.textCell(l.CategoryCode), text(l.CategoryName), net, tax, gross,
-		rate, text(l.TaxRateName), text(l.Currency),
-	)
+	s.str(0, sp.taxRateName)
+	s.str(0, sp.currency)
 	for _, g := range groups {
-		w.row = append(w.row, text(l.Labels[g]))
+		s.str(0, sp.label(g))
 	}
-	w.row = append(w.row, text(l.ExpenseState))
+	s.str(0, sp.expenseState)
 	for i := range max(w.maxReceipts, 1) {
-		if i >= len(l.ReceiptIDs) {
-			w.row = append(w.row, nil)
+		if i >= len(sp.receiptIDs) {
+			s.empty()
 			continue
 		}
-		w.row = append(w.row, w.receiptCell(l.ExpenseID, l.ReceiptIDs[i]))
+		w.receiptCell(s, sp.expenseID, sp.receiptIDs[i])
 	}
-	w.row = append(w.row, w.textCell(l.ExpenseID), w.textCell(l.EntryID))
-	return s.add(w.row)
+	s.str(st.text, sp.expenseID)
+	s.str(st.text, sp.entryID)
+	return s.end()
 }
 
 // receiptCell links to a receipt with a HYPERLINK formula built here from the link and the
 // receipt id, quotes doubled, so no text from Revolut is ever evaluated. A link longer than
 // a formula may hold is written as text.
-func (w *Workbook) receiptCell(expenseID, receiptID string) any {
+func (w *Workbook) receiptCell(s *stream, expenseID, receiptID string) {
 	link := ""
 	if w.opts.ReceiptLink != nil {
 		link = w.opts.ReceiptLink(expenseID, receiptID)
 	}
-	if link == "" {
-		return w.textCell(receiptID)
-	}
-	if len(link) > maxFormulaLink {
-		return excelize.Cell{StyleID: w.st.text, Value: link}
-	}
-	return excelize.Cell{
-		StyleID: w.st.link,
-		Formula: `HYPERLINK("` + quote(link) + `","` + quote(receiptID) + `")`,
-		Value:   receiptID,
+	switch {
+	case link == "":
+		s.str(w.st.text, receiptID)
+	case len(link) > maxFormulaLink:
+		s.str(w.st.text, link)
+	default:
+		c := s.next(w.st.link)
+		c.Formula = `HYPERLINK("` + quote(link) + `","` + quote(receiptID) + `")`
+		c.Value = receiptID
 	}
 }
 
