@@ -412,22 +412,29 @@ func (r *run) bankRows(rows []report.BankRow) error {
 	return nil
 }
 
-// receiptLinker finds each receipt in the sink (one listing per expense) and returns its
-// link as seen from the workbook in {period}/: a folder sink's relative key gets "../".
-// A receipt that is not stored (yet) is listed by id without a link.
+// receiptLinker finds each receipt in the sink and returns its link as seen from the
+// workbook in {period}/: a folder sink's relative key gets "../". A receipt that is not
+// stored (yet) is listed by id without a link. The receipts folder is listed once, on the
+// first receipt, and grouped by expense: one request per page of the listing instead of one
+// per expense, which on S3 is a LIST call each.
 func (r *run) receiptLinker(ctx context.Context) func(expenseID, receiptID string) string {
+	listed := false
 	return func(expenseID, receiptID string) string {
-		objs, ok := r.receipts[expenseID]
-		if !ok {
-			var err error
-			objs, err = r.e.sink.List(ctx, sink.ReceiptPrefix(expenseID))
+		if !listed {
+			listed = true
+			objs, err := r.e.sink.List(ctx, sink.ReceiptsFolder)
 			if err != nil {
-				r.e.log.WarnContext(ctx, "receipt links unavailable", slog.String("expense_id", expenseID), slog.Any("error", err))
+				r.e.log.WarnContext(ctx, "receipt links unavailable", slog.Any("error", err))
 			}
-			r.receipts[expenseID] = objs
+			for _, o := range objs {
+				expense, _, ok := strings.Cut(strings.TrimPrefix(o.Key, sink.ReceiptsFolder), "/")
+				if ok {
+					r.receipts[expense] = append(r.receipts[expense], o)
+				}
+			}
 		}
 		want := sink.ReceiptPrefix(expenseID) + receiptID + "."
-		for _, o := range objs {
+		for _, o := range r.receipts[expenseID] {
 			if strings.HasPrefix(o.Key, want) {
 				link := r.e.sink.Link(o.Key)
 				if link != "" && !strings.Contains(link, "://") {

@@ -7,12 +7,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/sink"
@@ -245,6 +249,78 @@ func TestExportToS3(t *testing.T) {
 		if err != nil || !ok || info.SHA256 != f.SHA256 {
 			t.Errorf("%s: Stat = %+v %v %v", f.Name, info, ok, err)
 		}
+	}
+}
+
+// listCounter counts the LIST requests an S3 client sends.
+type listCounter struct {
+	next interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+	lists atomic.Int64
+}
+
+func (c *listCounter) Do(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet && req.URL.Query().Has("list-type") {
+		c.lists.Add(1)
+	}
+	return c.next.Do(req)
+}
+
+// TestExportListsReceiptsOnce links the receipts of several expenses with one listing of the
+// receipts folder, counted at the HTTP level against a real S3-compatible server.
+func TestExportListsReceiptsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := testenv.S3(t)
+	counter := &listCounter{}
+	client := s3.New(srv.Client().Options(), func(o *s3.Options) {
+		counter.next = o.HTTPClient
+		o.HTTPClient = counter
+	})
+	s, err := sink.NewS3(ctx, sink.S3Options{Bucket: srv.Bucket, Prefix: "acme", Client: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// e-1 and e-2 are expenses of the period with receipts; e-9 is not in the period.
+	for _, r := range [][2]string{{"e-1", "r-1"}, {"e-2", "r-3"}, {"e-9", "r-9"}} {
+		if _, err := sink.PutReceipt(ctx, s, r[0], r[1], bytes.NewReader(pdf)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := counter.lists.Load()
+	if _, err := exporters.New(ledgertest.Sample(), s, exporters.Config{Now: clock}).Export(ctx, march, "run-lists"); err != nil {
+		t.Fatal(err)
+	}
+	if n := counter.lists.Load() - before; n != 1 {
+		t.Errorf("export sent %d LIST requests, want 1 (the receipts folder)", n)
+	}
+
+	rc, err := s.Get(ctx, "2024-03/revledger_2024-03.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	f, err := excelize.OpenReader(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// Expenses: row 2 is e-1 (receipt r-1 in P), row 3 is e-2's first split (r-2 in P, r-3 in Q).
+	for _, c := range []struct{ cell, want string }{
+		{"P2", "/acme/receipts/e-1/r-1.pdf"},
+		{"Q3", "/acme/receipts/e-2/r-3.pdf"},
+	} {
+		got, _ := f.GetCellFormula("Expenses", c.cell)
+		if !strings.HasPrefix(got, `HYPERLINK("`+srv.Endpoint) || !strings.Contains(got, c.want+`"`) {
+			t.Errorf("%s formula = %q, want a link to %s", c.cell, got, c.want)
+		}
+	}
+	if got, _ := f.GetCellFormula("Expenses", "P3"); got != "" {
+		t.Errorf("unstored receipt r-2 has formula %q", got)
+	}
+	if v, _ := f.GetCellValue("Expenses", "P3"); v != "r-2" {
+		t.Errorf("unstored receipt cell = %q, want r-2", v)
 	}
 }
 

@@ -23,8 +23,11 @@ var receiptExt = map[string]string{
 	"text/html":       "html",
 }
 
+// ReceiptsFolder is the folder every receipt is stored under.
+const ReceiptsFolder = "receipts/"
+
 // ReceiptPrefix is the folder of one expense's receipts.
-func ReceiptPrefix(expenseID string) string { return "receipts/" + expenseID + "/" }
+func ReceiptPrefix(expenseID string) string { return ReceiptsFolder + expenseID + "/" }
 
 // ReceiptKey is where a receipt of the given content type is stored:
 // receipts/{expense_id}/{receipt_id}.{ext}.
