@@ -355,7 +355,6 @@ type windowStream[T any] struct {
 	checkpoint string // the sync_state key a chunk's end is stored under
 	list       func(ctx context.Context, c Window) iter.Seq2[T, error]
 	put        func(b *load.Batch, v T)
-	empty      func(b *load.Batch) // drops the flushed records, keeping the slice's room
 	// checkpointAt returns the checkpoint to store at a chunk's end; nil leaves it.
 	checkpointAt func(ctx context.Context, end time.Time) (*time.Time, error)
 	// afterFlush runs once a flush committed (receipts of the expenses just loaded).
@@ -366,33 +365,38 @@ type windowStream[T any] struct {
 
 // extractWindow pulls w chunk by chunk. Records are flushed every FlushRecords; the
 // checkpoint (the chunk's end) is written with the chunk's last flush, in the same
-// transaction as its records, so state is never ahead of data.
+// transaction as its records, so state is never ahead of data. Flushes are loaded in order by
+// a handoff worker while the pager fetches the next records.
 func extractWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T]) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	loader := startHandoff(cancel, func(f windowFlush) error { return loadFlush(ctx, r, s, f) })
+	return loader.finish(pageWindow(ctx, r, w, s, loader))
+}
+
+// windowFlush is one batch of a chunk for loadFlush, with the progress to report once it is
+// loaded.
+type windowFlush struct {
+	batch    load.Batch
+	chunk    Window
+	last     bool // the chunk's last flush: it carries the checkpoint
+	progress Progress
+}
+
+// pageWindow reads the stream chunk by chunk and hands its flushes to loader.
+func pageWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T], loader *handoff[windowFlush]) error {
 	chunks := w.Chunks(r.p.cfg.Location, r.p.cfg.ChunkDays)
 	var rows int64
 	for i, c := range chunks {
-		b := load.Batch{Stream: s.checkpoint, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
+		newBatch := func() load.Batch {
+			return load.Batch{Stream: s.checkpoint, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
+		}
+		b := newBatch()
 		flush := func(last bool) error {
-			if last {
-				cp, err := s.checkpointAt(ctx, c.To)
-				if err != nil {
-					return err
-				}
-				b.Checkpoint = cp
-			}
-			stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
-			if err != nil {
-				return err
-			}
-			r.tally(stats)
-			if s.afterFlush != nil {
-				if err := s.afterFlush(ctx, &b); err != nil {
-					return err
-				}
-			}
-			s.empty(&b)
-			b.Quarantine = b.Quarantine[:0]
-			return nil
+			f := windowFlush{batch: b, chunk: c, last: last,
+				progress: Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: i + 1, Chunks: len(chunks)}}
+			b = newBatch()
+			return loader.put(f)
 		}
 		held := 0
 		for v, err := range s.list(ctx, c) {
@@ -416,15 +420,40 @@ func extractWindow[T any](ctx context.Context, r *run, w Window, s windowStream[
 					return err
 				}
 				held = 0
-				r.progress(Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
 			}
 		}
 		if err := flush(true); err != nil {
 			return err
 		}
-		r.progress(Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: i + 1, Chunks: len(chunks)})
 	}
-	r.progress(Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: len(chunks), Chunks: len(chunks), Done: true})
+	return loader.put(windowFlush{progress: Progress{Stage: "extract", Stream: s.name, Rows: rows,
+		Chunk: len(chunks), Chunks: len(chunks), Done: true}})
+}
+
+// loadFlush loads one flush: its records and, for a chunk's last flush, the checkpoint, in
+// one transaction; then what follows a flush (receipts) and its progress event. The stream's
+// final flush only reports that it is done.
+func loadFlush[T any](ctx context.Context, r *run, s windowStream[T], f windowFlush) error {
+	if !f.progress.Done {
+		if f.last {
+			cp, err := s.checkpointAt(ctx, f.chunk.To)
+			if err != nil {
+				return err
+			}
+			f.batch.Checkpoint = cp
+		}
+		stats, err := r.p.wh.LoadBatch(ctx, r.lock, f.batch)
+		if err != nil {
+			return err
+		}
+		r.tally(stats)
+		if s.afterFlush != nil {
+			if err := s.afterFlush(ctx, &f.batch); err != nil {
+				return err
+			}
+		}
+	}
+	r.progress(f.progress)
 	return nil
 }
 
@@ -437,8 +466,7 @@ func (r *run) extractTransactions(ctx context.Context, w Window, checkpoint stri
 		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Transaction, error] {
 			return r.p.api.Transactions(ctx, revolut.TransactionListOptions{From: c.From, To: c.To})
 		},
-		put:   func(b *load.Batch, v revolut.Transaction) { b.Transactions = append(b.Transactions, v) },
-		empty: func(b *load.Batch) { b.Transactions = b.Transactions[:0] },
+		put: func(b *load.Batch, v revolut.Transaction) { b.Transactions = append(b.Transactions, v) },
 		checkpointAt: func(ctx context.Context, end time.Time) (*time.Time, error) {
 			return r.checkpointFor(ctx, checkpoint, end)
 		},
@@ -481,8 +509,7 @@ func (r *run) extractExpenses(ctx context.Context, w Window, checkpoint string) 
 		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Expense, error] {
 			return r.p.api.Expenses(ctx, revolut.ExpenseListOptions{From: c.From, To: c.To})
 		},
-		put:   func(b *load.Batch, v revolut.Expense) { b.Expenses = append(b.Expenses, v) },
-		empty: func(b *load.Batch) { b.Expenses = b.Expenses[:0] },
+		put: func(b *load.Batch, v revolut.Expense) { b.Expenses = append(b.Expenses, v) },
 		checkpointAt: func(_ context.Context, end time.Time) (*time.Time, error) {
 			end = end.UTC()
 			return &end, nil
