@@ -1392,10 +1392,10 @@ func (f *failingWrites) WriteBookings(ctx context.Context, lock *load.RunLock, r
 	return f.Store.WriteBookings(ctx, lock, run, b)
 }
 
-// TestBookingStopsAtFailedWrite: booking overlaps reading with writing, so a failed ledger
+// TestFaultLedgerWriteFails: booking overlaps reading with writing, so a failed ledger
 // write must still stop the run at once, with that failure as its error, having written
 // only the batches before it; the next run books the rest.
-func TestBookingStopsAtFailedWrite(t *testing.T) {
+func TestFaultLedgerWriteFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newFaultHarness(t, revoluttest.Options{Seed: 77, Transactions: 600, Span: 40 * day})
