@@ -220,8 +220,9 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	t := st.table
 	stage, changed := "stage_"+t.name, "changed_"+t.name
 	cols := append(append([]string{"id"}, t.cols...), "raw")
-	ddl := fmt.Sprintf(`CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL,
-		source_hash bytea GENERATED ALWAYS AS (raw_hash(raw)) STORED) ON COMMIT DROP;
+	// The staging table has no source_hash column: the merge computes it with
+	// raw_source_hash, which the planner inlines (see migrations/0003_bulk_write_cost.sql).
+	ddl := fmt.Sprintf(`CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL) ON COMMIT DROP;
 		CREATE TEMP TABLE %s (id text NOT NULL, inserted boolean NOT NULL) ON COMMIT DROP`,
 		stage, columnDefs(t.cols, t.types), changed)
 	if _, err := tx.Exec(ctx, ddl); err != nil {
@@ -234,11 +235,11 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	}
 
 	var set []string
-	for _, c := range append(append([]string(nil), t.cols...), "raw", "source_hash") {
+	for _, c := range append(append([]string(nil), t.cols...), "raw") {
 		set = append(set, c+" = s."+c)
 	}
-	set = append(set, "run_id = $1", "last_seen_at = now()")
-	insCols, selCols := strings.Join(cols, ", ")+", source_hash, run_id", "s."+strings.Join(cols, ", s.")+", s.source_hash, $1"
+	set = append(set, "source_hash = raw_source_hash(s.raw)", "run_id = $1", "last_seen_at = now()")
+	insCols, selCols := strings.Join(cols, ", ")+", source_hash, run_id", "s."+strings.Join(cols, ", s.")+", raw_source_hash(s.raw), $1"
 	if t.bookable {
 		set = append(set, "needs_booking = true")
 		insCols += ", needs_booking"
@@ -253,7 +254,7 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	// unique (stageRaw), so no row is touched twice. Unchanged records are in neither part.
 	merge := fmt.Sprintf(`WITH upd AS (
 			UPDATE %[1]s AS t SET %[2]s FROM %[3]s s
-			WHERE t.id = s.id AND t.source_hash <> s.source_hash
+			WHERE t.id = s.id AND t.source_hash <> raw_source_hash(s.raw)
 			RETURNING t.id, false AS inserted),
 		ins AS (
 			INSERT INTO %[1]s (%[4]s)

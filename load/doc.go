@@ -5,12 +5,12 @@
 // A run, as the pipeline drives it:
 //
 //  1. Extract: LoadBatch per page of a stream. Records are COPYed into ON COMMIT DROP staging
-//     tables (which compute source_hash, the sha256 of the canonical jsonb text), then merged
-//     with one INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE source_hash IS DISTINCT FROM
-//     per table. Unchanged records are filtered out before the upsert and never rewritten (not
-//     even last_seen_at: a rewrite is a new tuple, WAL and index work for nothing, and "loading
-//     the same batch twice changes nothing" is then literally true). New or changed
-//     transactions and expenses are flagged needs_booking. Quarantine and the stream's
+//     tables, then merged per table by one statement that computes source_hash (the sha256 of
+//     the canonical jsonb text), UPDATEs the records whose hash differs and INSERTs the new
+//     ones. Unchanged records are never rewritten (not even last_seen_at: a rewrite is a new
+//     tuple, WAL and index work for nothing, and "loading the same batch twice changes
+//     nothing" is then literally true). New or changed transactions and expenses are flagged
+//     needs_booking, and their legs or splits are replaced. Quarantine and the stream's
 //     checkpoint are written in the same transaction.
 //  2. Book: PendingTransactions and PendingExpenses stream what needs booking, decoded from the
 //     stored raw JSON; Settings gives the booker its reference data. WriteBookings writes the

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"context"
 	"testing"
 
 	"github.com/revledger/revledger/transform"
@@ -52,5 +53,26 @@ func TestEntryHash(t *testing.T) {
 		if got := string(entryHash(ptrs(tc.lines))) == h; got != tc.same {
 			t.Errorf("%s: same hash = %v, want %v", tc.name, got, tc.same)
 		}
+	}
+}
+
+// The merge hashes with raw_source_hash (migrations/0003), the hashes already stored were made
+// by raw_hash (0001): the two must agree, or every stored record would look changed.
+func TestRawSourceHashIsRawHash(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	docs := []string{
+		`{}`, `[]`, `null`, `"x"`, `1.50`, `-0`, `1e2`,
+		`{"b": 1, "a": [1, 2.0, "é", "\u00e9", "\ud83d\ude00"], "a ": {"z": null, "y": true}}`,
+		`{"k": "tab\tquote\"back\\slash\/", "k": "last wins", "n": 12345678901234567890.000}`,
+		`{"amount": "-12.00", "legs": [{"currency": "GBP", "amount": -12.00}], "merchant": {"name": "Café ☕"}}`,
+	}
+	var differ int
+	if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM unnest($1::jsonb[]) AS d (raw)
+		WHERE raw_source_hash(raw) IS DISTINCT FROM raw_hash(raw) OR raw_source_hash(raw) IS NULL`, docs).Scan(&differ); err != nil {
+		t.Fatal(err)
+	}
+	if differ != 0 {
+		t.Fatalf("raw_source_hash differs from raw_hash for %d of %d documents", differ, len(docs))
 	}
 }
