@@ -304,11 +304,18 @@ func (h *hasher) time(t time.Time) {
 
 func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBookings) (WriteStats, error) {
 	var st WriteStats
-	ddl := `CREATE TEMP TABLE stage_sources (source_type text, source_id text, PRIMARY KEY (source_type, source_id)) ON COMMIT DROP;
-		CREATE TEMP TABLE stage_entries (entry_id text PRIMARY KEY, source_type text, source_id text, lines_hash bytea, period text) ON COMMIT DROP;
+	// The balance trigger keeps the rows a statement inserted (a transition table) and sums
+	// them per entry version: at the default work_mem (4MB) a 100k-line COPY spills both to
+	// temporary files. The memory is taken only by writes that large, for this transaction.
+	// The staging tables need no keys (an index insertion per row): prepareBookings refuses a
+	// source twice or an entry of two sources, tombstones are entries that were not staged,
+	// and the primary keys of entries and entry_versions refuse an entry written twice.
+	ddl := `SET LOCAL work_mem = '128MB';
+		CREATE TEMP TABLE stage_sources (source_type text, source_id text) ON COMMIT DROP;
+		CREATE TEMP TABLE stage_entries (entry_id text, source_type text, source_id text, lines_hash bytea, period text) ON COMMIT DROP;
 		CREATE TEMP TABLE stage_exceptions (owner_type text, owner_id text, source_type text, source_id text, entry_id text,
 			period text, occurred_at timestamptz, kind text, reason text) ON COMMIT DROP;
-		CREATE TEMP TABLE write_entries (entry_id text PRIMARY KEY, source_type text, source_id text, lines_hash bytea,
+		CREATE TEMP TABLE write_entries (entry_id text, source_type text, source_id text, lines_hash bytea,
 			period text, version integer, is_new boolean, tombstone boolean) ON COMMIT DROP`
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return st, fmt.Errorf("create staging: %w", interpret(err))
@@ -335,8 +342,8 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 		n    *int
 	}{
 		{"add expenses linked to booked transactions", `INSERT INTO stage_sources
-			SELECT 'expense', e.id FROM expenses e JOIN stage_sources s ON s.source_type = 'transaction' AND e.transaction_id = s.source_id
-			ON CONFLICT DO NOTHING`, nil},
+			SELECT DISTINCT 'expense', e.id FROM expenses e JOIN stage_sources s ON s.source_type = 'transaction' AND e.transaction_id = s.source_id
+			WHERE NOT EXISTS (SELECT 1 FROM stage_sources x WHERE x.source_type = 'expense' AND x.source_id = e.id)`, nil},
 		{"decide new and changed entries", `INSERT INTO write_entries
 			SELECT s.entry_id, s.source_type, s.source_id, s.lines_hash, s.period, COALESCE(e.current_version, 0) + 1,
 				e.entry_id IS NULL, false
