@@ -209,14 +209,9 @@ func (s *stream) money(d decimal.Decimal, currency string) error {
 	return nil
 }
 
-// value appends a cell of any other value excelize accepts (ints, formula cells).
-func (s *stream) value(v any) {
-	if cell, ok := v.(excelize.Cell); ok {
-		*s.next(0) = cell
-		return
-	}
-	s.next(0).Value = v
-}
+// integer appends a whole-number cell in the column's style. (Boxing an int below 256, such as
+// a line's version, does not allocate.)
+func (s *stream) integer(v int) { s.next(0).Value = v }
 
 func (s *stream) write(cells []any, opts ...excelize.RowOpts) error {
 	s.row++

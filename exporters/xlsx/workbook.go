@@ -248,7 +248,7 @@ func (w *Workbook) Line(l *transform.Line, split bool) error {
 	s.str(0, l.TransactionState)
 	s.str(0, l.ExpenseState)
 	s.str(st.text, keyString(&l.Key))
-	s.value(l.Version)
+	s.integer(l.Version)
 	if err := s.end(); err != nil {
 		return err
 	}
