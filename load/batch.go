@@ -154,7 +154,7 @@ type rawTable struct {
 	bookable bool // has needs_booking
 	// child, when set, is replaced wholesale for every new or changed parent.
 	child *childTable
-	// after runs once the changed ids are in changed_<name> (id, inserted).
+	// after runs once the merged ids are in changed_<name> (id, inserted).
 	after []string
 }
 
@@ -222,9 +222,14 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	cols := append(append([]string{"id"}, t.cols...), "raw")
 	// The staging table has no source_hash column: the merge computes it with
 	// raw_source_hash, which the planner inlines (see migrations/0003_bulk_write_cost.sql).
-	ddl := fmt.Sprintf(`CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL) ON COMMIT DROP;
-		CREATE TEMP TABLE %s (id text NOT NULL, inserted boolean NOT NULL) ON COMMIT DROP`,
-		stage, columnDefs(t.cols, t.types), changed)
+	ddl := fmt.Sprintf("CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL) ON COMMIT DROP",
+		stage, columnDefs(t.cols, t.types))
+	// The merged ids come back to the client; only the after statements need them in a table.
+	result := "SELECT id, inserted FROM upd UNION ALL SELECT id, inserted FROM ins"
+	if len(t.after) > 0 {
+		ddl += fmt.Sprintf("; CREATE TEMP TABLE %s (id text NOT NULL, inserted boolean NOT NULL) ON COMMIT DROP", changed)
+		result = fmt.Sprintf("INSERT INTO %s %s RETURNING id, inserted", changed, result)
+	}
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return BatchStats{}, fmt.Errorf("create staging for %s: %w", t.name, interpret(err))
 	}
@@ -260,12 +265,12 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 			INSERT INTO %[1]s (%[4]s)
 			SELECT %[5]s FROM %[3]s s WHERE NOT EXISTS (SELECT 1 FROM %[1]s x WHERE x.id = s.id)
 			RETURNING id, true AS inserted)
-		INSERT INTO %[6]s SELECT id, inserted FROM upd UNION ALL SELECT id, inserted FROM ins
-		RETURNING id, inserted`,
-		t.name, strings.Join(set, ", "), stage, insCols, selCols, changed)
+		%[6]s`,
+		t.name, strings.Join(set, ", "), stage, insCols, selCols, result)
 	rows, _ := tx.Query(ctx, merge, nullRun(run))
 	var stats BatchStats
 	var changedIDs map[string]bool
+	var updatedIDs []string
 	if t.child != nil {
 		changedIDs = make(map[string]bool)
 	}
@@ -279,6 +284,9 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 		}
 		if changedIDs != nil {
 			changedIDs[id] = true
+			if !inserted {
+				updatedIDs = append(updatedIDs, id)
+			}
 		}
 		return nil
 	})
@@ -289,8 +297,8 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 
 	if c := t.child; c != nil && stats.Inserted+stats.Updated > 0 {
 		if stats.Updated > 0 {
-			del := fmt.Sprintf("DELETE FROM %s d USING %s ch WHERE d.%s = ch.id AND NOT ch.inserted", c.name, changed, c.parentCol)
-			if _, err := tx.Exec(ctx, del); err != nil {
+			del := fmt.Sprintf("DELETE FROM %s WHERE %s = ANY ($1::text[])", c.name, c.parentCol)
+			if _, err := tx.Exec(ctx, del, updatedIDs); err != nil {
 				return BatchStats{}, fmt.Errorf("delete replaced %s: %w", c.name, interpret(err))
 			}
 		}
