@@ -616,3 +616,46 @@ func TestAbandonStaleRuns(t *testing.T) {
 		}
 	}
 }
+
+// The ledger's format checks (migrations/0003 writes them without regular expressions) accept
+// exactly YYYY-MM periods and three-letter upper-case currencies.
+func TestLedgerFormatChecks(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	lock, run := lockAndRun(t, s)
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		change func(l *transform.Line)
+		ok     bool
+	}{
+		{"valid", func(*transform.Line) {}, true},
+		{"original currency", func(l *transform.Line) { l.OriginalAmount, l.OriginalCurrency = decimalNull("1"), "EUR" }, true},
+		{"period without leading zero", func(l *transform.Line) { l.Period = "2025-1" }, false},
+		{"period with a day", func(l *transform.Line) { l.Period = "2025-01-10" }, false},
+		{"period with a slash", func(l *transform.Line) { l.Period = "2025/01" }, false},
+		{"period with two dashes", func(l *transform.Line) { l.Period = "2025--1" }, false},
+		{"period with a non-ASCII digit", func(l *transform.Line) { l.Period = "2025-0\u0661" }, false},
+		{"period with a trailing space", func(l *transform.Line) { l.Period = "2025-01 " }, false},
+		{"lower-case currency", func(l *transform.Line) { l.Currency = "gbp" }, false},
+		{"two-letter currency", func(l *transform.Line) { l.Currency = "GB" }, false},
+		{"currency with a digit", func(l *transform.Line) { l.Currency = "GB1" }, false},
+		{"currency with a leading space", func(l *transform.Line) { l.Currency = " GB" }, false},
+		{"non-ASCII currency", func(l *transform.Line) { l.Currency = "ÉU" }, false},
+		{"malformed original currency", func(l *transform.Line) { l.OriginalAmount, l.OriginalCurrency = decimalNull("1"), "eur" }, false},
+	}
+	for i, tc := range tests {
+		id := fmt.Sprintf("fmt-%d", i)
+		lines := entryLines(id, "10.00")
+		for j := range lines {
+			tc.change(&lines[j])
+		}
+		_, err := s.WriteBookings(ctx, lock, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: id, Lines: lines}})
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case !tc.ok && !errors.Is(err, ErrConstraint):
+			t.Errorf("%s: %v, want ErrConstraint", tc.name, err)
+		}
+	}
+}
