@@ -10,6 +10,7 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/transform"
@@ -170,4 +171,9 @@ func New(cfg Config, api API, wh Warehouse, receipts ReceiptStore, exporter Expo
 		return nil, errors.New("pipeline: a warehouse and an exporter are required")
 	}
 	return &Pipeline{cfg: cfg, api: api, wh: wh, receipts: receipts, exporter: exporter}, nil
+}
+
+// policy is the extraction policy the configuration sets.
+func (c Config) policy() extract.Policy {
+	return extract.Policy{TransactionsLookback: c.TransactionsLookback, ExpensesWindow: c.ExpensesWindow, InitialHistory: c.InitialHistory}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 )
@@ -23,6 +24,9 @@ const (
 	streamExpenses     = "expenses"
 	streamReceipts     = "receipts"
 )
+
+// Window is a half-open time range [From, To) in UTC, like the API's from/to filters.
+type Window = extract.Window
 
 // Summary is what one run did, for the one-screen summary and the run history.
 type Summary struct {
@@ -97,7 +101,7 @@ func (p *Pipeline) Sync(ctx context.Context) (*Summary, error) {
 		if err != nil {
 			return err
 		}
-		txw, expw := syncWindows(now, cp, ok, p.cfg.TransactionsLookback, p.cfg.ExpensesWindow, p.cfg.InitialHistory)
+		txw, expw := p.cfg.policy().Nightly(now, cp, ok)
 		r.sum.Window = Window{From: minTime(txw.From, expw.From), To: now}
 		if err := r.extractTransactions(ctx, txw, streamTransactions); err != nil {
 			return err
@@ -142,13 +146,7 @@ func (p *Pipeline) Backfill(ctx context.Context, from, to time.Time) (*Summary, 
 		if err := r.extractTransactions(ctx, rest, progressKey); err != nil {
 			return err
 		}
-		// An expense is dated when its transaction completes, which can be after the
-		// transaction's created_at: reach past the end by the look-back.
-		expTo := w.To.Add(p.cfg.TransactionsLookback)
-		if now := p.cfg.Now().UTC(); expTo.After(now) {
-			expTo = now
-		}
-		if err := r.extractExpenses(ctx, Window{From: w.From, To: expTo}, streamExpenses); err != nil {
+		if err := r.extractExpenses(ctx, p.cfg.policy().BackfillExpenses(w, p.cfg.Now()), streamExpenses); err != nil {
 			return err
 		}
 		if err := r.advanceNightly(ctx, w.To); err != nil {
@@ -345,184 +343,6 @@ func optional[T any](v []T, err error) ([]T, error) {
 func (r *run) tally(s load.BatchStats) {
 	r.sum.Changed += int64(s.Inserted + s.Updated)
 	r.sum.Quarantined += int64(s.Quarantined)
-}
-
-// windowStream describes a stream read by time window (transactions, expenses) for
-// extractWindow: how to list a chunk, where its records go in a batch, and what to do around
-// each flush.
-type windowStream[T any] struct {
-	name       string // the records' stream, for counts, progress and quarantine
-	checkpoint string // the sync_state key a chunk's end is stored under
-	list       func(ctx context.Context, c Window) iter.Seq2[T, error]
-	put        func(b *load.Batch, v T)
-	// checkpointAt returns the checkpoint to store at a chunk's end; nil leaves it.
-	checkpointAt func(ctx context.Context, end time.Time) (*time.Time, error)
-	// afterFlush runs once a flush committed (receipts of the expenses just loaded).
-	afterFlush func(ctx context.Context, b *load.Batch) error
-	// quietEnd reports an error that ends the stream without failing the run.
-	quietEnd func(ctx context.Context, err error) bool
-}
-
-// extractWindow pulls w chunk by chunk. Records are flushed every FlushRecords; the
-// checkpoint (the chunk's end) is written with the chunk's last flush, in the same
-// transaction as its records, so state is never ahead of data. Flushes are loaded in order by
-// a handoff worker while the pager fetches the next records.
-func extractWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T]) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	loader := startHandoff(cancel, func(f windowFlush) error { return loadFlush(ctx, r, s, f) })
-	return loader.finish(pageWindow(ctx, r, w, s, loader))
-}
-
-// windowFlush is one batch of a chunk for loadFlush, with the progress to report once it is
-// loaded.
-type windowFlush struct {
-	batch    load.Batch
-	chunk    Window
-	last     bool // the chunk's last flush: it carries the checkpoint
-	progress Progress
-}
-
-// pageWindow reads the stream chunk by chunk and hands its flushes to loader.
-func pageWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T], loader *handoff[windowFlush]) error {
-	chunks := w.Chunks(r.p.cfg.Location, r.p.cfg.ChunkDays)
-	var rows int64
-	for i, c := range chunks {
-		newBatch := func() load.Batch {
-			return load.Batch{Stream: s.checkpoint, RunID: r.sum.RunID, WindowFrom: c.From, WindowTo: c.To}
-		}
-		b := newBatch()
-		flush := func(last bool) error {
-			f := windowFlush{batch: b, chunk: c, last: last,
-				progress: Progress{Stage: "extract", Stream: s.name, Rows: rows, Chunk: i + 1, Chunks: len(chunks)}}
-			b = newBatch()
-			return loader.put(f)
-		}
-		held := 0
-		for v, err := range s.list(ctx, c) {
-			var rec *revolut.RecordError
-			switch {
-			case errors.As(err, &rec):
-				b.Quarantine = append(b.Quarantine, quarantined(s.name, rec))
-			case err != nil:
-				if s.quietEnd != nil && s.quietEnd(ctx, err) {
-					return nil
-				}
-				return fmt.Errorf("extract %s %s: %w", s.name, c, err)
-			default:
-				s.put(&b, v)
-				held++
-				rows++
-				r.sum.Records[s.name]++
-			}
-			if held+len(b.Quarantine) >= r.p.cfg.FlushRecords {
-				if err := flush(false); err != nil {
-					return err
-				}
-				held = 0
-			}
-		}
-		if err := flush(true); err != nil {
-			return err
-		}
-	}
-	return loader.put(windowFlush{progress: Progress{Stage: "extract", Stream: s.name, Rows: rows,
-		Chunk: len(chunks), Chunks: len(chunks), Done: true}})
-}
-
-// loadFlush loads one flush: its records and, for a chunk's last flush, the checkpoint, in
-// one transaction; then what follows a flush (receipts) and its progress event. The stream's
-// final flush only reports that it is done.
-func loadFlush[T any](ctx context.Context, r *run, s windowStream[T], f windowFlush) error {
-	if !f.progress.Done {
-		if f.last {
-			cp, err := s.checkpointAt(ctx, f.chunk.To)
-			if err != nil {
-				return err
-			}
-			f.batch.Checkpoint = cp
-		}
-		stats, err := r.p.wh.LoadBatch(ctx, r.lock, f.batch)
-		if err != nil {
-			return err
-		}
-		r.tally(stats)
-		if s.afterFlush != nil {
-			if err := s.afterFlush(ctx, &f.batch); err != nil {
-				return err
-			}
-		}
-	}
-	r.progress(f.progress)
-	return nil
-}
-
-// extractTransactions pulls transactions created in w. For the nightly stream the
-// checkpoint only moves forward; a backfill keeps its own progress under its own key.
-func (r *run) extractTransactions(ctx context.Context, w Window, checkpoint string) error {
-	return extractWindow(ctx, r, w, windowStream[revolut.Transaction]{
-		name:       streamTransactions,
-		checkpoint: checkpoint,
-		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Transaction, error] {
-			return r.p.api.Transactions(ctx, revolut.TransactionListOptions{From: c.From, To: c.To})
-		},
-		put: func(b *load.Batch, v revolut.Transaction) { b.Transactions = append(b.Transactions, v) },
-		checkpointAt: func(ctx context.Context, end time.Time) (*time.Time, error) {
-			return r.checkpointFor(ctx, checkpoint, end)
-		},
-	})
-}
-
-// checkpointFor returns the checkpoint to store for stream at the end of a chunk: the
-// nightly transactions checkpoint only moves forward.
-func (r *run) checkpointFor(ctx context.Context, stream string, end time.Time) (*time.Time, error) {
-	if stream == streamTransactions {
-		cur, ok, err := r.p.wh.Checkpoint(ctx, stream)
-		if err != nil {
-			return nil, err
-		}
-		if ok && !end.After(cur) {
-			return nil, nil
-		}
-	}
-	end = end.UTC()
-	return &end, nil
-}
-
-// advanceNightly moves the nightly transactions checkpoint to end when that is forward.
-func (r *run) advanceNightly(ctx context.Context, end time.Time) error {
-	cp, err := r.checkpointFor(ctx, streamTransactions, end)
-	if err != nil || cp == nil {
-		return err
-	}
-	_, err = r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamTransactions, RunID: r.sum.RunID, Checkpoint: cp})
-	return err
-}
-
-// extractExpenses pulls expenses dated in w, storing each new receipt as the expenses that
-// carry it are loaded. A business without the expenses feature books transactions without
-// expense detail.
-func (r *run) extractExpenses(ctx context.Context, w Window, checkpoint string) error {
-	return extractWindow(ctx, r, w, windowStream[revolut.Expense]{
-		name:       streamExpenses,
-		checkpoint: checkpoint,
-		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Expense, error] {
-			return r.p.api.Expenses(ctx, revolut.ExpenseListOptions{From: c.From, To: c.To})
-		},
-		put: func(b *load.Batch, v revolut.Expense) { b.Expenses = append(b.Expenses, v) },
-		checkpointAt: func(_ context.Context, end time.Time) (*time.Time, error) {
-			end = end.UTC()
-			return &end, nil
-		},
-		afterFlush: func(ctx context.Context, b *load.Batch) error { return r.storeReceipts(ctx, b.Expenses) },
-		quietEnd: func(ctx context.Context, err error) bool {
-			if !isFeatureDisabled(err) {
-				return false
-			}
-			r.log.WarnContext(ctx, "expenses are not enabled for this business; booking transactions without expense detail")
-			return true
-		},
-	})
 }
 
 // isFeatureDisabled recognises Revolut's "expenses not enabled" answer (code 3470).

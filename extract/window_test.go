@@ -1,4 +1,4 @@
-package pipeline
+package extract
 
 import (
 	"testing"
@@ -49,7 +49,7 @@ func TestChunksCoverWindowExactly(t *testing.T) {
 	}
 }
 
-func TestSyncWindows(t *testing.T) {
+func TestPolicyNightly(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
@@ -66,7 +66,8 @@ func TestSyncWindows(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tx, exp := syncWindows(now, tc.checkpoint, tc.has, 30*day, 180*day, 365*day)
+			p := Policy{TransactionsLookback: 30 * day, ExpensesWindow: 180 * day, InitialHistory: 365 * day}
+			tx, exp := p.Nightly(now, tc.checkpoint, tc.has)
 			if !tx.From.Equal(tc.wantTx) || !tx.To.Equal(now) {
 				t.Errorf("transactions %s, want from %s", tx, tc.wantTx)
 			}
@@ -77,21 +78,18 @@ func TestSyncWindows(t *testing.T) {
 	}
 }
 
-func TestPeriods(t *testing.T) {
+func TestPolicyBackfillExpenses(t *testing.T) {
 	t.Parallel()
-	p, err := ParsePeriod("2026-02")
-	if err != nil {
-		t.Fatal(err)
+	day := 24 * time.Hour
+	p := Policy{TransactionsLookback: 30 * day}
+	w := Window{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)}
+	// Long ago: the end moves out by the 30-day look-back (1 July + 30 days = 31 July).
+	if got := p.BackfillExpenses(w, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); !got.From.Equal(w.From) || !got.To.Equal(time.Date(2025, 7, 31, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("expenses of a past backfill: %s", got)
 	}
-	from, to := p.Bounds()
-	if from != time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) || to != time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) {
-		t.Fatalf("bounds %s %s", from, to)
-	}
-	if _, err := ParsePeriod("2026-13"); err == nil {
-		t.Fatal("2026-13 accepted")
-	}
-	got := PeriodsBetween(time.Date(2025, 12, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC))
-	if len(got) != 2 || got[0].String() != "2025-12" || got[1].String() != "2026-01" {
-		t.Fatalf("periods = %v", got)
+	// Ending yesterday: capped at now.
+	now := time.Date(2025, 7, 2, 12, 0, 0, 0, time.UTC)
+	if got := p.BackfillExpenses(w, now); !got.To.Equal(now) {
+		t.Errorf("expenses of a recent backfill end at %s, want now %s", got.To, now)
 	}
 }
