@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh runs revledger's benchmarks and writes the report, docs/BENCHMARKS.md.
 #
-#   scripts/bench.sh              # BENCH_SCALE=full: about 30 minutes on 2 cores
+#   scripts/bench.sh              # BENCH_SCALE=full: about an hour on 2 cores (1M transactions end to end)
 #   BENCH_SCALE=quick scripts/bench.sh   # smaller datasets, a few minutes
-#   BENCH_SCALE=1m scripts/bench.sh      # throughput at 100k and 1M transactions (slow, see the report)
 #   BENCH_RENDER_ONLY=1 scripts/bench.sh # rewrite the report from the last run's raw output
 #
 # The raw output of every command is kept in .cache/bench/ (or $BENCH_RESULTS): NAME.out,
@@ -18,7 +17,7 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 SCALE=${BENCH_SCALE:-full}
 OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
-case "$SCALE" in quick | full | 1m) ;; *) echo "BENCH_SCALE=$SCALE: want quick, full or 1m" >&2; exit 2 ;; esac
+case "$SCALE" in quick | full) ;; *) echo "BENCH_SCALE=$SCALE: want quick or full" >&2; exit 2 ;; esac
 export BENCH_SCALE=$SCALE
 
 work=${BENCH_RESULTS:-.cache/bench}
@@ -104,7 +103,7 @@ cli_table() {
 	row 'status' 'grep -oE "Exit status: [0-9]+|^skipped.*" $work/cli-$n.time' "$@"
 }
 
-if [ "$SCALE" = quick ]; then cli_sizes=(20000 100000); elif [ "$SCALE" = 1m ]; then cli_sizes=(100000 1000000); else cli_sizes=(100000 250000); fi
+if [ "$SCALE" = quick ]; then cli_sizes=(20000 100000); else cli_sizes=(100000 250000); fi
 
 if [ -z "${BENCH_RENDER_ONLY:-}" ]; then
 rm -f "$work"/*
@@ -230,16 +229,15 @@ $([ ${#failed[@]} -eq 0 ] || echo "
 - **Throughput** (BenchmarkBackfillThroughput): a clean one-year backfill with the rate limit off
   and no receipts, production batch sizes (flush 5000 records, book 2000 sources). Stage times
   come from the pipeline's progress events: \`extract-tx\` and \`extract-exp\` include loading into
-  PostgreSQL (they are interleaved), \`book\` is transform plus ledger writes, \`export\` writes
-  the workbook and the CSV files of every period. \`peak-rss-*\` is the benchmark process's VmHWM
+  PostgreSQL (each batch is loaded while the next pages are fetched), \`book\` is reading the
+  pending sources, transform and ledger writes (each batch written while the next is booked),
+  \`export\` writes the workbook and the CSV files of every period. \`peak-rss-*\` is the benchmark process's VmHWM
   (reset at each stage boundary through /proc/self/clear_refs); the process also holds the fake
   API's generated history, measured as \`baseline-rss-MiB\` just before the run.
 - BENCH_SCALE: \`full\` (default) counts requests for the issue's busy year (200k transactions,
   30k expenses, receipts as the fake generates them: 0 to 2 per expense) and measures throughput
-  at 100k and 250k transactions; \`1m\` measures throughput at 100k and 1M (it does not fit in
-  30 minutes on 2 cores: extraction and booking are bound by PostgreSQL at a few thousand rows
-  a second); \`quick\` uses 20k for the request counts
-  and 20k/100k for throughput.
+  at 100k and 1M transactions (the peak RSS of the binary alone at 100k and 250k, receipts
+  included); \`quick\` uses 20k for the request counts and 20k/100k for throughput.
 
 ## Analysis of the run of 2026-11-21 (hand-written in scripts/bench.sh: update it when the figures move)
 
