@@ -353,6 +353,10 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			SELECT e.entry_id, e.source_type, e.source_id, NULL, e.period, e.current_version + 1, false, true
 			FROM entries e JOIN stage_sources src ON src.source_type = e.source_type AND src.source_id = e.source_id
 			WHERE NOT e.tombstone AND NOT EXISTS (SELECT 1 FROM stage_entries s WHERE s.entry_id = e.entry_id)`, &st.Tombstones},
+		// The lines go in before the entry versions they belong to (the check that they do runs
+		// at commit): the versions written last are still in shared buffers when the commit
+		// check looks each of them up, instead of evicted by the COPY.
+		{"write ledger lines", "", &st.LinesWritten},
 		{"close superseded versions", `UPDATE entry_versions v SET valid_to = now(), superseded_by_run = $1
 			FROM write_entries w WHERE v.entry_id = w.entry_id AND v.version = w.version - 1`, nil},
 		// Two statements instead of one ON CONFLICT upsert: under the run lock nobody else
@@ -364,7 +368,6 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			FROM write_entries w WHERE e.entry_id = w.entry_id AND NOT w.is_new`, nil},
 		{"record entry versions", `INSERT INTO entry_versions (entry_id, version, run_id, lines_hash, period, tombstone)
 			SELECT entry_id, version, $1, lines_hash, period, tombstone FROM write_entries`, nil},
-		{"write ledger lines", "", &st.LinesWritten},
 		{"clear needs_booking of transactions", `UPDATE transactions t SET needs_booking = false
 			FROM stage_sources s WHERE s.source_type = 'transaction' AND t.id = s.source_id AND t.needs_booking`, nil},
 		{"clear needs_booking of expenses", `UPDATE expenses e SET needs_booking = false
