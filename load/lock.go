@@ -125,14 +125,23 @@ func (s *Store) inLockedTx(ctx context.Context, lock *RunLock, fn func(pgx.Tx) e
 	if err := lock.verify(ctx, tx); err != nil {
 		return err
 	}
+	before, err := rowCounts(ctx, tx)
+	if err != nil {
+		return err
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := lock.verify(ctx, tx); err != nil {
 		return err
 	}
+	after, err := rowCounts(ctx, tx)
+	if err != nil {
+		return err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return interpret(err)
 	}
+	s.stats.committed(ctx, changes(before, after))
 	return nil
 }

@@ -51,8 +51,9 @@ func (o Options) withDefaults() Options {
 
 // Store is the warehouse: a pgx pool with the exact decimal codec for numeric.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool  *pgxpool.Pool
+	log   *slog.Logger
+	stats *statistics // keeps the planner's statistics of bulk-loaded tables fresh
 }
 
 // Open connects to dsn and checks the connection. Every connection runs in UTC so that dates
@@ -88,12 +89,15 @@ func openWith(ctx context.Context, cfg *pgxpool.Config, log *slog.Logger) (*Stor
 		pool.Close()
 		return nil, fmt.Errorf("load: connect to %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, interpret(err))
 	}
-	return &Store{pool: pool, log: log}, nil
+	return &Store{pool: pool, log: log, stats: newStatistics(pool, log)}, nil
 }
 
 // Close closes every pooled connection. A RunLock still held keeps its own connection until
 // released.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	s.stats.close()
+	s.pool.Close()
+}
 
 // interpret translates driver errors into this package's errors at the boundary. Errors that
 // callers do not act on pass through unchanged.
