@@ -39,10 +39,17 @@ type TransactionToBook struct {
 // is collected in memory beyond one transaction's expenses.
 func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionToBook, error] {
 	return func(yield func(TransactionToBook, error) bool) {
-		rows, err := s.pool.Query(ctx, `SELECT t.id, t.raw, e.id, e.raw
-			FROM transactions t LEFT JOIN expenses e ON e.transaction_id = t.id
-			WHERE t.needs_booking
-			   OR t.id IN (SELECT x.transaction_id FROM expenses x WHERE x.needs_booking AND x.transaction_id IS NOT NULL)
+		// The pending ids are collected first (both from partial indexes on needs_booking) and
+		// then joined: a "needs_booking OR id IN (expenses that need booking)" filter is
+		// evaluated per transaction of the whole table, and when the planner cannot hash the
+		// sub-select (more pending expenses than work_mem holds) it rescans that list for
+		// each one, quadratic in the warehouse's size.
+		rows, err := s.pool.Query(ctx, `WITH pending AS (
+				SELECT id FROM transactions WHERE needs_booking
+				UNION
+				SELECT transaction_id FROM expenses WHERE needs_booking AND transaction_id IS NOT NULL)
+			SELECT t.id, t.raw, e.id, e.raw
+			FROM pending p JOIN transactions t ON t.id = p.id LEFT JOIN expenses e ON e.transaction_id = t.id
 			ORDER BY t.id, e.id`)
 		if err != nil {
 			yield(TransactionToBook{}, fmt.Errorf("load: query pending transactions: %w", interpret(err)))
