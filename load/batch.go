@@ -104,6 +104,11 @@ func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchSta
 	}
 	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
 		stats = BatchStats{}
+		// Staging tables have no statistics, so the planner's estimates for the merge can pass
+		// the JIT thresholds, and compiling then costs more than the statement itself.
+		if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
+			return fmt.Errorf("set jit: %w", interpret(err))
+		}
 		for _, st := range tables {
 			if st.n == 0 {
 				continue
@@ -253,17 +258,22 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	// An UPDATE of the changed records and a plain INSERT of the new ones instead of one
 	// INSERT ... ON CONFLICT: speculative insertion costs every new row a second index probe
 	// and a speculative token, and a DO UPDATE whose WHERE is false still locks (and so
-	// dirties) an unchanged row. The two cannot race: raw tables are written only under the
-	// run lock (a concurrent writer would get a unique violation, not a lost update), and both
-	// parts see the same snapshot, so a record is either updated or inserted. Staged ids are
-	// unique (stageRaw), so no row is touched twice. Unchanged records are in neither part.
-	merge := fmt.Sprintf(`WITH upd AS (
+	// dirties) an unchanged row. d decides, in one join with the table, which staged ids are
+	// new and which changed (hashing only records that exist); unchanged records are in
+	// neither part, and when nothing changed both parts join an empty d. The parts cannot
+	// race: raw tables are written only under the run lock (a concurrent writer would get a
+	// unique violation, not a lost update), and staged ids are unique (stageRaw), so no row is
+	// touched twice.
+	merge := fmt.Sprintf(`WITH d AS MATERIALIZED (
+			SELECT s.id, x.id IS NULL AS is_new FROM %[3]s s LEFT JOIN %[1]s x ON x.id = s.id
+			WHERE x.id IS NULL OR x.source_hash <> raw_source_hash(s.raw)),
+		upd AS (
 			UPDATE %[1]s AS t SET %[2]s FROM %[3]s s
-			WHERE t.id = s.id AND t.source_hash <> raw_source_hash(s.raw)
+			WHERE t.id = s.id AND EXISTS (SELECT 1 FROM d WHERE d.id = s.id AND NOT d.is_new)
 			RETURNING t.id, false AS inserted),
 		ins AS (
 			INSERT INTO %[1]s (%[4]s)
-			SELECT %[5]s FROM %[3]s s WHERE NOT EXISTS (SELECT 1 FROM %[1]s x WHERE x.id = s.id)
+			SELECT %[5]s FROM %[3]s s WHERE EXISTS (SELECT 1 FROM d WHERE d.id = s.id AND d.is_new)
 			RETURNING id, true AS inserted)
 		%[6]s`,
 		t.name, strings.Join(set, ", "), stage, insCols, selCols, result)

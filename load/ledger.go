@@ -307,10 +307,11 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 	// The balance trigger keeps the rows a statement inserted (a transition table) and sums
 	// them per entry version: at the default work_mem (4MB) a 100k-line COPY spills both to
 	// temporary files. The memory is taken only by writes that large, for this transaction.
+	// JIT is off as in LoadBatch: estimates over staging tables have no statistics behind them.
 	// The staging tables need no keys (an index insertion per row): prepareBookings refuses a
 	// source twice or an entry of two sources, tombstones are entries that were not staged,
 	// and the primary keys of entries and entry_versions refuse an entry written twice.
-	ddl := `SET LOCAL work_mem = '128MB';
+	ddl := `SET LOCAL work_mem = '128MB'; SET LOCAL jit = off;
 		CREATE TEMP TABLE stage_sources (source_type text, source_id text) ON COMMIT DROP;
 		CREATE TEMP TABLE stage_entries (entry_id text, source_type text, source_id text, lines_hash bytea, period text) ON COMMIT DROP;
 		CREATE TEMP TABLE stage_exceptions (owner_type text, owner_id text, source_type text, source_id text, entry_id text,
