@@ -105,9 +105,10 @@ func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchSta
 	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
 		stats = BatchStats{}
 		// Staging tables have no statistics, so the planner's estimates for the merge can pass
-		// the JIT thresholds, and compiling then costs more than the statement itself.
-		if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
-			return fmt.Errorf("set jit: %w", interpret(err))
+		// the JIT thresholds, and compiling then costs more than the statement itself. The
+		// merge's CTEs hold one row per merged record: 4MB (the default) spills at 100k.
+		if _, err := tx.Exec(ctx, "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"); err != nil {
+			return fmt.Errorf("set merge settings: %w", interpret(err))
 		}
 		for _, st := range tables {
 			if st.n == 0 {
