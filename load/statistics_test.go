@@ -38,37 +38,32 @@ func TestStatisticsFollowBulkLoads(t *testing.T) {
 		s.stats.wait()
 	}
 
-	// 600 rows (each with one leg): under analyzeMinRows, nothing is analyzed.
-	load("a", 600)
+	// 3,000 rows (each with one leg): under analyzeMinRows, nothing is analyzed.
+	load("a", 3000)
 	if _, analyzed := stats("transactions"); analyzed {
-		t.Fatalf("transactions analyzed after 600 rows, under the %d-row minimum", analyzeMinRows)
+		t.Fatalf("transactions analyzed after 3,000 rows, under the %d-row minimum", analyzeMinRows)
 	}
-	// 600 more: 1,200 changes since the start, an empty table at the last look: analyzed, and
-	// the planner's row count is the table's.
-	load("b", 600)
+	// 3,000 more: 6,000 changes since the start, an empty table at the last look: analyzed,
+	// and the planner's row count is the table's.
+	load("b", 3000)
 	for _, table := range []string{"transactions", "transaction_legs"} {
 		rows, analyzed := stats(table)
-		if !analyzed || rows != 1200 {
-			t.Errorf("%s: analyzed %v, reltuples %.0f; want analyzed with 1200 rows", table, analyzed, rows)
+		if !analyzed || rows != 6000 {
+			t.Errorf("%s: analyzed %v, reltuples %.0f; want analyzed with 6000 rows", table, analyzed, rows)
 		}
 	}
-	// 500 more: under half of 1,200 since the last analysis: the statistics stay at 1,200.
-	load("c", 500)
-	if rows, _ := stats("transactions"); rows != 1200 {
-		t.Errorf("transactions re-analyzed after 500 changes to 1,200 rows (reltuples %.0f)", rows)
+	// 5,000 more: fewer changes than the 6,000 rows at the last analysis: not analyzed.
+	load("c", 5000)
+	if rows, _ := stats("transactions"); rows != 6000 {
+		t.Errorf("transactions re-analyzed after 5,000 changes to 6,000 rows (reltuples %.0f)", rows)
 	}
-	// 500 more (1,000 since, past half of 1,200 and the minimum): analyzed again.
-	load("d", 500)
-	if rows, _ := stats("transactions"); rows != 2200 {
-		t.Errorf("transactions: reltuples %.0f after 2,200 rows, want 2200", rows)
-	}
-	// 1,200 more (half of 2,200 is 1,100): analyzed, 3,400 rows.
-	load("e", 1200)
-	if rows, _ := stats("transactions"); rows != 3400 {
-		t.Fatalf("transactions: reltuples %.0f after 3,400 rows, want 3400", rows)
+	// 1,500 more (6,500 since): analyzed again, 12,500 rows.
+	load("d", 1500)
+	if rows, _ := stats("transactions"); rows != 12500 {
+		t.Fatalf("transactions: reltuples %.0f after 12,500 rows, want 12500", rows)
 	}
 	// A store opened on the same warehouse starts from the server's figure, not from zero:
-	// 1,000 changes to a table of 3,400 (half is 1,700) are not an analysis.
+	// 5,000 changes to a table of 12,500 are not an analysis.
 	s2, err := Open(ctx, dsn, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -76,8 +71,36 @@ func TestStatisticsFollowBulkLoads(t *testing.T) {
 	defer s2.Close()
 	s2.stats.committed(ctx, map[string]int64{"transactions": analyzeMinRows})
 	s2.stats.wait()
-	if got := s2.stats.changed["transactions"]; got != analyzeMinRows || s2.stats.size["transactions"] != 3400 {
-		t.Errorf("a fresh store: %d changes pending and a size of %.0f after %d changes to a 3,400-row table; want them pending against 3400",
+	if got := s2.stats.changed["transactions"]; got != analyzeMinRows || s2.stats.size["transactions"] != 12500 {
+		t.Errorf("a fresh store: %d changes pending and a size of %.0f after %d changes to a 12,500-row table; want them pending against 12500",
 			got, s2.stats.size["transactions"], analyzeMinRows)
+	}
+}
+
+// TestStatisticsTargets: migration 0004 leaves out of ANALYZE the columns the planner never
+// uses (raw JSON, the descriptive columns of ledger lines) and keeps the ones it does.
+func TestStatisticsTargets(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, dsn := newStore(t)
+	c := connect(t, dsn)
+	for _, tc := range []struct {
+		table, column string
+		analyzed      bool
+	}{
+		{"transactions", "raw", false}, {"expenses", "raw", false}, {"cards", "raw", false},
+		{"transactions", "id", true}, {"expenses", "transaction_id", true},
+		{"ledger_rows", "merchant", false}, {"ledger_rows", "amount", false},
+		{"ledger_rows", "entry_id", true}, {"ledger_rows", "booking_date", true},
+	} {
+		var target int
+		if err := c.QueryRow(ctx, `SELECT attstattarget FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2`,
+			tc.table, tc.column).Scan(&target); err != nil {
+			t.Fatalf("%s.%s: %v", tc.table, tc.column, err)
+		}
+		// -1 is the server's default target; 0 means no statistics.
+		if (target != 0) != tc.analyzed {
+			t.Errorf("%s.%s: statistics target %d, want analyzed %v", tc.table, tc.column, target, tc.analyzed)
+		}
 	}
 }
