@@ -51,9 +51,13 @@ func Example() {
 	// 2024-03/bank_acc-jpy-0003_2024-03.csv: 1 rows
 	// 2024-03/cards_2024-03.csv: 0 rows
 	// 2024-03/journal_2024-03.csv: 14 rows
-	// 2024-03/quickbooks_journal_2024-03.csv: 14 rows
+	// 2024-03/quickbooks_journal_2024-03.csv: 9 rows
+	// 2024-03/quickbooks_journal_2024-03_EUR.csv: 2 rows
+	// 2024-03/quickbooks_journal_2024-03_JPY.csv: 3 rows
 	// 2024-03/revledger_2024-03.xlsx: 14 rows
-	// 2024-03/xero_journal_2024-03.csv: 14 rows
+	// 2024-03/xero_journal_2024-03.csv: 9 rows
+	// 2024-03/xero_journal_2024-03_EUR.csv: 2 rows
+	// 2024-03/xero_journal_2024-03_JPY.csv: 3 rows
 	// EUR debit 500.00 credit 500.00
 	// GBP debit 42.50 credit 42.50
 	// JPY debit 1500 credit 1500

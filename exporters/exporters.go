@@ -68,8 +68,12 @@ type Config struct {
 	TmpDir     string // where files are written before upload; default the system's
 	Xero       csv.XeroOptions
 	QuickBooks csv.QuickBooksOptions
-	Now        func() time.Time // the clock for generated_at; default time.Now
-	Logger     *slog.Logger     // default discards
+	// BaseCurrency is the currency of the books the Xero and QuickBooks journals are imported
+	// into (ISO 4217); lines in other currencies go to files of their own. Default
+	// DefaultBaseCurrency.
+	BaseCurrency string
+	Now          func() time.Time // the clock for generated_at; default time.Now
+	Logger       *slog.Logger     // default discards
 }
 
 // Exporter writes the exports of one period at a time.
@@ -236,19 +240,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	if err != nil {
 		return Manifest{}, err
 	}
-	xo, err := r.create(XeroName(label), csvType)
-	if err != nil {
-		return Manifest{}, err
-	}
-	xero, err := csv.NewXeroJournal(xo, r.e.cfg.Xero)
-	if err != nil {
-		return Manifest{}, err
-	}
-	qo, err := r.create(QuickBooksName(label), csvType)
-	if err != nil {
-		return Manifest{}, err
-	}
-	qbo, err := csv.NewQuickBooksJournal(qo, r.e.cfg.QuickBooks)
+	imports, err := newImportJournals(r)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -270,11 +262,8 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		if err := journal.Write(&l); err != nil {
 			return Manifest{}, fmt.Errorf("write %s: %w", jo.name, err)
 		}
-		if err := xero.Write(&l); err != nil {
-			return Manifest{}, fmt.Errorf("write %s: %w", xo.name, err)
-		}
-		if err := qbo.Write(&l); err != nil {
-			return Manifest{}, fmt.Errorf("write %s: %w", qo.name, err)
+		if err := imports.write(&l); err != nil {
+			return Manifest{}, err
 		}
 	}
 	bank, sum := agg.Finish()
@@ -308,7 +297,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 			Close() error
 			Rows() int
 		}
-	}{{jo, journal}, {xo, xero}, {qo, qbo}, {co, cardsCSV}} {
+	}{{jo, journal}, {co, cardsCSV}} {
 		if err := c.w.Close(); err != nil {
 			return Manifest{}, fmt.Errorf("write %s: %w", c.o.name, err)
 		}
@@ -330,6 +319,12 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		}
 		files = append(files, f)
 	}
+
+	importFiles, err := imports.finish()
+	if err != nil {
+		return Manifest{}, err
+	}
+	files = append(files, importFiles...)
 
 	generated := r.e.cfg.Now().UTC()
 	wo, err := r.create(WorkbookName(label), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

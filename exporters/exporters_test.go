@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	stdcsv "encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/testenv"
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -32,7 +35,8 @@ var (
 
 var wantFiles = []string{
 	"bank_acc-eur-0002_2024-03.csv", "bank_acc-gbp-0001_2024-03.csv", "bank_acc-jpy-0003_2024-03.csv", "cards_2024-03.csv",
-	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv", "revledger_2024-03.xlsx", "xero_journal_2024-03.csv",
+	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv", "quickbooks_journal_2024-03_EUR.csv", "quickbooks_journal_2024-03_JPY.csv",
+	"revledger_2024-03.xlsx", "xero_journal_2024-03.csv", "xero_journal_2024-03_EUR.csv", "xero_journal_2024-03_JPY.csv",
 }
 
 func readManifest(t *testing.T, s sink.Sink, key string) exporters.Manifest {
@@ -335,5 +339,63 @@ func TestExportFailsOnLedgerError(t *testing.T) {
 	}
 	if _, ok, _ := d.Stat(context.Background(), "2024-03/manifest.json"); ok {
 		t.Error("a failed export wrote a manifest")
+	}
+}
+
+// TestImportJournalsOnePerCurrency: Xero and QuickBooks post every journal amount in the
+// organisation's base currency, so each import file holds one currency. Sample: 9 GBP lines
+// (the base currency by default), 2 EUR lines and 3 JPY lines; each file's journals balance
+// on their own (the ledger balances per currency). With EUR as the base currency the EUR
+// lines take the plain name instead.
+func TestImportJournalsOnePerCurrency(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		base  string
+		files map[string]int // xero file → data rows
+	}{
+		{"", map[string]int{"xero_journal_2024-03.csv": 9, "xero_journal_2024-03_EUR.csv": 2, "xero_journal_2024-03_JPY.csv": 3}},
+		{"EUR", map[string]int{"xero_journal_2024-03.csv": 2, "xero_journal_2024-03_GBP.csv": 9, "xero_journal_2024-03_JPY.csv": 3}},
+	} {
+		d, err := sink.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := exporters.New(ledgertest.Sample(), d, exporters.Config{Now: clock, BaseCurrency: tc.base}).Export(ctx, march, "run-1"); err != nil {
+			t.Fatal(err)
+		}
+		m := readManifest(t, d, "2024-03/manifest.json")
+		files := verifyObjects(t, d, "2024-03/", m)
+		got := map[string]int{}
+		for _, f := range m.Files {
+			if strings.HasPrefix(f.Name, "xero_journal_") {
+				got[f.Name] = f.Rows
+			}
+			if strings.HasPrefix(f.Name, "quickbooks_journal_") {
+				// The QuickBooks pair of each Xero file, with the same lines.
+				if n, ok := tc.files[strings.Replace(f.Name, "quickbooks_journal_", "xero_journal_", 1)]; !ok || f.Rows != n {
+					t.Errorf("base %q: %s has %d rows, want %d", tc.base, f.Name, f.Rows, n)
+				}
+			}
+		}
+		if !maps.Equal(got, tc.files) {
+			t.Errorf("base %q: Xero files %v, want %v", tc.base, got, tc.files)
+		}
+		// Every Xero journal (lines sharing a narration) sums to zero in its file.
+		for name := range tc.files {
+			sums := map[string]decimal.Decimal{}
+			recs, err := stdcsv.NewReader(bytes.NewReader(files[name])).ReadAll()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			for _, rec := range recs[1:] { // *Narration, *Date, Description, *AccountCode, *TaxRate, *Amount, ...
+				sums[rec[0]] = sums[rec[0]].Add(decimal.RequireFromString(rec[5]))
+			}
+			for narration, sum := range sums {
+				if !sum.IsZero() {
+					t.Errorf("base %q: %s: journal %q sums to %s", tc.base, name, narration, sum)
+				}
+			}
+		}
 	}
 }

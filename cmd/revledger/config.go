@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -68,6 +69,9 @@ type ExportConfig struct {
 	ReceiptLinkBase string `yaml:"receipt_link_base"`
 	// PresignHours makes S3 receipt links presigned GET URLs valid this long (at most 168).
 	PresignHours int `yaml:"presign_hours"`
+	// BaseCurrency is the currency of the books the Xero and QuickBooks journals go into:
+	// its lines get the plain file names, every other currency files of its own.
+	BaseCurrency string `yaml:"base_currency"`
 }
 
 // SyncConfig shapes the nightly run and backfills.
@@ -116,7 +120,7 @@ func defaultConfig() Config {
 			RatePerMinute: 60,
 			TokenFile:     defaultTokenFile(),
 		},
-		Export: ExportConfig{URL: "exports"},
+		Export: ExportConfig{URL: "exports", BaseCurrency: exporters.DefaultBaseCurrency},
 		Sync: SyncConfig{
 			TransactionsLookbackDays: 30,
 			ExpensesWindowDays:       180,
@@ -200,6 +204,9 @@ func (c Config) validate() error {
 	if err := validateExportURL(c.Export.URL); err != nil {
 		errs = append(errs, err)
 	}
+	if !isCurrencyCode(c.Export.BaseCurrency) {
+		errs = append(errs, fmt.Errorf("export.base_currency %q is not an ISO 4217 code such as GBP", c.Export.BaseCurrency))
+	}
 	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 {
 		errs = append(errs, errors.New("sync: day counts must not be negative"))
 	}
@@ -254,4 +261,17 @@ func validateExportURL(raw string) error {
 	default:
 		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: use s3://bucket/prefix or file:///path", raw)
 	}
+}
+
+// isCurrencyCode reports whether s is three upper-case ASCII letters.
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -129,6 +129,7 @@ func TestBadConfigStopsBeforeAnything(t *testing.T) {
 		{"backfill reversed", base, []string{"backfill", "--from", "2026-02-01", "--to", "2026-01-01"}, "must be before"},
 		{"no key file", with("REVOLUT_PRIVATE_KEY_FILE", ""), []string{"sync"}, "REVOLUT_PRIVATE_KEY_FILE"},
 		{"bad time zone", with("REVLEDGER_CONFIG", writeFile(t, dir, "tz.yaml", "time_zone: Mars/Olympus\n")), []string{"sync"}, "IANA"},
+		{"bad base currency", with("REVLEDGER_CONFIG", writeFile(t, dir, "cur.yaml", "export:\n  base_currency: gbp\n")), []string{"sync"}, "base_currency"},
 		{"export needs a period", base, []string{"export"}, "--period"},
 		{"export bad period", base, []string{"export", "--period", "2026-13"}, "YYYY-MM"},
 	}

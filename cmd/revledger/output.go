@@ -25,7 +25,7 @@ func openOutput(ctx context.Context, cfg Config, store *load.Store, log *slog.Lo
 	if err != nil {
 		return nil, nil, usageError{fmt.Errorf("open the export location %s: %w", cfg.Export.URL, err)}
 	}
-	exp := exporters.New(store, s, exporters.Config{Company: cfg.Company, Logger: log})
+	exp := exporters.New(store, s, exporters.Config{Company: cfg.Company, BaseCurrency: cfg.Export.BaseCurrency, Logger: log})
 	return s, exp, nil
 }
 
