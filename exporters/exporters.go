@@ -139,7 +139,8 @@ func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, 
 	defer os.RemoveAll(dir)
 
 	started := e.cfg.Now().UTC()
-	run := &run{e: e, p: p, dir: dir, bank: map[string]*bankFile{}, receipts: map[string][]sink.ObjectInfo{}}
+	run := &run{e: e, p: p, dir: dir, bank: map[string]*bankFile{}, receipts: map[string][]sink.ObjectInfo{},
+		withReceipts: map[string]bool{}}
 	defer run.close()
 	m, err := run.write(ctx, runID, started)
 	if err != nil {
@@ -203,7 +204,10 @@ type run struct {
 	wb       *xlsx.Workbook
 	bank     map[string]*bankFile
 	receipts map[string][]sink.ObjectInfo
-	opened   []*out
+	// withReceipts holds the expenses of the period's lines that have receipts: the
+	// listing of receipts/ covers every period, and only these are kept from it.
+	withReceipts map[string]bool
+	opened       []*out
 }
 
 func (r *run) close() {
@@ -252,6 +256,9 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 			return Manifest{}, fmt.Errorf("read ledger lines: %w", err)
 		}
 		spend.Add(&l)
+		if len(l.ReceiptIDs) > 0 && l.ExpenseID != "" {
+			r.withReceipts[l.ExpenseID] = true
+		}
 		bank, split := agg.Add(&l)
 		if err := r.bankRows(bank); err != nil {
 			return Manifest{}, err
@@ -411,7 +418,9 @@ func (r *run) bankRows(rows []report.BankRow) error {
 // workbook in {period}/: a folder sink's relative key gets "../". A receipt that is not
 // stored (yet) is listed by id without a link. The receipts folder is listed once, on the
 // first receipt, and grouped by expense: one request per page of the listing instead of one
-// per expense, which on S3 is a LIST call each.
+// per expense, which on S3 is a LIST call each. Only the keys of this period's expenses are
+// kept (the links are asked for once every line has been read): the listing covers every
+// receipt ever stored, hundreds of thousands for a busy business.
 func (r *run) receiptLinker(ctx context.Context) func(expenseID, receiptID string) string {
 	listed := false
 	return func(expenseID, receiptID string) string {
@@ -423,7 +432,7 @@ func (r *run) receiptLinker(ctx context.Context) func(expenseID, receiptID strin
 			}
 			for _, o := range objs {
 				expense, _, ok := strings.Cut(strings.TrimPrefix(o.Key, sink.ReceiptsFolder), "/")
-				if ok {
+				if ok && r.withReceipts[expense] {
 					r.receipts[expense] = append(r.receipts[expense], o)
 				}
 			}
