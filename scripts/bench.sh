@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh runs revledger's benchmarks and writes the report, docs/BENCHMARKS.md.
 #
-#   scripts/bench.sh              # BENCH_SCALE=full: about an hour on 2 cores (1M transactions end to end)
+#   scripts/bench.sh              # BENCH_SCALE=full: about an hour on 2 cores (1M transactions end to end, twice)
 #   BENCH_SCALE=quick scripts/bench.sh   # smaller datasets, a few minutes
 #   BENCH_RENDER_ONLY=1 scripts/bench.sh # rewrite the report from the last run's raw output
 #
@@ -103,7 +103,7 @@ cli_table() {
 	row 'status' 'grep -oE "Exit status: [0-9]+|^skipped.*" $work/cli-$n.time' "$@"
 }
 
-if [ "$SCALE" = quick ]; then cli_sizes=(20000 100000); else cli_sizes=(100000 250000); fi
+if [ "$SCALE" = quick ]; then cli_sizes=(20000 100000); else cli_sizes=(100000 1000000); fi
 
 if [ -z "${BENCH_RENDER_ONLY:-}" ]; then
 rm -f "$work"/*
@@ -236,10 +236,10 @@ $([ ${#failed[@]} -eq 0 ] || echo "
   API's generated history, measured as \`baseline-rss-MiB\` just before the run.
 - BENCH_SCALE: \`full\` (default) counts requests for the issue's busy year (200k transactions,
   30k expenses, receipts as the fake generates them: 0 to 2 per expense) and measures throughput
-  at 100k and 1M transactions (the peak RSS of the binary alone at 100k and 250k, receipts
-  included); \`quick\` uses 20k for the request counts and 20k/100k for throughput.
+  at 100k and 1M transactions, in the benchmark process and as the revledger binary alone
+  (receipts included); \`quick\` uses 20k for the request counts and 20k/100k for throughput.
 
-## Analysis of the run of 2026-11-21 (hand-written in scripts/bench.sh: update it when the figures move)
+## Analysis of the run of 2026-11-22 (hand-written in scripts/bench.sh: update it when the figures move)
 
 **API frugality (measured).** The busy year (200,000 transactions, 31,638 expenses, 27,872
 receipts downloaded) took 28,166 requests against a floor of 28,146: 20 over (+0.07%).
@@ -256,48 +256,73 @@ no receipt. No 429 in either run.
 20,000 receipts the same arithmetic gives about 20,300 requests, 5.9 h. The nightly sync
 projects to 63 × 1.05 s ≈ 66 s. The pacing behind the projection is measured: at 600/min the
 fake saw at most 572 requests in any rolling minute (the client's 95% pace is 571.4/min), no
-429, and the run took 103.3 s against 94.2 s of pure pacing for 898 requests (wall/paced 1.10:
-the run never outran the limiter, and the local work hid almost entirely in its waits).
+429, and the run took 96.7 s against 94.2 s of pure pacing for 898 requests (wall/paced 1.03:
+the run never outran the limiter, and the local work hid in its waits).
 
-**Throughput with the limit off (measured, under load).** End to end, 100k transactions took
-169 s (re-run 148 s) and 250k took 301 s. Per stage, 100k → 250k: extract+load of transactions
-6,336 → 4,904 rows/s, of expenses 5,242 → 4,940 rows/s, booking 2,444 → 1,849 sources/s
-(6,284 → 4,760 ledger lines/s), export 2,435 → 6,486 lines/s. Extract and booking are bound by
-PostgreSQL (in a CPU profile the pipeline process spends about 1 s of CPU in an 8 s booking
-stage; pure booking is ~41 µs per transaction, BenchmarkBookTransaction) and slow down by about
-a quarter per row as the tables grow. Memory: the peak RSS of the extract and booking stages
-stays at the process's baseline (the fake's generated history: 128 and 269 MiB), so it is flat
-in N; the export stage peaks at 689 and 754 MiB. The revledger binary alone (fake in another
-process, receipts included) peaks at 625 MiB for 100k and 506 MiB for 250k: memory does not grow
-with N, and the peak comes from the export problem below, which is worst for 20k-line months. 1M transactions was not run in the routine
-report: at the rates above it takes well over 20 minutes on its own (\`BENCH_SCALE=1m\`).
+**Throughput with the limit off, 100k → 1M transactions (measured).** End to end, a clean
+one-year backfill of 100,000 transactions took 65.5 s (re-run 47.0 s), of 1,000,000
+transactions 572 s (9 min 32 s; 2,607,440 ledger lines, 13 monthly workbooks of about 200,000
+lines each). Per stage, 100k → 1M:
 
-**Performance problem: the export stage is slowest on small and mid-size months.** Exports are
-faster per line at 250k (about 50k lines a month) than at 100k (20k lines a month), and
-BenchmarkWorkbook writes 17,600 lines/s for a single 100k-line month. Cause:
-exporters/xlsx/workbook.go, (*Workbook).WriteTo calls \`w.f.SetActiveSheet(0)\` after the
-stream writers are flushed. excelize's SetActiveSheet calls workSheetReader on every sheet; for a
-streamed sheet that has not yet spilled to its temp file (under excelize.StreamChunkSize,
-16 MiB of XML, about 20k rows), readXML hands it the stream's whole in-memory buffer, which is
-unmarshalled into a full worksheet DOM and then marshalled again by File.WriteTo's
-workSheetWriter (the streamed copy is what ends up in the zip: the work is thrown away). In a
-CPU profile of a 20k-transaction backfill, 37% of all samples are SetActiveSheet's XML decoding
-and another 19% the re-encoding; half of all allocated bytes. Measured on BenchmarkWorkbook with
-20,000 lines (one month), with and without that call: 9.9 s → 3.2 s, peak heap 238 → 73 MiB,
-766 → 254 MB allocated. Fix: drop the call. The Summary is already sheet 0 and selected (it is
-the template's Sheet1, renamed in xlsx.New); if an explicit selection is wanted, call
-SetActiveSheet(0) in xlsx.New before the first NewStreamWriter, when every sheet is still empty.
+| stage | 100k | 1M | per row, 1M against 100k |
+|---|---:|---:|---:|
+| extract + load transactions | 13,153 rows/s | 10,669 rows/s | 0.81 |
+| extract + load expenses | 10,296 rows/s | 8,712 rows/s | 0.85 |
+| booking (read, transform, ledger writes) | 3,735 sources/s (9,605 lines/s) | 3,666 sources/s (9,450 lines/s) | 0.98 |
+| export (workbook and CSVs of every month) | 9,196 lines/s | 15,099 lines/s | 1.64 |
 
-**Fixed after this run (2026-11-22 00:24 UTC): the SetActiveSheet call is gone** (commit "xlsx:
-drop SetActiveSheet"). Re-measured on a quieter machine (load average 1.0–1.5) with
-\`go test -run '^\$' -bench 'Workbook/(100000|1000000)\$|BareStreamWriter/(100000|1000000)\$'
--benchtime 1x -benchmem ./exporters/xlsx/\`: 100k lines, workbook 18,507 lines/s (118 MiB peak
-heap) against the bare StreamWriter loop's 18,801 lines/s, 98% of it; 1M lines, 19,086 against
-25,610 lines/s, 75% (130 MiB peak heap against 60 MiB). The issue's 80% target holds at 100k and
-not yet at 1M. The end-to-end export figures above predate the fix. The warehouse's bulk path,
-re-measured at the same time with \`go test -run '^\$' -bench 'LoadTransactions/new|WriteBookings/new'
--benchtime 2x ./load/\`: 25,933 rows/s against a raw COPY's 68,818 (37.7%) for new transactions
-with legs, 23,429 against 59,886 (39.1%) for new ledger lines: below the issue's 50% target.
+Booking now runs at the same rate per source at 1M as at 100k: the store keeps the planner's
+statistics of the tables it fills (load/statistics.go). Before that, on the first 1M run of this
+session, booking crawled at 30,000 transactions a minute; one manual ANALYZE in the middle of that
+run took it to 173,000 a minute: the server here runs with autovacuum off, and even with it on,
+autovacuum looks at most once a minute while a backfill grows exceptions, entries and the ledger
+from nothing. Extraction slows by a fifth per row from 100k to 1M (bigger indexes to insert into).
+Exports are faster per line at 1M because the per-month costs (workbook set-up, CSV files,
+manifest, the run's export records) are spread over 200,000-line months instead of 20,000.
+
+**Memory, 100k → 1M.** The revledger binary alone (fake API in another process, receipts
+included; table below) peaks at 133 MiB for 100k transactions and 354 MiB for 1M (204 MiB for
+250k in the same \`make bench\` run, whose binary sizes were 100k and 250k then). That is not
+flat: 2.7 times the memory for 10 times the data, and this run does not say which stage holds
+it (the binary's peak is one figure for the whole run). The workbook is not it (its peak heap
+is 135 MiB at 100k and at 1M lines, BenchmarkWorkbook below). One suspect was changed after this
+run and is not yet measured: the receipt links of each month's workbook came from a listing of
+every receipt stored (230,722 keys at 1M), all kept for the export; now only the month's are
+kept. In the in-process benchmark the peak RSS grows from 225 to 978
+MiB, but 638 MiB of the 1M figure is the fake API's generated history (\`baseline-rss-MiB\`,
+measured before the run starts) and the rest is mostly garbage the Go collector lets pile up in
+proportion to that live heap (GOGC=100): the benchmark process is not a measure of revledger's
+own footprint, the binary is.
+
+**Before this session's changes.** The same 1M backfill, run early in the session on commit
+3009808 (\`BENCH_SCALE=1m\`, the scale of that time, \`-bench 'BenchmarkBackfillThroughput/1000k\$'\`,
+under the load of other work on the machine, and with the one manual ANALYZE above 15 minutes
+in), took 1,774 s: extract 267 + 90 s, booking 1,002 s (1,010 sources/s), export 415 s.
+The changes between that run and this one: booking reads and books the next batch while the
+previous one is written, and extraction loads each batch while the next pages are fetched
+(pipeline/handoff.go); the store analyzes what it bulk-loads; the pending-bookings query no
+longer risks a quadratic plan; the raw merge and the ledger write do less per row (see load
+below); the workbook's expense spool no longer uses gob, and row cells are reused.
+
+**Warehouse bulk paths (load).** Each figure is the full path against a raw COPY of the same rows
+(same preparation in Go, then COPY into bare tables with no keys, indexes, checks or triggers)
+measured back to back: new transactions with their legs 46,579 rows/s against 90,629, **51.4%**;
+unchanged transactions (nothing written) 89.7%; new ledger entries (lines, entry heads and first
+versions) 33,738 lines/s against 82,480, **40.9%** (36.9% against the lines alone); changed
+entries 54.4%. The issue's target of 50% holds for raw records and not for new ledger entries.
+Where the ledger write's time goes (per-statement timings from the server log, quiet machine,
+100,000 lines in 50,000 entries): the COPY into ledger_rows 1.6 s against 1.1 s for the bare
+table (primary key (entry_id, version, line_key), the booking-date index, six CHECKs and the
+statement trigger that queues the balance check), the entry heads 0.45 s (three indexes) and
+versions 0.25 s, the commit-time balance and version checks about 0.2 s. Each index and check
+guards the books or serves the exports; none is cheap to drop. Single runs of these
+benchmarks move by up to ±10 points on this machine.
+
+**Workbook against a bare StreamWriter loop (exporters).** 100,000 journal lines: 27,647 lines/s
+against the bare loop's 26,815 (103%); 1,000,000 lines: 29,052 against 29,008 (100%), peak heap
+135 MiB against 60 MiB and flat from 100k to 1M (excelize holds each streamed sheet's buffer, up
+to 16 MiB of XML, until it spills; the workbook streams three large sheets at once, the bare loop
+one).
 
 ## API requests: clean backfill and unchanged nightly sync
 
