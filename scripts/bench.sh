@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh runs revledger's benchmarks and writes the report, docs/BENCHMARKS.md.
 #
-#   scripts/bench.sh              # BENCH_SCALE=full: about an hour on 2 cores (1M transactions end to end, twice)
+#   scripts/bench.sh              # BENCH_SCALE=full: about 40 minutes on 2 cores (1M transactions end to end, twice)
 #   BENCH_SCALE=quick scripts/bench.sh   # smaller datasets, a few minutes
 #   BENCH_RENDER_ONLY=1 scripts/bench.sh # rewrite the report from the last run's raw output
 #
