@@ -13,8 +13,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// split is what the Expenses sheet shows of an expense split, already in cell form: figures
-// rounded and converted as they will be written, so the spool holds no decimals and no
+// split is what the Expenses sheet shows of an expense split: amounts rounded to the
+// currency's minor units and kept exact (they become floats only in the cell), and no
 // transform.Line. Strings are substrings of one record string (see spool.read).
 type split struct {
 	date         float64 // Excel serial date; hasDate false for a zero BookingDate
@@ -38,9 +38,31 @@ type split struct {
 	entryID      string
 }
 
+// spoolNum is an exact decimal, coef × 10^exp, without the allocations of a decimal.Decimal;
+// a value whose coefficient does not fit an int64 is kept as its text in big.
 type spoolNum struct {
-	v     float64
+	coef  int64
+	exp   int32
+	big   string
 	valid bool
+}
+
+func spoolDecimal(d decimal.NullDecimal) spoolNum {
+	if !d.Valid {
+		return spoolNum{}
+	}
+	if d.Decimal.NumDigits() > 18 {
+		return spoolNum{big: d.Decimal.String(), valid: true}
+	}
+	return spoolNum{coef: d.Decimal.CoefficientInt64(), exp: d.Decimal.Exponent(), valid: true}
+}
+
+// float is the cell value: the nearest float64.
+func (n spoolNum) float() float64 {
+	if n.big != "" {
+		return toFloat(decimal.RequireFromString(n.big)) // written by spoolDecimal: valid
+	}
+	return coefFloat(n.coef, n.exp)
 }
 
 // label returns the split's label of group g, "" when it has none.
@@ -81,26 +103,36 @@ func (s *spool) write(l *transform.Line, amountStyle int) error {
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		b = append(b, v...)
 	}
-	num := func(valid bool, v float64) {
-		if !valid {
+	// An exact decimal: 0 (none), 1 then coefficient and exponent, or 2 then its text.
+	exact := func(n spoolNum) {
+		switch {
+		case !n.valid:
 			b = append(b, 0)
-			return
+		case n.big != "":
+			b = append(b, 2)
+			str(n.big)
+		default:
+			b = append(b, 1)
+			b = binary.AppendVarint(b, n.coef)
+			b = binary.AppendVarint(b, int64(n.exp))
 		}
-		b = append(b, 1)
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
 	}
 	money := func(d decimal.NullDecimal) {
-		if !d.Valid {
-			num(false, 0)
-			return
+		if d.Valid {
+			d.Decimal = d.Decimal.Round(transform.MinorUnits(l.Currency))
 		}
-		num(true, toFloat(d.Decimal.Round(transform.MinorUnits(l.Currency))))
+		exact(spoolDecimal(d))
 	}
 	holder := l.CardHolder
 	if holder == "" {
 		holder = l.Counterparty
 	}
-	num(!l.BookingDate.IsZero(), excelDate(l.BookingDate))
+	if l.BookingDate.IsZero() {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(excelDate(l.BookingDate)))
+	}
 	str(holder)
 	str(l.Merchant)
 	str(l.Description)
@@ -110,11 +142,11 @@ func (s *spool) write(l *transform.Line, amountStyle int) error {
 	money(l.Net)
 	money(l.Tax)
 	money(l.Gross)
-	if l.TaxRatePercent.Valid {
-		num(true, toFloat(l.TaxRatePercent.Decimal.Shift(-2)))
-	} else {
-		num(false, 0)
+	rate := l.TaxRatePercent
+	if rate.Valid {
+		rate.Decimal = rate.Decimal.Shift(-2)
 	}
+	exact(spoolDecimal(rate))
 	str(l.TaxRateName)
 	str(l.Currency)
 	b = binary.AppendUvarint(b, uint64(len(l.Labels)))
@@ -191,35 +223,64 @@ func (s *spool) read(sp *split) error {
 		p += int(n)
 		return v
 	}
-	num := func() spoolNum {
+	iv := func() int64 {
+		v, n := binary.Varint(s.rbuf[p:])
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		p += n
+		return v
+	}
+	tag := func() byte {
 		if bad || p >= len(rec) {
 			bad = true
-			return spoolNum{}
+			return 0
 		}
 		p++
-		if rec[p-1] == 0 {
+		return rec[p-1]
+	}
+	exact := func() spoolNum {
+		switch tag() {
+		case 0:
 			return spoolNum{}
+		case 1:
+			coef := iv()
+			exp := iv()
+			return spoolNum{coef: coef, exp: int32(exp), valid: !bad}
+		case 2:
+			v := str()
+			if _, err := decimal.NewFromString(v); err != nil {
+				bad = true
+			}
+			return spoolNum{big: v, valid: !bad}
 		}
+		bad = true
+		return spoolNum{}
+	}
+	sp.date, sp.hasDate = 0, false
+	switch tag() {
+	case 0:
+	case 1:
 		if len(rec)-p < 8 {
 			bad = true
-			return spoolNum{}
+		} else {
+			sp.date, sp.hasDate = math.Float64frombits(binary.LittleEndian.Uint64(s.rbuf[p:])), true
+			p += 8
 		}
-		v := math.Float64frombits(binary.LittleEndian.Uint64(s.rbuf[p:]))
-		p += 8
-		return spoolNum{v: v, valid: true}
+	default:
+		bad = true
 	}
-	d := num()
-	sp.date, sp.hasDate = d.v, d.valid
 	sp.holder = str()
 	sp.merchant = str()
 	sp.description = str()
 	sp.categoryCode = str()
 	sp.categoryName = str()
 	sp.amountStyle = int(uv())
-	sp.net = num()
-	sp.tax = num()
-	sp.gross = num()
-	sp.rate = num()
+	sp.net = exact()
+	sp.tax = exact()
+	sp.gross = exact()
+	sp.rate = exact()
 	sp.taxRateName = str()
 	sp.currency = str()
 	sp.labels = sp.labels[:0]

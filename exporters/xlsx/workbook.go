@@ -181,16 +181,25 @@ func (w *Workbook) money(d decimal.Decimal, currency string) (any, error) {
 // pow10f holds the powers of ten that a float64 represents exactly.
 var pow10f = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// toFloat converts a rounded amount to the nearest float64. An amount of up to 15 digits is
-// coefficient ÷ 10^places with both operands exact, and IEEE division rounds correctly, so the
-// result is the same nearest double that Decimal.Float64 finds through big.Rat, without its
-// allocations (a third of the workbook's own time before this).
+// toFloat converts a rounded amount to the nearest float64, for an Excel cell's value (the
+// only place amounts become floats).
 func toFloat(d decimal.Decimal) float64 {
-	exp := d.Exponent()
-	if d.NumDigits() <= 15 && exp <= 0 && -exp < int32(len(pow10f)) {
-		return float64(d.CoefficientInt64()) / pow10f[-exp]
+	if d.NumDigits() <= 18 {
+		return coefFloat(d.CoefficientInt64(), d.Exponent())
 	}
 	v, _ := d.Float64()
+	return v
+}
+
+// coefFloat is the nearest float64 to coef × 10^exp. For a coefficient below 2^53 and up to
+// 22 places, coef ÷ 10^places has both operands exact and IEEE division rounds correctly, so
+// the result is the same nearest double that Decimal.Float64 finds through big.Rat, without
+// its allocations (a third of the workbook's own time before this).
+func coefFloat(coef int64, exp int32) float64 {
+	if exp <= 0 && -exp < int32(len(pow10f)) && coef < 1<<53 && coef > -(1<<53) {
+		return float64(coef) / pow10f[-exp]
+	}
+	v, _ := decimal.New(coef, exp).Float64()
 	return v
 }
 
@@ -472,13 +481,13 @@ func (w *Workbook) expenseRow(s *stream, sp *split, groups []string) error {
 	s.str(0, sp.categoryName)
 	for _, n := range [...]spoolNum{sp.net, sp.tax, sp.gross} {
 		if n.valid {
-			s.num(sp.amountStyle, n.v)
+			s.num(sp.amountStyle, n.float())
 		} else {
 			s.empty()
 		}
 	}
 	if sp.rate.valid {
-		s.num(st.percent, sp.rate.v)
+		s.num(st.percent, sp.rate.float())
 	} else {
 		s.empty()
 	}
