@@ -191,6 +191,21 @@ func (o *out) finish() (ManifestFile, error) {
 	return ManifestFile{Name: o.name, Size: o.n, SHA256: hex.EncodeToString(o.h.Sum(nil)), Rows: o.rows, ContentType: o.ct}, nil
 }
 
+// csvWriter is a CSV format writer of package csv: it counts its data rows.
+type csvWriter interface {
+	Close() error
+	Rows() int
+}
+
+// closeCSV closes the format writer w that writes to o, then o itself.
+func (o *out) closeCSV(w csvWriter) (ManifestFile, error) {
+	if err := w.Close(); err != nil {
+		return ManifestFile{}, fmt.Errorf("write %s: %w", o.name, err)
+	}
+	o.rows = w.Rows()
+	return o.finish()
+}
+
 type bankFile struct {
 	out *out
 	w   *csv.BankStatement
@@ -300,27 +315,16 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	var files []ManifestFile
 	for _, c := range []struct {
 		o *out
-		w interface {
-			Close() error
-			Rows() int
-		}
+		w csvWriter
 	}{{jo, journal}, {co, cardsCSV}} {
-		if err := c.w.Close(); err != nil {
-			return Manifest{}, fmt.Errorf("write %s: %w", c.o.name, err)
-		}
-		c.o.rows = c.w.Rows()
-		f, err := c.o.finish()
+		f, err := c.o.closeCSV(c.w)
 		if err != nil {
 			return Manifest{}, err
 		}
 		files = append(files, f)
 	}
 	for _, b := range r.bank {
-		if err := b.w.Close(); err != nil {
-			return Manifest{}, fmt.Errorf("write %s: %w", b.out.name, err)
-		}
-		b.out.rows = b.w.Rows()
-		f, err := b.out.finish()
+		f, err := b.out.closeCSV(b.w)
 		if err != nil {
 			return Manifest{}, err
 		}

@@ -104,16 +104,9 @@ func (j *importJournals) finish() ([]ManifestFile, error) {
 		p := j.pairs[cur]
 		for _, c := range []struct {
 			o *out
-			w interface {
-				Close() error
-				Rows() int
-			}
+			w csvWriter
 		}{{p.xo, p.xero}, {p.qo, p.qbo}} {
-			if err := c.w.Close(); err != nil {
-				return nil, fmt.Errorf("write %s: %w", c.o.name, err)
-			}
-			c.o.rows = c.w.Rows()
-			f, err := c.o.finish()
+			f, err := c.o.closeCSV(c.w)
 			if err != nil {
 				return nil, err
 			}
