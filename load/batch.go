@@ -5,12 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/internal/jsonb"
 )
 
 // Batch is one page-sized unit of extraction for one stream, loaded in one transaction: the
@@ -77,18 +80,21 @@ func (b *BatchStats) add(o BatchStats) {
 	b.Quarantined += o.Quarantined
 }
 
-// LoadBatch upserts the batch in one transaction: for each non-empty slice, COPY into an
-// ON COMMIT DROP staging table and one set-based merge statement that updates changed and
-// inserts new records, leaving unchanged ones (same source_hash, the sha256 of the canonical
-// jsonb text) untouched; new or changed transactions and expenses get needs_booking, and
-// their legs or splits are replaced. Then quarantine, receipts and the checkpoint. If
-// anything fails, or the run lock was lost, nothing is written.
+// LoadBatch upserts the batch in one transaction. Each record's source_hash (the sha256 of
+// its canonical jsonb text, computed here: internal/jsonb) is compared set-based with the
+// stored ones before any record is sent: new records are COPYed straight into their table,
+// changed ones through an ON COMMIT DROP staging table and one UPDATE, and unchanged ones are
+// not sent at all. New or changed transactions and expenses get needs_booking, and their legs
+// or splits are replaced. Then quarantine, receipts and the checkpoint. If anything fails, or
+// the run lock was lost, nothing is written.
 func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchStats, error) {
 	var stats BatchStats
-	// Records whose raw JSON is not valid JSON cannot go into jsonb: quarantine them.
+	// Records whose raw JSON PostgreSQL would refuse as jsonb are quarantined, not sent: one
+	// of them would fail the whole batch.
 	quarantine := append([]Quarantined(nil), b.Quarantine...)
-	bad := func(stream, id string, raw []byte) {
-		quarantine = append(quarantine, Quarantined{Stream: stream, SourceID: id, Reason: "raw JSON is not valid JSON", Raw: raw})
+	bad := func(stream, id string, raw []byte, why error) {
+		quarantine = append(quarantine, Quarantined{Stream: stream, SourceID: id,
+			Reason: "raw JSON cannot be stored as jsonb: " + why.Error(), Raw: raw})
 	}
 	tables := []staged{
 		stageRaw(accountsTable, b.Accounts, bad),
@@ -106,7 +112,7 @@ func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchSta
 		stats = BatchStats{}
 		// Staging tables have no statistics, so the planner's estimates for the merge can pass
 		// the JIT thresholds, and compiling then costs more than the statement itself. The
-		// merge's CTEs hold one row per merged record: 4MB (the default) spills at 100k.
+		// comparison hashes one row per record: 4MB (the default) spills at 100k.
 		if _, err := tx.Exec(ctx, "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"); err != nil {
 			return fmt.Errorf("set merge settings: %w", interpret(err))
 		}
@@ -171,12 +177,14 @@ type childTable struct {
 	types     []string
 }
 
-// staged is a raw table's rows ready to COPY.
+// staged is a raw table's records ready to compare and COPY.
 type staged struct {
 	table    *rawTable
 	n        int
+	ids      []string
+	hashes   [][]byte               // source_hash of each record
 	fill     func(i int, row []any) // id, typed columns..., raw
-	children [][]any
+	children func(i int) [][]any    // the child rows of record i (legs, splits)
 }
 
 type rawRecord interface {
@@ -184,9 +192,10 @@ type rawRecord interface {
 		revolut.LabelGroup | revolut.Label | revolut.Card | revolut.TeamMember | revolut.Counterparty
 }
 
-// stageRaw prepares items for COPY: one row per id (the last occurrence wins, as the API's
-// latest word), raw JSON validated (invalid goes to quarantine through bad).
-func stageRaw[T rawRecord](t *rawTable, items []T, bad func(stream, id string, raw []byte)) staged {
+// stageRaw prepares items for the merge: one row per id (the last occurrence wins, as the
+// API's latest word), each with its source_hash; a record whose JSON PostgreSQL would refuse
+// goes to quarantine through bad.
+func stageRaw[T rawRecord](t *rawTable, items []T, bad func(stream, id string, raw []byte, why error)) staged {
 	if len(items) == 0 {
 		return staged{table: t}
 	}
@@ -194,141 +203,169 @@ func stageRaw[T rawRecord](t *rawTable, items []T, bad func(stream, id string, r
 	for i := range items {
 		last[recordID(&items[i])] = i
 	}
-	keep := make([]int, 0, len(last))
-	raws := make([][]byte, 0, len(last))
+	cand := make([]int, 0, len(last)) // the last occurrence of each id, in input order
 	for i := range items {
-		id := recordID(&items[i])
-		if last[id] != i {
-			continue
+		if last[recordID(&items[i])] == i {
+			cand = append(cand, i)
 		}
-		raw := recordRaw(&items[i])
-		if !json.Valid(raw) {
-			bad(t.name, id, raw)
+	}
+	// Canonical JSON and its hash, for 10^5 records in a backfill batch, is the one part of a
+	// load that is CPU in the client: it runs on every core, each worker on its own range.
+	sums := make([]byte, sha256.Size*len(cand))
+	errs := make([]error, len(cand))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(cand)/1024)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var text []byte
+			for k := w * len(cand) / workers; k < (w+1)*len(cand)/workers; k++ {
+				var err error
+				if text, err = jsonb.Canonical(text[:0], recordRaw(&items[cand[k]])); err != nil {
+					errs[k] = err
+					continue
+				}
+				sum := sha256.Sum256(text)
+				copy(sums[k*sha256.Size:], sum[:])
+			}
+		})
+	}
+	wg.Wait()
+
+	st := staged{table: t, ids: make([]string, 0, len(cand)), hashes: make([][]byte, 0, len(cand))}
+	keep := make([]int, 0, len(cand))
+	raws := make([][]byte, 0, len(cand))
+	for k, i := range cand {
+		id, raw := recordID(&items[i]), recordRaw(&items[i])
+		if errs[k] != nil {
+			bad(t.name, id, raw, errs[k])
 			continue
 		}
 		keep = append(keep, i)
 		raws = append(raws, raw)
+		st.ids = append(st.ids, id)
+		st.hashes = append(st.hashes, sums[k*sha256.Size:(k+1)*sha256.Size:(k+1)*sha256.Size])
 	}
-	st := staged{table: t, n: len(keep)}
+	st.n = len(keep)
 	st.fill = func(k int, row []any) {
 		rawRow(&items[keep[k]], row)
 		row[len(row)-1] = json.RawMessage(raws[k])
 	}
 	if t.child != nil {
-		for _, i := range keep {
-			st.children = append(st.children, childRows(&items[i])...)
-		}
+		st.children = func(k int) [][]any { return childRows(&items[keep[k]]) }
 	}
 	return st
 }
 
+// mergeRaw writes the staged records that are new or changed. Which ones those are is decided
+// by one query that joins the staged ids and hashes with the table (no record travels for
+// it); then new records are COPYed straight into the table, and changed ones into staging and
+// from there by one UPDATE. Two writes instead of one INSERT ... ON CONFLICT through staging:
+// a new record (a backfill is nearly all new records) is written once, without a staging
+// copy or a speculative insertion, and an unchanged one is neither sent nor locked. They
+// cannot race: raw tables are written only under the run lock (a concurrent writer would get
+// a unique violation, not a lost update), and staged ids are unique (stageRaw).
 func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats, error) {
 	t := st.table
-	stage, changed := "stage_"+t.name, "changed_"+t.name
-	cols := append(append([]string{"id"}, t.cols...), "raw")
-	// The staging table has no source_hash column: the merge computes it with
-	// raw_source_hash, which the planner inlines (see migrations/0003_bulk_write_cost.sql).
-	ddl := fmt.Sprintf("CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL) ON COMMIT DROP",
-		stage, columnDefs(t.cols, t.types))
-	// The merged ids come back to the client; only the after statements need them in a table.
-	result := "SELECT id, inserted FROM upd UNION ALL SELECT id, inserted FROM ins"
-	if len(t.after) > 0 {
-		ddl += fmt.Sprintf("; CREATE TEMP TABLE %s (id text NOT NULL, inserted boolean NOT NULL) ON COMMIT DROP", changed)
-		result = fmt.Sprintf("INSERT INTO %s %s RETURNING id, inserted", changed, result)
-	}
-	if _, err := tx.Exec(ctx, ddl); err != nil {
-		return BatchStats{}, fmt.Errorf("create staging for %s: %w", t.name, interpret(err))
-	}
-	row := make([]any, len(cols))
-	src := &copySource{n: st.n, row: row, fill: st.fill}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{stage}, cols, src); err != nil {
-		return BatchStats{}, fmt.Errorf("copy %d %s into staging: %w", st.n, t.name, interpret(err))
-	}
-
-	var set []string
-	for _, c := range append(append([]string(nil), t.cols...), "raw") {
-		set = append(set, c+" = s."+c)
-	}
-	set = append(set, "source_hash = raw_source_hash(s.raw)", "run_id = $1", "last_seen_at = now()")
-	insCols, selCols := strings.Join(cols, ", ")+", source_hash, run_id", "s."+strings.Join(cols, ", s.")+", raw_source_hash(s.raw), $1"
-	if t.bookable {
-		set = append(set, "needs_booking = true")
-		insCols += ", needs_booking"
-		selCols += ", true"
-	}
-	// An UPDATE of the changed records and a plain INSERT of the new ones instead of one
-	// INSERT ... ON CONFLICT: speculative insertion costs every new row a second index probe
-	// and a speculative token, and a DO UPDATE whose WHERE is false still locks (and so
-	// dirties) an unchanged row. d decides, in one join with the table, which staged ids are
-	// new and which changed (hashing only records that exist); unchanged records are in
-	// neither part, and when nothing changed both parts join an empty d. The parts cannot
-	// race: raw tables are written only under the run lock (a concurrent writer would get a
-	// unique violation, not a lost update), and staged ids are unique (stageRaw), so no row is
-	// touched twice.
-	merge := fmt.Sprintf(`WITH d AS MATERIALIZED (
-			SELECT s.id, x.id IS NULL AS is_new FROM %[3]s s LEFT JOIN %[1]s x ON x.id = s.id
-			WHERE x.id IS NULL OR x.source_hash <> raw_source_hash(s.raw)),
-		upd AS (
-			UPDATE %[1]s AS t SET %[2]s FROM %[3]s s
-			WHERE t.id = s.id AND EXISTS (SELECT 1 FROM d WHERE d.id = s.id AND NOT d.is_new)
-			RETURNING t.id, false AS inserted),
-		ins AS (
-			INSERT INTO %[1]s (%[4]s)
-			SELECT %[5]s FROM %[3]s s WHERE EXISTS (SELECT 1 FROM d WHERE d.id = s.id AND d.is_new)
-			RETURNING id, true AS inserted)
-		%[6]s`,
-		t.name, strings.Join(set, ", "), stage, insCols, selCols, result)
-	rows, _ := tx.Query(ctx, merge, nullRun(run))
-	var stats BatchStats
-	var changedIDs map[string]bool
-	var updatedIDs []string
-	if t.child != nil {
-		changedIDs = make(map[string]bool)
-	}
-	var id string
-	var inserted bool
-	_, err := pgx.ForEachRow(rows, []any{&id, &inserted}, func() error {
-		if inserted {
-			stats.Inserted++
+	rows, _ := tx.Query(ctx, fmt.Sprintf(`SELECT u.n::int, x.id IS NULL
+		FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u (id, source_hash, n)
+		LEFT JOIN %s x ON x.id = u.id
+		WHERE x.id IS NULL OR x.source_hash <> u.source_hash`, t.name), st.ids, st.hashes)
+	var fresh, changed []int // indexes into st
+	var n int
+	var isNew bool
+	if _, err := pgx.ForEachRow(rows, []any{&n, &isNew}, func() error {
+		if isNew {
+			fresh = append(fresh, n-1)
 		} else {
-			stats.Updated++
-		}
-		if changedIDs != nil {
-			changedIDs[id] = true
-			if !inserted {
-				updatedIDs = append(updatedIDs, id)
-			}
+			changed = append(changed, n-1)
 		}
 		return nil
-	})
-	if err != nil {
-		return BatchStats{}, fmt.Errorf("merge %s: %w", t.name, interpret(err))
+	}); err != nil {
+		return BatchStats{}, fmt.Errorf("compare %s with the stored records: %w", t.name, interpret(err))
 	}
-	stats.Unchanged = st.n - stats.Inserted - stats.Updated
+	stats := BatchStats{Inserted: len(fresh), Updated: len(changed), Unchanged: st.n - len(fresh) - len(changed)}
+	if len(fresh)+len(changed) == 0 {
+		return stats, nil
+	}
 
-	if c := t.child; c != nil && stats.Inserted+stats.Updated > 0 {
-		if stats.Updated > 0 {
+	// needs_booking defaults to true, first_seen_at and last_seen_at to now().
+	cols := append(append(append([]string{"id"}, t.cols...), "raw"), "source_hash", "run_id")
+	rowOf := func(todo []int) *copySource {
+		return &copySource{n: len(todo), row: make([]any, len(cols)), fill: func(k int, row []any) {
+			i := todo[k]
+			st.fill(i, row[:len(cols)-2])
+			row[len(cols)-2], row[len(cols)-1] = st.hashes[i], nullRun(run)
+		}}
+	}
+	if len(fresh) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, cols, rowOf(fresh)); err != nil {
+			return BatchStats{}, fmt.Errorf("copy %d new %s: %w", len(fresh), t.name, interpret(err))
+		}
+	}
+	if len(changed) > 0 {
+		stage := "stage_" + t.name
+		ddl := fmt.Sprintf("CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL, source_hash bytea NOT NULL, run_id bigint) ON COMMIT DROP",
+			stage, columnDefs(t.cols, t.types))
+		if _, err := tx.Exec(ctx, ddl); err != nil {
+			return BatchStats{}, fmt.Errorf("create staging for %s: %w", t.name, interpret(err))
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{stage}, cols, rowOf(changed)); err != nil {
+			return BatchStats{}, fmt.Errorf("copy %d changed %s into staging: %w", len(changed), t.name, interpret(err))
+		}
+		var set []string
+		for _, c := range cols[1:] {
+			set = append(set, c+" = s."+c)
+		}
+		set = append(set, "last_seen_at = now()")
+		if t.bookable {
+			set = append(set, "needs_booking = true")
+		}
+		update := fmt.Sprintf("UPDATE %s AS t SET %s FROM %s s WHERE t.id = s.id", t.name, strings.Join(set, ", "), stage)
+		if _, err := tx.Exec(ctx, update); err != nil {
+			return BatchStats{}, fmt.Errorf("update %d changed %s: %w", len(changed), t.name, interpret(err))
+		}
+	}
+
+	if c := t.child; c != nil {
+		if len(changed) > 0 {
+			ids := make([]string, len(changed))
+			for k, i := range changed {
+				ids[k] = st.ids[i]
+			}
 			del := fmt.Sprintf("DELETE FROM %s WHERE %s = ANY ($1::text[])", c.name, c.parentCol)
-			if _, err := tx.Exec(ctx, del, updatedIDs); err != nil {
+			if _, err := tx.Exec(ctx, del, ids); err != nil {
 				return BatchStats{}, fmt.Errorf("delete replaced %s: %w", c.name, interpret(err))
 			}
 		}
-		// The children of changed parents go straight into the child table: the decision was
-		// made set-based on the staged hashes, so no child staging copy is needed, and the
-		// children of unchanged parents never travel.
-		todo := make([][]any, 0, len(st.children))
-		for _, r := range st.children {
-			if changedIDs[r[0].(string)] { // childRows puts the parent id first
-				todo = append(todo, r)
+		var todo [][]any
+		for _, part := range [][]int{fresh, changed} {
+			for _, i := range part {
+				todo = append(todo, st.children(i)...)
 			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.name}, c.cols, pgx.CopyFromRows(todo)); err != nil {
 			return BatchStats{}, fmt.Errorf("copy %d %s: %w", len(todo), c.name, interpret(err))
 		}
 	}
-	for _, q := range t.after {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return BatchStats{}, fmt.Errorf("after merging %s: %w", t.name, interpret(err))
+	if len(t.after) > 0 {
+		ids := make([]string, 0, len(fresh)+len(changed))
+		inserted := make([]bool, 0, cap(ids))
+		for _, part := range []struct {
+			idx []int
+			new bool
+		}{{fresh, true}, {changed, false}} {
+			for _, i := range part.idx {
+				ids, inserted = append(ids, st.ids[i]), append(inserted, part.new)
+			}
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE changed_%[1]s ON COMMIT DROP AS
+			SELECT id, inserted FROM unnest($1::text[], $2::boolean[]) AS u (id, inserted)`, t.name), ids, inserted); err != nil {
+			return BatchStats{}, fmt.Errorf("record changed %s: %w", t.name, interpret(err))
+		}
+		for _, q := range t.after {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return BatchStats{}, fmt.Errorf("after merging %s: %w", t.name, interpret(err))
+			}
 		}
 	}
 	return stats, nil

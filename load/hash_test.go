@@ -2,8 +2,15 @@ package load
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -74,5 +81,84 @@ func TestRawSourceHashIsRawHash(t *testing.T) {
 	}
 	if differ != 0 {
 		t.Fatalf("raw_source_hash differs from raw_hash for %d of %d documents", differ, len(docs))
+	}
+}
+
+// LoadBatch hashes records in Go (internal/jsonb); the hashes already stored were made by the
+// database's raw_hash. They must agree for every record, or a record loaded before the change
+// would look changed (and be rewritten and re-booked) after it. And the same content sent with
+// other key order, spacing and escapes is unchanged.
+func TestSourceHashIsRawHash(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	lock, run := lockAndRun(t, s)
+	ctx := context.Background()
+	if _, err := s.LoadBatch(ctx, lock, fullBatch(run, time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	odd := txn("tx-odd", revolut.TransactionCompleted, "-1.50")
+	odd.Raw = json.RawMessage(`{"state":"completed","id":"tx-odd","legs":[{"amount":-1.50E0,"currency":"GBP"}],
+		"merchant":{"name":"Caf\u00e9 \"Bleu\""},"type":"card_payment","state":"completed"}`)
+	st, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{odd}})
+	if err != nil || st.Inserted != 1 {
+		t.Fatalf("LoadBatch: %+v %v", st, err)
+	}
+	for _, tbl := range []string{"accounts", "transactions", "expenses", "accounting_categories", "tax_rates",
+		"label_groups", "labels", "cards", "team_members", "counterparties"} {
+		var rows, differ int
+		if err := s.pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE source_hash <> raw_hash(raw)) FROM %s", tbl)).
+			Scan(&rows, &differ); err != nil {
+			t.Fatal(err)
+		}
+		if rows == 0 || differ != 0 {
+			t.Errorf("%s: %d of %d rows have a source_hash other than raw_hash(raw)", tbl, differ, rows)
+		}
+	}
+	same := odd
+	same.Raw = json.RawMessage(`{ "id" : "tx-odd", "type": "card_payment", "state": "completed",
+		"merchant": {"name": "Café \u0022Bleu\u0022"}, "legs": [ {"currency": "GBP", "amount": -15.0e-1} ] }`)
+	st, err = s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{same}})
+	if err != nil || st != (BatchStats{Unchanged: 1}) {
+		t.Fatalf("same content in another form: %+v %v, want 1 unchanged", st, err)
+	}
+}
+
+// A record whose JSON Go accepts but PostgreSQL's jsonb refuses (here a \u0000 escape and a
+// lone surrogate) is quarantined with the reason, byte for byte; the rest of the batch loads.
+// Before LoadBatch checked this itself, one such record failed the write of its whole batch.
+func TestRecordsJsonbRefusesAreQuarantined(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	lock, run := lockAndRun(t, s)
+	ctx := context.Background()
+	good := txn("tx-good", revolut.TransactionCompleted, "-2.00")
+	nul := txn("tx-nul", revolut.TransactionCompleted, "-3.00")
+	nul.Raw = json.RawMessage(`{"id":"tx-nul","description":"a\u0000b"}`)
+	surrogate := txn("tx-sur", revolut.TransactionCompleted, "-4.00")
+	surrogate.Raw = json.RawMessage(`{"id":"tx-sur","description":"\ud800"}`)
+	st, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run,
+		Transactions: []revolut.Transaction{good, nul, surrogate}})
+	if err != nil {
+		t.Fatalf("LoadBatch: %v", err)
+	}
+	if st != (BatchStats{Inserted: 1, Quarantined: 2}) {
+		t.Fatalf("stats %+v, want 1 inserted, 2 quarantined", st)
+	}
+	rows, _ := s.pool.Query(ctx, "SELECT source_id, reason, raw FROM quarantine ORDER BY source_id")
+	type q struct{ ID, Reason, Raw string }
+	got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[q])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "tx-nul" || got[1].ID != "tx-sur" {
+		t.Fatalf("quarantine = %+v", got)
+	}
+	for i, want := range []struct{ raw, why string }{{string(nul.Raw), `\u0000`}, {string(surrogate.Raw), "surrogate"}} {
+		if got[i].Raw != want.raw || !strings.Contains(got[i].Reason, "cannot be stored as jsonb") || !strings.Contains(got[i].Reason, want.why) {
+			t.Errorf("quarantined %s: reason %q, raw %q", got[i].ID, got[i].Reason, got[i].Raw)
+		}
+	}
+	if n := count(t, s, "SELECT count(*) FROM transactions"); n != 1 {
+		t.Errorf("transactions has %d rows, want 1", n)
 	}
 }
