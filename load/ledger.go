@@ -1,14 +1,17 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -71,10 +74,17 @@ func (s *Store) WriteBookings(ctx context.Context, lock *RunLock, run RunID, boo
 }
 
 type preparedBookings struct {
-	sources    [][]any
-	entries    [][]any
+	sources    [][]any // source type, source id
+	entries    []stagedEntry
 	lines      []*transform.Line
 	exceptions [][]any
+}
+
+// stagedEntry is one entry a booking produced, with the hash of its lines.
+type stagedEntry struct {
+	id, sourceType, sourceID, period string
+	hash                             []byte
+	lines                            []*transform.Line
 }
 
 func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
@@ -96,8 +106,7 @@ func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
 		seenSource[key] = true
 		p.sources = append(p.sources, []any{b.SourceType, b.SourceID})
 
-		byEntry := map[string][]*transform.Line{}
-		var order []string
+		first := len(p.entries) // this booking's entries are p.entries[first:]
 		for i := range b.Lines {
 			l := &b.Lines[i]
 			if l.EntryID == "" {
@@ -107,19 +116,19 @@ func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
 				return nil, fmt.Errorf("entry %s is produced by two sources in one write", l.EntryID)
 			}
 			entryOwner[l.EntryID] = bi
-			if _, ok := byEntry[l.EntryID]; !ok {
-				order = append(order, l.EntryID)
-			}
-			byEntry[l.EntryID] = append(byEntry[l.EntryID], l)
 			p.lines = append(p.lines, l)
-		}
-		for _, id := range order {
-			ls := byEntry[id]
-			period := ls[0].Period
-			if period == "" {
-				period = ls[0].BookingDate.Format("2006-01")
+			e := first
+			for e < len(p.entries) && p.entries[e].id != l.EntryID { // a source books one or two entries
+				e++
 			}
-			p.entries = append(p.entries, []any{id, b.SourceType, b.SourceID, entryHash(ls), period})
+			if e == len(p.entries) {
+				period := l.Period
+				if period == "" {
+					period = l.BookingDate.Format("2006-01")
+				}
+				p.entries = append(p.entries, stagedEntry{id: l.EntryID, sourceType: b.SourceType, sourceID: b.SourceID, period: period})
+			}
+			p.entries[e].lines = append(p.entries[e].lines, l)
 		}
 		for _, e := range b.Exceptions {
 			st, sid := e.SourceType, e.SourceID
@@ -130,6 +139,19 @@ func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
 				e.Period, nullTime(e.OccurredAt), e.Kind, e.Reason})
 		}
 	}
+	// Hashing every line of every entry is the CPU-heavy part of a write: on every core, each
+	// worker on its own range of entries.
+	workers := min(runtime.GOMAXPROCS(0), 1+len(p.entries)/1024)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var h hasher
+			for k := w * len(p.entries) / workers; k < (w+1)*len(p.entries)/workers; k++ {
+				p.entries[k].hash = h.entry(p.entries[k].lines)
+			}
+		})
+	}
+	wg.Wait()
 	return p, nil
 }
 
@@ -198,16 +220,20 @@ func lineRow(l *transform.Line, row []any) {
 // share an encoding. Amounts are hashed by value (1.5 and 1.50 are the same amount). It runs
 // for every line of every booking, so it avoids fmt and hashes one buffer per entry.
 func entryHash(lines []*transform.Line) []byte {
-	type keyed struct {
-		key  string
-		line *transform.Line
-	}
-	sorted := make([]keyed, len(lines))
-	for i, l := range lines {
-		sorted[i] = keyed{keyString(l.Key), l}
-	}
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].key < sorted[j].key })
 	var h hasher
+	return h.entry(lines)
+}
+
+// entry is entryHash with h's buffers, which a worker reuses from entry to entry.
+func (h *hasher) entry(lines []*transform.Line) []byte {
+	h.buf, h.sorted = h.buf[:0], h.sorted[:0]
+	for _, l := range lines {
+		h.sorted = append(h.sorted, keyedLine{keyString(l.Key), l})
+	}
+	sorted := h.sorted
+	if len(sorted) > 1 {
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].key < sorted[j].key })
+	}
 	for _, k := range sorted {
 		l := k.line
 		h.str(k.key)
@@ -230,11 +256,12 @@ func entryHash(lines []*transform.Line) []byte {
 		h.str(l.CategoryID)
 		h.str(l.CategoryCode)
 		h.str(l.CategoryName)
-		groups := make([]string, 0, len(l.Labels))
+		groups := h.groups[:0]
 		for g := range l.Labels {
 			groups = append(groups, g)
 		}
 		sort.Strings(groups)
+		h.groups = groups
 		h.n(len(groups))
 		for _, g := range groups {
 			h.str(g)
@@ -276,7 +303,16 @@ func keyString(k transform.LineKey) string {
 }
 
 // hasher accumulates the length-prefixed encoding of an entry.
-type hasher struct{ buf []byte }
+type hasher struct {
+	buf    []byte
+	sorted []keyedLine
+	groups []string
+}
+
+type keyedLine struct {
+	key  string
+	line *transform.Line
+}
 
 func (h *hasher) n(v int) { h.buf = binary.BigEndian.AppendUint64(h.buf, uint64(v)) }
 
@@ -302,6 +338,21 @@ func (h *hasher) time(t time.Time) {
 	h.n(int(t.UnixNano()))
 }
 
+// head is an entry's current state in entries.
+type head struct {
+	entryID, sourceType, sourceID, period string
+	version                               int
+	hash                                  []byte
+	tombstone                             bool
+}
+
+// entryWrite is a new version of an entry: its first, a change, or a tombstone (no lines).
+type entryWrite struct {
+	entry *stagedEntry // nil for a tombstone
+	head  head         // the entry as it will be: version is the new version
+	isNew bool
+}
+
 func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBookings) (WriteStats, error) {
 	var st WriteStats
 	// The balance trigger keeps the rows a statement inserted (a transition table) and sums
@@ -309,15 +360,12 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 	// temporary files. The memory is taken only by writes that large, for this transaction.
 	// JIT is off as in LoadBatch: estimates over staging tables have no statistics behind them.
 	// The staging tables need no keys (an index insertion per row): prepareBookings refuses a
-	// source twice or an entry of two sources, tombstones are entries that were not staged,
-	// and the primary keys of entries and entry_versions refuse an entry written twice.
+	// source twice or an entry of two sources, and the primary keys of entries and
+	// entry_versions refuse an entry written twice.
 	ddl := `SET LOCAL work_mem = '128MB'; SET LOCAL jit = off;
 		CREATE TEMP TABLE stage_sources (source_type text, source_id text) ON COMMIT DROP;
-		CREATE TEMP TABLE stage_entries (entry_id text, source_type text, source_id text, lines_hash bytea, period text) ON COMMIT DROP;
 		CREATE TEMP TABLE stage_exceptions (owner_type text, owner_id text, source_type text, source_id text, entry_id text,
-			period text, occurred_at timestamptz, kind text, reason text) ON COMMIT DROP;
-		CREATE TEMP TABLE write_entries (entry_id text, source_type text, source_id text, lines_hash bytea,
-			period text, version integer, is_new boolean, tombstone boolean) ON COMMIT DROP`
+			period text, occurred_at timestamptz, kind text, reason text) ON COMMIT DROP`
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return st, fmt.Errorf("create staging: %w", interpret(err))
 	}
@@ -327,7 +375,6 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 		src   pgx.CopyFromSource
 	}{
 		{"stage_sources", []string{"source_type", "source_id"}, pgx.CopyFromRows(p.sources)},
-		{"stage_entries", []string{"entry_id", "source_type", "source_id", "lines_hash", "period"}, pgx.CopyFromRows(p.entries)},
 		{"stage_exceptions", []string{"owner_type", "owner_id", "source_type", "source_id", "entry_id", "period",
 			"occurred_at", "kind", "reason"}, pgx.CopyFromRows(p.exceptions)},
 	}
@@ -336,39 +383,46 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			return st, fmt.Errorf("copy into %s: %w", c.table, interpret(err))
 		}
 	}
+	// A booked transaction books its linked expenses with it: they are sources of this write
+	// too (their standalone entries become tombstones, their needs_booking is cleared).
+	if _, err := tx.Exec(ctx, `INSERT INTO stage_sources
+		SELECT DISTINCT 'expense', e.id FROM expenses e JOIN stage_sources s ON s.source_type = 'transaction' AND e.transaction_id = s.source_id
+		WHERE NOT EXISTS (SELECT 1 FROM stage_sources x WHERE x.source_type = 'expense' AND x.source_id = e.id)`); err != nil {
+		return st, fmt.Errorf("add expenses linked to booked transactions: %w", interpret(err))
+	}
+
+	writes, err := decideEntries(ctx, tx, p)
+	if err != nil {
+		return st, err
+	}
+	for _, w := range writes {
+		switch {
+		case w.isNew:
+			st.EntriesNew++
+		case w.head.tombstone:
+			st.Tombstones++
+		default:
+			st.EntriesChanged++
+		}
+	}
+	st.EntriesUnchanged = len(p.entries) - st.EntriesNew - st.EntriesChanged
+	if len(writes) > 0 {
+		// The lines go in before the entry versions they belong to (the check that they do runs
+		// at commit): the versions written last are still in shared buffers when the commit
+		// check looks up any it must.
+		if st.LinesWritten, err = copyLines(ctx, tx, run, writes); err != nil {
+			return st, fmt.Errorf("write ledger lines: %w", err)
+		}
+		if err := writeHeads(ctx, tx, run, writes); err != nil {
+			return st, err
+		}
+	}
 
 	steps := []struct {
 		what string
 		sql  string
 		n    *int
 	}{
-		{"add expenses linked to booked transactions", `INSERT INTO stage_sources
-			SELECT DISTINCT 'expense', e.id FROM expenses e JOIN stage_sources s ON s.source_type = 'transaction' AND e.transaction_id = s.source_id
-			WHERE NOT EXISTS (SELECT 1 FROM stage_sources x WHERE x.source_type = 'expense' AND x.source_id = e.id)`, nil},
-		{"decide new and changed entries", `INSERT INTO write_entries
-			SELECT s.entry_id, s.source_type, s.source_id, s.lines_hash, s.period, COALESCE(e.current_version, 0) + 1,
-				e.entry_id IS NULL, false
-			FROM stage_entries s LEFT JOIN entries e ON e.entry_id = s.entry_id
-			WHERE e.entry_id IS NULL OR e.tombstone OR e.lines_hash <> s.lines_hash`, nil},
-		{"decide tombstones", `INSERT INTO write_entries
-			SELECT e.entry_id, e.source_type, e.source_id, NULL, e.period, e.current_version + 1, false, true
-			FROM entries e JOIN stage_sources src ON src.source_type = e.source_type AND src.source_id = e.source_id
-			WHERE NOT e.tombstone AND NOT EXISTS (SELECT 1 FROM stage_entries s WHERE s.entry_id = e.entry_id)`, &st.Tombstones},
-		// The lines go in before the entry versions they belong to (the check that they do runs
-		// at commit): the versions written last are still in shared buffers when the commit
-		// check looks each of them up, instead of evicted by the COPY.
-		{"write ledger lines", "", &st.LinesWritten},
-		{"close superseded versions", `UPDATE entry_versions v SET valid_to = now(), superseded_by_run = $1
-			FROM write_entries w WHERE v.entry_id = w.entry_id AND v.version = w.version - 1`, nil},
-		// Two statements instead of one ON CONFLICT upsert: under the run lock nobody else
-		// writes entries, and a plain INSERT skips speculative insertion for every new entry.
-		{"add entry heads", `INSERT INTO entries (entry_id, source_type, source_id, current_version, lines_hash, tombstone, period, run_id)
-			SELECT entry_id, source_type, source_id, version, lines_hash, tombstone, period, $1 FROM write_entries WHERE is_new`, nil},
-		{"move entry heads", `UPDATE entries e SET source_type = w.source_type, source_id = w.source_id, current_version = w.version,
-				lines_hash = w.lines_hash, tombstone = w.tombstone, period = w.period, run_id = $1, updated_at = now()
-			FROM write_entries w WHERE e.entry_id = w.entry_id AND NOT w.is_new`, nil},
-		{"record entry versions", `INSERT INTO entry_versions (entry_id, version, run_id, lines_hash, period, tombstone)
-			SELECT entry_id, version, $1, lines_hash, period, tombstone FROM write_entries`, nil},
 		{"clear needs_booking of transactions", `UPDATE transactions t SET needs_booking = false
 			FROM stage_sources s WHERE s.source_type = 'transaction' AND t.id = s.source_id AND t.needs_booking`, nil},
 		{"clear needs_booking of expenses", `UPDATE expenses e SET needs_booking = false
@@ -396,14 +450,6 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			FROM stage_exceptions s JOIN exception_owners o ON o.owner_type = s.owner_type AND o.owner_id = s.owner_id`, nil},
 	}
 	for _, step := range steps {
-		if step.sql == "" {
-			n, err := copyNewLines(ctx, tx, run, p.lines)
-			if err != nil {
-				return st, fmt.Errorf("%s: %w", step.what, err)
-			}
-			*step.n = n
-			continue
-		}
 		var args []any
 		if strings.Contains(step.sql, "$1") {
 			args = []any{run}
@@ -416,46 +462,168 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			*step.n = int(tag.RowsAffected())
 		}
 	}
-	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new AND NOT tombstone)
-		FROM write_entries`).Scan(&st.EntriesNew, &st.EntriesChanged); err != nil {
-		return st, fmt.Errorf("count written entries: %w", interpret(err))
-	}
-	st.EntriesUnchanged = len(p.entries) - st.EntriesNew - st.EntriesChanged
 	return st, nil
 }
 
-// copyNewLines COPYs the lines of the entries that get a new version straight into
-// ledger_rows, with that version. The decision (which entries, which version) was made
-// set-based on the staged entry hashes, so lines of unchanged entries never travel and new
-// lines are written once, without a staging copy. The statement trigger still queues the
-// balance check of every entry version the COPY touched.
-func copyNewLines(ctx context.Context, tx pgx.Tx, run RunID, lines []*transform.Line) (int, error) {
-	rows, _ := tx.Query(ctx, "SELECT entry_id, version FROM write_entries WHERE NOT tombstone")
-	versions := map[string]int{}
-	var id string
-	var v int
-	if _, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error { versions[id] = v; return nil }); err != nil {
-		return 0, interpret(err)
+// decideEntries reads the current heads of the staged entries and of every entry of the
+// write's sources, and returns the versions to write: a staged entry with no head is new
+// (version 1); one whose head is a tombstone or has other lines gets the next version; one
+// with the same lines is left alone; and an entry of a source that no longer produces it gets
+// a tombstone version. The decision needs only the heads, so it is made here, and the new
+// heads and versions go in by COPY rather than through staging.
+func decideEntries(ctx context.Context, tx pgx.Tx, p *preparedBookings) ([]entryWrite, error) {
+	ids := make([]string, len(p.entries))
+	for i := range p.entries {
+		ids[i] = p.entries[i].id
 	}
-	if len(versions) == 0 {
-		return 0, nil
+	// UNION, not UNION ALL: an entry can be found both ways.
+	rows, _ := tx.Query(ctx, `SELECT e.entry_id, e.source_type, e.source_id, e.period, e.current_version, e.lines_hash, e.tombstone
+		FROM entries e JOIN unnest($1::text[]) AS u (entry_id) ON e.entry_id = u.entry_id
+		UNION
+		SELECT e.entry_id, e.source_type, e.source_id, e.period, e.current_version, e.lines_hash, e.tombstone
+		FROM entries e JOIN stage_sources s ON s.source_type = e.source_type AND s.source_id = e.source_id
+		WHERE NOT e.tombstone`, ids)
+	heads := map[string]head{}
+	var h head
+	if _, err := pgx.ForEachRow(rows, []any{&h.entryID, &h.sourceType, &h.sourceID, &h.period, &h.version, &h.hash, &h.tombstone},
+		func() error { heads[h.entryID] = h; return nil }); err != nil {
+		return nil, fmt.Errorf("read current entries: %w", interpret(err))
 	}
-	todo := make([]*transform.Line, 0, len(lines))
-	for _, l := range lines {
-		if _, ok := versions[l.EntryID]; ok {
-			todo = append(todo, l)
+
+	var writes []entryWrite
+	for i := range p.entries {
+		e := &p.entries[i]
+		cur, found := heads[e.id]
+		if found && !cur.tombstone && bytes.Equal(cur.hash, e.hash) {
+			delete(heads, e.id)
+			continue
 		}
+		delete(heads, e.id)
+		writes = append(writes, entryWrite{entry: e, isNew: !found,
+			head: head{entryID: e.id, sourceType: e.sourceType, sourceID: e.sourceID, period: e.period,
+				version: cur.version + 1, hash: e.hash}})
+	}
+	// What is left are live entries of the write's sources that the sources no longer produce
+	// (in entry order, so that the same write always writes the same rows in the same order).
+	gone := make([]head, 0, len(heads))
+	for _, cur := range heads {
+		if !cur.tombstone {
+			gone = append(gone, cur)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].entryID < gone[j].entryID })
+	for _, cur := range gone {
+		cur.version++
+		cur.hash, cur.tombstone = nil, true
+		writes = append(writes, entryWrite{head: cur})
+	}
+	return writes, nil
+}
+
+// copyLines COPYs the lines of every new version straight into ledger_rows, with that version.
+// Lines of unchanged entries never travel, and new lines are written once, without a staging
+// copy. The statement trigger still queues the balance check of every entry version the COPY
+// touched.
+func copyLines(ctx context.Context, tx pgx.Tx, run RunID, writes []entryWrite) (int, error) {
+	type pos struct{ write, line int }
+	var todo []pos
+	for w := range writes {
+		if e := writes[w].entry; e != nil {
+			for l := range e.lines {
+				todo = append(todo, pos{w, l})
+			}
+		}
+	}
+	if len(todo) == 0 {
+		return 0, nil
 	}
 	cols := append(append([]string(nil), ledgerCols...), "version", "run_id")
 	src := &copySource{n: len(todo), row: make([]any, len(cols)), fill: func(i int, row []any) {
-		lineRow(todo[i], row)
-		row[len(row)-2], row[len(row)-1] = versions[todo[i].EntryID], run
+		w := &writes[todo[i].write]
+		lineRow(w.entry.lines[todo[i].line], row)
+		row[len(row)-2], row[len(row)-1] = w.head.version, run
 	}}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"ledger_rows"}, cols, src)
 	if err != nil {
 		return 0, interpret(err)
 	}
 	return int(n), nil
+}
+
+// writeHeads closes the versions the writes supersede, writes the new versions (COPY), adds
+// the heads of new entries (COPY) and moves the heads of the others. Under the run lock
+// nobody else writes entries; the primary keys refuse a version or an entry written twice.
+func writeHeads(ctx context.Context, tx pgx.Tx, run RunID, writes []entryWrite) error {
+	var moved, closed []int
+	for i := range writes {
+		if !writes[i].isNew {
+			moved = append(moved, i)
+			if writes[i].head.version > 1 {
+				closed = append(closed, i)
+			}
+		}
+	}
+	// hash is a head's lines_hash: NULL (a nil slice) for a tombstone.
+	hash := func(h *head) []byte {
+		if h.tombstone {
+			return nil
+		}
+		return h.hash
+	}
+	if len(closed) > 0 {
+		ids, prev := make([]string, len(closed)), make([]int32, len(closed))
+		for k, i := range closed {
+			ids[k], prev[k] = writes[i].head.entryID, int32(writes[i].head.version-1)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE entry_versions v SET valid_to = now(), superseded_by_run = $1
+			FROM unnest($2::text[], $3::integer[]) AS u (entry_id, version)
+			WHERE v.entry_id = u.entry_id AND v.version = u.version`, run, ids, prev); err != nil {
+			return fmt.Errorf("close superseded versions: %w", interpret(err))
+		}
+	}
+	versions := &copySource{n: len(writes), row: make([]any, 6), fill: func(i int, row []any) {
+		h := &writes[i].head
+		fillRow(row, h.entryID, h.version, run, hash(h), h.period, h.tombstone)
+	}}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"entry_versions"},
+		[]string{"entry_id", "version", "run_id", "lines_hash", "period", "tombstone"}, versions); err != nil {
+		return fmt.Errorf("record entry versions: %w", interpret(err))
+	}
+	if n := len(writes) - len(moved); n > 0 {
+		fresh := make([]int, 0, n)
+		for i := range writes {
+			if writes[i].isNew {
+				fresh = append(fresh, i)
+			}
+		}
+		heads := &copySource{n: len(fresh), row: make([]any, 8), fill: func(k int, row []any) {
+			h := &writes[fresh[k]].head
+			fillRow(row, h.entryID, h.sourceType, h.sourceID, h.version, hash(h), h.tombstone, h.period, run)
+		}}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"},
+			[]string{"entry_id", "source_type", "source_id", "current_version", "lines_hash", "tombstone", "period", "run_id"}, heads); err != nil {
+			return fmt.Errorf("add entry heads: %w", interpret(err))
+		}
+	}
+	if len(moved) > 0 {
+		n := len(moved)
+		ids, types, sources, periods := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		versions, hashes, tombstones := make([]int32, n), make([][]byte, n), make([]bool, n)
+		for k, i := range moved {
+			h := &writes[i].head
+			ids[k], types[k], sources[k], periods[k] = h.entryID, h.sourceType, h.sourceID, h.period
+			versions[k], hashes[k], tombstones[k] = int32(h.version), hash(h), h.tombstone
+		}
+		if _, err := tx.Exec(ctx, `UPDATE entries e SET source_type = u.source_type, source_id = u.source_id,
+				current_version = u.version, lines_hash = u.lines_hash, tombstone = u.tombstone, period = u.period,
+				run_id = $1, updated_at = now()
+			FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[], $6::bytea[], $7::boolean[], $8::text[])
+				AS u (entry_id, source_type, source_id, version, lines_hash, tombstone, period)
+			WHERE e.entry_id = u.entry_id`, run, ids, types, sources, versions, hashes, tombstones, periods); err != nil {
+			return fmt.Errorf("move entry heads: %w", interpret(err))
+		}
+	}
+	return nil
 }
 
 // ChangedPeriods returns the periods (YYYY-MM, sorted) that a run changed: periods of entry

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -451,6 +452,48 @@ func TestUnbalancedEntryIsRejected(t *testing.T) {
 	}
 	if err := tx.Commit(ctx); !errors.Is(interpret(err), ErrConstraint) {
 		t.Fatalf("lines of an unrecorded entry version: %v, want a constraint error at commit", err)
+	}
+	// A committed version's lines are final: balanced lines added to 'manual' version 1 later,
+	// in a transaction that did not record that version, are refused (migration 0005).
+	late := fmt.Sprintf(`INSERT INTO ledger_rows (entry_id, version, line_key, source_type, source_id, line_index, role, run_id, booking_date, occurred_at, period, account_code, amount, currency)
+		VALUES ('manual', 1, 'k4', 'transaction', 'm', 1, 'bank', %[1]d, '2025-01-01', now(), '2025-01', '1200', -7, 'GBP'),
+		       ('manual', 1, 'k5', 'transaction', 'm', 1, 'net', %[1]d, '2025-01-01', now(), '2025-01', '6100', 7, 'GBP')`, run)
+	tx, _ = conn.Begin(ctx)
+	if _, err := tx.Exec(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); !errors.Is(interpret(err), ErrConstraint) {
+		t.Fatalf("lines added to a committed version: %v, want a constraint error at commit", err)
+	}
+	// Lines for a tombstone version recorded in the same transaction are refused too.
+	tx, _ = conn.Begin(ctx)
+	for _, q := range []string{
+		fmt.Sprintf(`INSERT INTO entry_versions (entry_id, version, run_id, lines_hash, period, tombstone) VALUES ('manual', 2, %d, NULL, '2025-01', true)`, run),
+		strings.ReplaceAll(late, "'manual', 1,", "'manual', 2,"),
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := tx.Commit(ctx); !errors.Is(interpret(err), ErrConstraint) {
+		t.Fatalf("lines of a tombstone version: %v, want a constraint error at commit", err)
+	}
+	// A recorded version does not change, and is not deleted; closing it is allowed.
+	for _, q := range []string{
+		"UPDATE entry_versions SET tombstone = true WHERE entry_id = 'manual'",
+		"UPDATE entry_versions SET lines_hash = '\\x01' WHERE entry_id = 'manual'",
+		"DELETE FROM entry_versions WHERE entry_id = 'manual'",
+		"TRUNCATE entry_versions",
+	} {
+		if _, err := conn.Exec(ctx, q); err == nil {
+			t.Errorf("%s was allowed", q)
+		}
+	}
+	if _, err := conn.Exec(ctx, fmt.Sprintf("UPDATE entry_versions SET valid_to = now(), superseded_by_run = %d WHERE entry_id = 'manual'", run)); err != nil {
+		t.Errorf("closing a version: %v", err)
+	}
+	if got := count(t, s, "SELECT count(*) FROM ledger_rows WHERE entry_id = 'manual'"); got != 3 {
+		t.Errorf("entry 'manual' has %d lines, want the 3 of its one committed write", got)
 	}
 	// And the ledger is append-only.
 	if _, err := conn.Exec(ctx, "UPDATE ledger_rows SET amount = amount + 1 WHERE line_key = 'k1'"); err == nil {
