@@ -42,10 +42,11 @@ type WriteStats struct {
 
 // WriteBookings writes the bookings of a set of sources in one transaction.
 //
-// Sources, entry hashes and exceptions are COPYed into staging and compared set-based with the
-// current entry heads; then only the lines of new or changed entries are COPYed, straight into
-// ledger_rows with their new version. For each entry, the hash of its lines (every Line field but Version, in line-key order) is
-// compared with the current version's: a new or different entry is written as version + 1 with
+// The current heads of the written entries and of every entry of the sources are read in one
+// query; then only the lines, versions and heads of new, changed or gone entries are COPYed
+// (lines straight into ledger_rows with their new version). For each entry, the hash of its
+// lines (every Line field but Version, in line-key order) is compared with the current
+// version's: a new or different entry is written as version + 1 with
 // all its lines and the previous version is closed (valid_to, superseded_by_run) but kept; an
 // identical one is not touched. An entry the source produced before but not now gets a
 // tombstone version. Then needs_booking is cleared for exactly these sources (and, for a
