@@ -157,6 +157,7 @@ func TestRecordsJsonbRefusesAreQuarantined(t *testing.T) {
 		if got[i].Raw != want.raw || !strings.Contains(got[i].Reason, "cannot be stored as jsonb") || !strings.Contains(got[i].Reason, want.why) {
 			t.Errorf("quarantined %s: reason %q, raw %q", got[i].ID, got[i].Reason, got[i].Raw)
 		}
+		t.Logf("quarantined %s: %s", got[i].ID, got[i].Reason)
 	}
 	if n := count(t, s, "SELECT count(*) FROM transactions"); n != 1 {
 		t.Errorf("transactions has %d rows, want 1", n)

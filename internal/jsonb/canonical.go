@@ -67,7 +67,7 @@ type member struct {
 }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return fmt.Errorf("invalid JSON at byte %d: %s", p.i, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%s, at byte %d", fmt.Sprintf(format, args...), p.i)
 }
 
 func (p *parser) space() {
@@ -330,7 +330,7 @@ func (p *parser) unicodeEscape() (rune, error) {
 	}
 	switch {
 	case r == 0:
-		return 0, p.errorf(`\u0000 cannot be stored (PostgreSQL text holds no NUL)`)
+		return 0, p.errorf(`\u0000: PostgreSQL text holds no NUL character`)
 	case 0xDC00 <= r && r <= 0xDFFF:
 		return 0, p.errorf("a Unicode low surrogate must follow a high surrogate")
 	case 0xD800 <= r && r <= 0xDBFF:
