@@ -163,3 +163,42 @@ func TestRecordsJsonbRefusesAreQuarantined(t *testing.T) {
 		t.Errorf("transactions has %d rows, want 1", n)
 	}
 }
+
+// prepareBookings refuses what would make a write ambiguous, before any SQL.
+func TestPrepareBookingsRefuses(t *testing.T) {
+	t.Parallel()
+	a := entryLines("tx-a", "1.00")
+	stolen := entryLines("tx-b", "2.00")
+	for i := range stolen {
+		stolen[i].EntryID = a[0].EntryID // tx-b books tx-a's entry
+	}
+	noEntry := entryLines("tx-c", "3.00")
+	noEntry[1].EntryID = ""
+	tests := []struct {
+		name     string
+		bookings []SourceBooking
+		want     string
+	}{
+		{"a source twice", []SourceBooking{{SourceType: "transaction", SourceID: "tx-a", Lines: a},
+			{SourceType: "transaction", SourceID: "tx-a"}}, "booked twice"},
+		{"an entry of two sources", []SourceBooking{{SourceType: "transaction", SourceID: "tx-a", Lines: a},
+			{SourceType: "transaction", SourceID: "tx-b", Lines: stolen}}, "produced by two sources"},
+		{"a line without entry", []SourceBooking{{SourceType: "transaction", SourceID: "tx-c", Lines: noEntry}}, "has no entry id"},
+		{"an unknown source type", []SourceBooking{{SourceType: "card", SourceID: "c-1"}}, "unknown source type"},
+	}
+	for _, tc := range tests {
+		if _, err := prepareBookings(tc.bookings); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+	// Lines of one entry stay together, in order, with one hash per entry.
+	p, err := prepareBookings([]SourceBooking{{SourceType: "transaction", SourceID: "tx-a", Lines: a},
+		{SourceType: "transaction", SourceID: "tx-b", Lines: entryLines("tx-b", "2.00")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.entries) != 2 || len(p.lines) != 4 || len(p.entries[0].lines) != 2 || p.entries[1].id != "transaction/tx-b" ||
+		string(p.entries[0].hash) != string(entryHash([]*transform.Line{&a[0], &a[1]})) {
+		t.Fatalf("prepared %d entries, %d lines: %+v", len(p.entries), len(p.lines), p.entries)
+	}
+}

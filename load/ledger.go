@@ -91,7 +91,7 @@ type stagedEntry struct {
 func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
 	p := &preparedBookings{}
 	seenSource := map[[2]string]bool{}
-	entryOwner := map[string]int{}
+	entryIndex := map[string]int{} // entry id → its index in p.entries
 	for bi := range bookings {
 		b := &bookings[bi]
 		if b.SourceType != transform.SourceTransaction && b.SourceType != transform.SourceExpense {
@@ -113,23 +113,21 @@ func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
 			if l.EntryID == "" {
 				return nil, fmt.Errorf("source %s/%s: line %s has no entry id", b.SourceType, b.SourceID, l.Key)
 			}
-			if owner, ok := entryOwner[l.EntryID]; ok && owner != bi {
+			e, ok := entryIndex[l.EntryID]
+			switch {
+			case ok && e < first:
 				return nil, fmt.Errorf("entry %s is produced by two sources in one write", l.EntryID)
-			}
-			entryOwner[l.EntryID] = bi
-			p.lines = append(p.lines, l)
-			e := first
-			for e < len(p.entries) && p.entries[e].id != l.EntryID { // a source books one or two entries
-				e++
-			}
-			if e == len(p.entries) {
+			case !ok:
 				period := l.Period
 				if period == "" {
 					period = l.BookingDate.Format("2006-01")
 				}
+				e = len(p.entries)
+				entryIndex[l.EntryID] = e
 				p.entries = append(p.entries, stagedEntry{id: l.EntryID, sourceType: b.SourceType, sourceID: b.SourceID, period: period})
 			}
 			p.entries[e].lines = append(p.entries[e].lines, l)
+			p.lines = append(p.lines, l)
 		}
 		for _, e := range b.Exceptions {
 			st, sid := e.SourceType, e.SourceID
