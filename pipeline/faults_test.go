@@ -1065,21 +1065,22 @@ func TestFaultPostgresKilled(t *testing.T) {
 
 // TestFaultMalformedRecords syncs a history with the fake's trap records: odd date-time
 // forms, a 37-character id, an unknown type and state, and one record whose amount is "abc".
-// The undecodable record is quarantined with its reason and raw JSON; everything else is
-// loaded and booked; a second run does not add a quarantine row.
+// The records the warehouse cannot take in (one that does not decode, one whose \u0000
+// escape PostgreSQL's jsonb refuses) are quarantined with their reason and raw JSON;
+// everything else is loaded and booked; a second run does not add a quarantine row.
 func TestFaultMalformedRecords(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := newFaultHarness(t, revoluttest.Options{Seed: 100, Transactions: 400, Span: 40 * day, Quirks: true})
 	truth := h.fake.Truth()
-	var malformed revoluttest.Quirk
+	unstorable := map[string]revoluttest.Quirk{} // by id
 	for _, q := range truth.Quirks {
-		if !q.Decodable {
-			malformed = q
+		if !q.Storable {
+			unstorable[q.ID] = q
 		}
 	}
-	if malformed.ID == "" || len(truth.Quirks) < 2 {
-		t.Fatalf("the fake served no malformed record: %+v", truth.Quirks)
+	if len(unstorable) != 2 || len(truth.Quirks) < 3 {
+		t.Fatalf("the fake served no malformed and NUL-escape records: %+v", truth.Quirks)
 	}
 	p := h.pipeline(nil)
 	first, err := p.Sync(ctx)
@@ -1110,27 +1111,34 @@ func TestFaultMalformedRecords(t *testing.T) {
 		return out
 	}
 	quarantine := readQuarantine()
-	var found bool
+	found := map[string]bool{}
 	for _, q := range quarantine {
 		if q.reason == "" {
 			t.Errorf("quarantined %s record %s has no reason", q.stream, q.sourceID)
 		}
-		if q.stream == "transactions" && q.sourceID == malformed.ID {
-			found = true
-			if !strings.Contains(q.raw, `"abc"`) {
-				t.Errorf("the quarantined raw JSON is not the record served: %s", q.raw)
+		if want, ok := unstorable[q.sourceID]; ok && q.stream == "transactions" {
+			found[want.Kind] = true
+			if q.raw != string(want.Raw) {
+				t.Errorf("the quarantined raw JSON of the %s record is not the record served:\n%s\n%s", want.Kind, q.raw, want.Raw)
 			}
-			t.Logf("quarantined %s: %s", q.sourceID, q.reason)
+			t.Logf("quarantined %s (%s): %s", q.sourceID, want.Kind, q.reason)
 		}
 	}
-	if !found {
-		t.Fatalf("the malformed transaction %s is not in quarantine: %+v", malformed.ID, quarantine)
+	if !found["malformed"] || !found["nul_escape"] {
+		t.Fatalf("quarantined %v of the malformed and NUL-escape transactions: %+v", found, quarantine)
 	}
 	if first.Quarantined != int64(len(quarantine)) {
 		t.Errorf("the summary counts %d quarantined records, the table holds %d", first.Quarantined, len(quarantine))
 	}
-	// Every decodable record, traps included, is in the warehouse, and the ledger matches.
-	booked, _, _ := h.checkConverged(truth)
+	// Every other record, traps included, is in the warehouse, and the ledger matches.
+	stored := truth
+	stored.Transactions = nil
+	for _, tx := range truth.Transactions {
+		if _, ok := unstorable[tx.ID]; !ok {
+			stored.Transactions = append(stored.Transactions, tx)
+		}
+	}
+	booked, _, _ := h.checkConverged(stored)
 
 	second, err := p.Sync(ctx)
 	if err != nil {
@@ -1141,7 +1149,7 @@ func TestFaultMalformedRecords(t *testing.T) {
 		t.Errorf("quarantine grew from %d to %d rows on a re-run", len(quarantine), len(again))
 	}
 	for _, q := range again {
-		if q.timesSeen < 2 && q.sourceID == malformed.ID {
+		if _, ok := unstorable[q.sourceID]; ok && q.timesSeen < 2 {
 			t.Errorf("the re-run did not record seeing %s again (times_seen %d)", q.sourceID, q.timesSeen)
 		}
 	}

@@ -32,7 +32,7 @@ func addFakeFlags(fs *flag.FlagSet, defaultTransactions, defaultRate int) *fakeF
 	fs.Int64Var(&ff.seed, "seed", 1, "seed of the generated data: the same seed gives the same records")
 	fs.IntVar(&ff.transactions, "transactions", defaultTransactions, "number of transactions in the year of generated history")
 	fs.IntVar(&ff.rate, "rate-per-minute", defaultRate, "requests per minute the fake allows before answering 429 (0: unlimited)")
-	fs.BoolVar(&ff.quirks, "quirks", false, "add the trap records of the API's own docs (odd dates, a bad id, an undecodable record)")
+	fs.BoolVar(&ff.quirks, "quirks", false, "add the trap records of the API's own docs (odd dates, a bad id, an undecodable record, a \\u0000 escape)")
 	return ff
 }
 

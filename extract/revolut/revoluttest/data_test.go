@@ -78,8 +78,8 @@ func TestDeterminism(t *testing.T) {
 	}
 	// 3000 transactions requested, one of them the undecodable quirk record; seven
 	// transaction quirks and one expense quirk.
-	if len(da.Transactions) != 2999 || len(da.Quirks) != 8 {
-		t.Errorf("%d transactions and %d quirks, want 2999 and 8", len(da.Transactions), len(da.Quirks))
+	if len(da.Transactions) != 2999 || len(da.Quirks) != 9 {
+		t.Errorf("%d transactions and %d quirks, want 2999 and 9", len(da.Transactions), len(da.Quirks))
 	}
 }
 

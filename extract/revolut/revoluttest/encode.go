@@ -215,6 +215,9 @@ func (s *Server) appendLeg(b []byte, l *leg, q string) []byte {
 	}
 	if l.desc != "" {
 		b = appendStr(b, false, "description", l.desc)
+		if q == "nul_escape" {
+			b = append(b[:len(b)-1], `\u0000"`...) // inside the closing quote
+		}
 	}
 	if l.hasBalance {
 		b = appendKey(b, false, "balance")

@@ -16,8 +16,10 @@ type Quirk struct {
 	// "long_id" (a 37-character id that is not a UUID), "micro_fraction" (6 fractional
 	// digits), "no_fraction" (no fractional digits), "unknown_type" (type "card_cashback"),
 	// "unknown_state" (state "on_hold"), "malformed" (a leg amount of "abc": cannot be
-	// decoded at all); and for the expense, "expense_unpadded_date" (an external
-	// reimbursement whose expense_date has no zero padding, as in the official example).
+	// decoded at all), "nul_escape" (a leg description holding the escape \u0000: valid JSON
+	// that Go decodes, but that PostgreSQL's jsonb, and text, refuse); and for the expense,
+	// "expense_unpadded_date" (an external reimbursement whose expense_date has no zero
+	// padding, as in the official example).
 	Kind string
 	// ID is the id exactly as served.
 	ID string
@@ -27,9 +29,13 @@ type Quirk struct {
 	// Dataset.Transactions. The others decode; whether a pipeline books or quarantines the
 	// unknown type and state is its policy.
 	Decodable bool
+	// Storable is false for the records a warehouse that keeps raw JSON as PostgreSQL jsonb
+	// cannot keep: the malformed one and the NUL escape. A pipeline must quarantine both and
+	// go on; Dataset.Transactions still holds the NUL escape, which decodes.
+	Storable bool
 }
 
-var quirkKinds = []string{"unpadded_date", "long_id", "micro_fraction", "no_fraction", "unknown_type", "unknown_state", "malformed"}
+var quirkKinds = []string{"unpadded_date", "long_id", "micro_fraction", "no_fraction", "unknown_type", "unknown_state", "malformed", "nul_escape"}
 
 func quirkOf(t *txn) string {
 	if t.quirk == 0 {
@@ -78,7 +84,8 @@ func (s *Server) addQuirk(r *rand.Rand, i int, at int64) {
 	s.txs = append(s.txs, t)
 	s.txByID[t.id] = idx
 	raw := s.appendTx(nil, &s.txs[idx])
-	s.quirks = append(s.quirks, Quirk{Stream: "transactions", Kind: quirkKinds[i], ID: txIDString(&s.txs[idx]), Raw: raw, Decodable: quirkKinds[i] != "malformed"})
+	s.quirks = append(s.quirks, Quirk{Stream: "transactions", Kind: quirkKinds[i], ID: txIDString(&s.txs[idx]), Raw: raw,
+		Decodable: quirkKinds[i] != "malformed", Storable: quirkKinds[i] != "malformed" && quirkKinds[i] != "nul_escape"})
 }
 
 // addExpenseQuirk adds a reimbursement whose expense_date is served unpadded. It has no
@@ -89,5 +96,6 @@ func (s *Server) addExpenseQuirk(r *rand.Rand, start, end int64) {
 	b.exp.date, b.exp.quirk, b.expEvents = date, true, nil
 	s.release(b)
 	e := &s.expenses[len(s.expenses)-1]
-	s.quirks = append(s.quirks, Quirk{Stream: "expenses", Kind: "expense_unpadded_date", ID: e.id.String(), Raw: s.appendExpense(nil, e), Decodable: true})
+	s.quirks = append(s.quirks, Quirk{Stream: "expenses", Kind: "expense_unpadded_date", ID: e.id.String(), Raw: s.appendExpense(nil, e),
+		Decodable: true, Storable: true})
 }

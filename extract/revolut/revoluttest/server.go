@@ -54,7 +54,8 @@ type Options struct {
 	// TokenTTL is the access token lifetime. Default 40 minutes.
 	TokenTTL time.Duration
 	// Quirks adds the trap records listed in Dataset.Quirks: odd date-time forms, a 37-char
-	// id, an unknown type and state, and one record that cannot be decoded. Default off.
+	// id, an unknown type and state, one record that cannot be decoded, and one that decodes
+	// but cannot be stored as PostgreSQL jsonb (a \u0000 escape). Default off.
 	Quirks bool
 }
 
