@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -81,32 +82,26 @@ func (b *BatchStats) add(o BatchStats) {
 }
 
 // LoadBatch upserts the batch in one transaction. Each record's source_hash (the sha256 of
-// its canonical jsonb text, computed here: internal/jsonb) is compared set-based with the
-// stored ones before any record is sent: new records are COPYed straight into their table,
-// changed ones through an ON COMMIT DROP staging table and one UPDATE, and unchanged ones are
-// not sent at all. New or changed transactions and expenses get needs_booking, and their legs
+// its canonical jsonb text, computed here: internal/jsonb) is compared with the stored one,
+// read for all the batch's ids by one query before any record is sent: new records are
+// COPYed straight into their table, changed ones through an ON COMMIT DROP staging table and
+// one UPDATE, and unchanged ones are not sent at all. A record whose JSON PostgreSQL would
+// refuse is quarantined with the reason instead. New or changed transactions and expenses get needs_booking, and their legs
 // or splits are replaced. Then quarantine, receipts and the checkpoint. If anything fails, or
 // the run lock was lost, nothing is written.
 func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchStats, error) {
 	var stats BatchStats
-	// Records whose raw JSON PostgreSQL would refuse as jsonb are quarantined, not sent: one
-	// of them would fail the whole batch.
-	quarantine := append([]Quarantined(nil), b.Quarantine...)
-	bad := func(stream, id string, raw []byte, why error) {
-		quarantine = append(quarantine, Quarantined{Stream: stream, SourceID: id,
-			Reason: "raw JSON cannot be stored as jsonb: " + why.Error(), Raw: raw})
-	}
 	tables := []staged{
-		stageRaw(accountsTable, b.Accounts, bad),
-		stageRaw(transactionsTable, b.Transactions, bad),
-		stageRaw(expensesTable, b.Expenses, bad),
-		stageRaw(categoriesTable, b.Categories, bad),
-		stageRaw(taxRatesTable, b.TaxRates, bad),
-		stageRaw(labelGroupsTable, b.LabelGroups, bad),
-		stageRaw(labelsTable, b.Labels, bad),
-		stageRaw(cardsTable, b.Cards, bad),
-		stageRaw(teamMembersTable, b.TeamMembers, bad),
-		stageRaw(counterpartiesTable, b.Counterparties, bad),
+		stageRaw(accountsTable, b.Accounts),
+		stageRaw(transactionsTable, b.Transactions),
+		stageRaw(expensesTable, b.Expenses),
+		stageRaw(categoriesTable, b.Categories),
+		stageRaw(taxRatesTable, b.TaxRates),
+		stageRaw(labelGroupsTable, b.LabelGroups),
+		stageRaw(labelsTable, b.Labels),
+		stageRaw(cardsTable, b.Cards),
+		stageRaw(teamMembersTable, b.TeamMembers),
+		stageRaw(counterpartiesTable, b.Counterparties),
 	}
 	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
 		stats = BatchStats{}
@@ -116,15 +111,22 @@ func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchSta
 		if _, err := tx.Exec(ctx, "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"); err != nil {
 			return fmt.Errorf("set merge settings: %w", interpret(err))
 		}
+		// Records whose raw JSON PostgreSQL would refuse as jsonb join the batch's quarantine:
+		// sent, one of them would fail the whole batch.
+		quarantine := append([]Quarantined(nil), b.Quarantine...)
 		for _, st := range tables {
 			if st.n == 0 {
 				continue
 			}
-			got, err := mergeRaw(ctx, tx, st, b.RunID)
+			got, bad, err := mergeRaw(ctx, tx, st, b.RunID)
 			if err != nil {
 				return err
 			}
 			stats.add(got)
+			for _, u := range bad {
+				quarantine = append(quarantine, Quarantined{Stream: st.table.name, SourceID: st.ids[u.k],
+					Reason: "raw JSON cannot be stored as jsonb: " + u.why.Error(), Raw: st.raws[u.k]})
+			}
 		}
 		n, err := writeQuarantine(ctx, tx, b.Stream, b.RunID, quarantine)
 		if err != nil {
@@ -182,7 +184,7 @@ type staged struct {
 	table    *rawTable
 	n        int
 	ids      []string
-	hashes   [][]byte               // source_hash of each record
+	raws     [][]byte               // the JSON of each record, as received
 	fill     func(i int, row []any) // id, typed columns..., raw
 	children func(i int) [][]any    // the child rows of record i (legs, splits)
 }
@@ -192,10 +194,9 @@ type rawRecord interface {
 		revolut.LabelGroup | revolut.Label | revolut.Card | revolut.TeamMember | revolut.Counterparty
 }
 
-// stageRaw prepares items for the merge: one row per id (the last occurrence wins, as the
-// API's latest word), each with its source_hash; a record whose JSON PostgreSQL would refuse
-// goes to quarantine through bad.
-func stageRaw[T rawRecord](t *rawTable, items []T, bad func(stream, id string, raw []byte, why error)) staged {
+// stageRaw prepares items for the merge: one row per id, the last occurrence winning (the
+// API's latest word).
+func stageRaw[T rawRecord](t *rawTable, items []T) staged {
 	if len(items) == 0 {
 		return staged{table: t}
 	}
@@ -203,52 +204,19 @@ func stageRaw[T rawRecord](t *rawTable, items []T, bad func(stream, id string, r
 	for i := range items {
 		last[recordID(&items[i])] = i
 	}
-	cand := make([]int, 0, len(last)) // the last occurrence of each id, in input order
+	keep := make([]int, 0, len(last)) // the last occurrence of each id, in input order
+	st := staged{table: t, ids: make([]string, 0, len(last)), raws: make([][]byte, 0, len(last))}
 	for i := range items {
-		if last[recordID(&items[i])] == i {
-			cand = append(cand, i)
+		if id := recordID(&items[i]); last[id] == i {
+			keep = append(keep, i)
+			st.ids = append(st.ids, id)
+			st.raws = append(st.raws, recordRaw(&items[i]))
 		}
-	}
-	// Canonical JSON and its hash, for 10^5 records in a backfill batch, is the one part of a
-	// load that is CPU in the client: it runs on every core, each worker on its own range.
-	sums := make([]byte, sha256.Size*len(cand))
-	errs := make([]error, len(cand))
-	workers := min(runtime.GOMAXPROCS(0), 1+len(cand)/1024)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			var text []byte
-			for k := w * len(cand) / workers; k < (w+1)*len(cand)/workers; k++ {
-				var err error
-				if text, err = jsonb.Canonical(text[:0], recordRaw(&items[cand[k]])); err != nil {
-					errs[k] = err
-					continue
-				}
-				sum := sha256.Sum256(text)
-				copy(sums[k*sha256.Size:], sum[:])
-			}
-		})
-	}
-	wg.Wait()
-
-	st := staged{table: t, ids: make([]string, 0, len(cand)), hashes: make([][]byte, 0, len(cand))}
-	keep := make([]int, 0, len(cand))
-	raws := make([][]byte, 0, len(cand))
-	for k, i := range cand {
-		id, raw := recordID(&items[i]), recordRaw(&items[i])
-		if errs[k] != nil {
-			bad(t.name, id, raw, errs[k])
-			continue
-		}
-		keep = append(keep, i)
-		raws = append(raws, raw)
-		st.ids = append(st.ids, id)
-		st.hashes = append(st.hashes, sums[k*sha256.Size:(k+1)*sha256.Size:(k+1)*sha256.Size])
 	}
 	st.n = len(keep)
 	st.fill = func(k int, row []any) {
 		rawRow(&items[keep[k]], row)
-		row[len(row)-1] = json.RawMessage(raws[k])
+		row[len(row)-1] = json.RawMessage(st.raws[k])
 	}
 	if t.child != nil {
 		st.children = func(k int) [][]any { return childRows(&items[keep[k]]) }
@@ -256,61 +224,113 @@ func stageRaw[T rawRecord](t *rawTable, items []T, bad func(stream, id string, r
 	return st
 }
 
-// mergeRaw writes the staged records that are new or changed. Which ones those are is decided
-// by one query that joins the staged ids and hashes with the table (no record travels for
-// it); then new records are COPYed straight into the table, and changed ones into staging and
-// from there by one UPDATE. Two writes instead of one INSERT ... ON CONFLICT through staging:
-// a new record (a backfill is nearly all new records) is written once, without a staging
-// copy or a speculative insertion, and an unchanged one is neither sent nor locked. They
+// sourceHash is a record's source_hash: the sha256 of its canonical jsonb text. The error
+// says why PostgreSQL's jsonb would refuse the record.
+func sourceHash(raw []byte, text []byte) (sum [sha256.Size]byte, buf []byte, err error) {
+	if buf, err = jsonb.Canonical(text[:0], raw); err != nil {
+		return sum, buf, err
+	}
+	return sha256.Sum256(buf), buf, nil
+}
+
+// unstorable is a record whose JSON PostgreSQL's jsonb would refuse.
+type unstorable struct {
+	k   int // index into staged
+	why error
+}
+
+// mergeRaw writes the staged records that are new or changed, and returns those whose JSON
+// PostgreSQL would refuse (for quarantine; none of them is written). One query reads the
+// stored source_hash of the staged ids that exist. The existing records are hashed (on every
+// core) and compared: a changed one is COPYed into staging and UPDATEd from there, an
+// unchanged one is neither sent nor locked. The new ones are COPYed straight into the table,
+// each hashed as it streams, so that in a backfill (nearly all records new) the hashing runs
+// while the server writes. Two writes instead of one INSERT ... ON CONFLICT through staging:
+// a new record is written once, without a staging copy or a speculative insertion. They
 // cannot race: raw tables are written only under the run lock (a concurrent writer would get
 // a unique violation, not a lost update), and staged ids are unique (stageRaw).
-func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats, error) {
+func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats, []unstorable, error) {
 	t := st.table
-	rows, _ := tx.Query(ctx, fmt.Sprintf(`SELECT u.n::int, x.id IS NULL
-		FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u (id, source_hash, n)
-		LEFT JOIN %s x ON x.id = u.id
-		WHERE x.id IS NULL OR x.source_hash <> u.source_hash`, t.name), st.ids, st.hashes)
-	var fresh, changed []int // indexes into st
+	rows, _ := tx.Query(ctx, fmt.Sprintf(`SELECT u.n::int, x.source_hash
+		FROM unnest($1::text[]) WITH ORDINALITY AS u (id, n) JOIN %s x ON x.id = u.id`, t.name), st.ids)
+	stored := map[int][]byte{} // index into st → stored source_hash
 	var n int
-	var isNew bool
-	if _, err := pgx.ForEachRow(rows, []any{&n, &isNew}, func() error {
-		if isNew {
-			fresh = append(fresh, n-1)
-		} else {
-			changed = append(changed, n-1)
-		}
+	var hash []byte
+	if _, err := pgx.ForEachRow(rows, []any{&n, &hash}, func() error {
+		stored[n-1] = append([]byte(nil), hash...)
 		return nil
 	}); err != nil {
-		return BatchStats{}, fmt.Errorf("compare %s with the stored records: %w", t.name, interpret(err))
+		return BatchStats{}, nil, fmt.Errorf("read the stored hashes of %s: %w", t.name, interpret(err))
 	}
-	stats := BatchStats{Inserted: len(fresh), Updated: len(changed), Unchanged: st.n - len(fresh) - len(changed)}
-	if len(fresh)+len(changed) == 0 {
-		return stats, nil
+
+	existing := make([]int, 0, len(stored))
+	fresh := make([]int, 0, st.n-len(stored))
+	for k := range st.n {
+		if _, ok := stored[k]; ok {
+			existing = append(existing, k)
+		} else {
+			fresh = append(fresh, k)
+		}
 	}
+	hashes := make([][sha256.Size]byte, st.n)
+	errs := make([]error, st.n)
+	// Existing records are compared before anything is written: hash them on every core,
+	// each worker on its own range.
+	workers := min(runtime.GOMAXPROCS(0), 1+len(existing)/1024)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var text []byte
+			for _, k := range existing[w*len(existing)/workers : (w+1)*len(existing)/workers] {
+				hashes[k], text, errs[k] = sourceHash(st.raws[k], text)
+			}
+		})
+	}
+	wg.Wait()
+	var changed []int
+	var bad []unstorable
+	for _, k := range existing {
+		switch {
+		case errs[k] != nil:
+			bad = append(bad, unstorable{k, errs[k]})
+		case !bytes.Equal(hashes[k][:], stored[k]):
+			changed = append(changed, k)
+		}
+	}
+
+	unchanged := len(existing) - len(changed) - len(bad)
 
 	// needs_booking defaults to true, first_seen_at and last_seen_at to now().
 	cols := append(append(append([]string{"id"}, t.cols...), "raw"), "source_hash", "run_id")
+	var inserted []int
+	if len(fresh) > 0 {
+		src := &hashingSource{st: &st, todo: fresh, hashes: hashes, row: make([]any, len(cols)), run: run}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, cols, src); err != nil {
+			return BatchStats{}, nil, fmt.Errorf("copy %d new %s: %w", len(fresh), t.name, interpret(err))
+		}
+		// CopyFrom has returned: the goroutine that read src is done (pgx waits for it).
+		inserted, bad = src.written, append(bad, src.bad...)
+	}
+	stats := BatchStats{Inserted: len(inserted), Updated: len(changed), Unchanged: unchanged}
+	if len(inserted)+len(changed) == 0 {
+		return stats, bad, nil
+	}
 	rowOf := func(todo []int) *copySource {
 		return &copySource{n: len(todo), row: make([]any, len(cols)), fill: func(k int, row []any) {
 			i := todo[k]
 			st.fill(i, row[:len(cols)-2])
-			row[len(cols)-2], row[len(cols)-1] = st.hashes[i], nullRun(run)
+			row[len(cols)-2], row[len(cols)-1] = hashes[i][:], nullRun(run)
 		}}
-	}
-	if len(fresh) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, cols, rowOf(fresh)); err != nil {
-			return BatchStats{}, fmt.Errorf("copy %d new %s: %w", len(fresh), t.name, interpret(err))
-		}
 	}
 	if len(changed) > 0 {
 		stage := "stage_" + t.name
 		ddl := fmt.Sprintf("CREATE TEMP TABLE %s (id text NOT NULL, %s, raw jsonb NOT NULL, source_hash bytea NOT NULL, run_id bigint) ON COMMIT DROP",
 			stage, columnDefs(t.cols, t.types))
 		if _, err := tx.Exec(ctx, ddl); err != nil {
-			return BatchStats{}, fmt.Errorf("create staging for %s: %w", t.name, interpret(err))
+			return BatchStats{}, nil, fmt.Errorf("create staging for %s: %w", t.name, interpret(err))
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{stage}, cols, rowOf(changed)); err != nil {
-			return BatchStats{}, fmt.Errorf("copy %d changed %s into staging: %w", len(changed), t.name, interpret(err))
+			return BatchStats{}, nil, fmt.Errorf("copy %d changed %s into staging: %w", len(changed), t.name, interpret(err))
 		}
 		var set []string
 		for _, c := range cols[1:] {
@@ -322,10 +342,10 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 		}
 		update := fmt.Sprintf("UPDATE %s AS t SET %s FROM %s s WHERE t.id = s.id", t.name, strings.Join(set, ", "), stage)
 		if _, err := tx.Exec(ctx, update); err != nil {
-			return BatchStats{}, fmt.Errorf("update %d changed %s: %w", len(changed), t.name, interpret(err))
+			return BatchStats{}, nil, fmt.Errorf("update %d changed %s: %w", len(changed), t.name, interpret(err))
 		}
 	}
-
+	fresh = inserted
 	if c := t.child; c != nil {
 		if len(changed) > 0 {
 			ids := make([]string, len(changed))
@@ -334,7 +354,7 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 			}
 			del := fmt.Sprintf("DELETE FROM %s WHERE %s = ANY ($1::text[])", c.name, c.parentCol)
 			if _, err := tx.Exec(ctx, del, ids); err != nil {
-				return BatchStats{}, fmt.Errorf("delete replaced %s: %w", c.name, interpret(err))
+				return BatchStats{}, nil, fmt.Errorf("delete replaced %s: %w", c.name, interpret(err))
 			}
 		}
 		var todo [][]any
@@ -344,7 +364,7 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 			}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.name}, c.cols, pgx.CopyFromRows(todo)); err != nil {
-			return BatchStats{}, fmt.Errorf("copy %d %s: %w", len(todo), c.name, interpret(err))
+			return BatchStats{}, nil, fmt.Errorf("copy %d %s: %w", len(todo), c.name, interpret(err))
 		}
 	}
 	if len(t.after) > 0 {
@@ -360,15 +380,15 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 		}
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE changed_%[1]s ON COMMIT DROP AS
 			SELECT id, inserted FROM unnest($1::text[], $2::boolean[]) AS u (id, inserted)`, t.name), ids, inserted); err != nil {
-			return BatchStats{}, fmt.Errorf("record changed %s: %w", t.name, interpret(err))
+			return BatchStats{}, nil, fmt.Errorf("record changed %s: %w", t.name, interpret(err))
 		}
 		for _, q := range t.after {
 			if _, err := tx.Exec(ctx, q); err != nil {
-				return BatchStats{}, fmt.Errorf("after merging %s: %w", t.name, interpret(err))
+				return BatchStats{}, nil, fmt.Errorf("after merging %s: %w", t.name, interpret(err))
 			}
 		}
 	}
-	return stats, nil
+	return stats, bad, nil
 }
 
 func columnDefs(cols, types []string) string {
@@ -401,6 +421,47 @@ func (c *copySource) Values() ([]any, error) {
 }
 
 func (c *copySource) Err() error { return nil }
+
+// hashingSource feeds CopyFrom the new records of st (todo), hashing each as it is read:
+// CopyFrom reads the source on its own goroutine while the server writes the rows already
+// sent. A record PostgreSQL's jsonb would refuse is skipped and kept in bad; written lists the
+// records sent. Both are read once CopyFrom has returned.
+type hashingSource struct {
+	st      *staged
+	todo    []int
+	next    int
+	hashes  [][sha256.Size]byte
+	text    []byte
+	row     []any
+	run     RunID
+	written []int
+	bad     []unstorable
+}
+
+func (h *hashingSource) Next() bool {
+	for h.next < len(h.todo) {
+		k := h.todo[h.next]
+		h.next++
+		var err error
+		if h.hashes[k], h.text, err = sourceHash(h.st.raws[k], h.text); err != nil {
+			h.bad = append(h.bad, unstorable{k, err})
+			continue
+		}
+		h.written = append(h.written, k)
+		return true
+	}
+	return false
+}
+
+func (h *hashingSource) Values() ([]any, error) {
+	k := h.written[len(h.written)-1]
+	n := len(h.row)
+	h.st.fill(k, h.row[:n-2])
+	h.row[n-2], h.row[n-1] = h.hashes[k][:], nullRun(h.run)
+	return h.row, nil
+}
+
+func (h *hashingSource) Err() error { return nil }
 
 func writeQuarantine(ctx context.Context, tx pgx.Tx, stream string, run RunID, items []Quarantined) (int, error) {
 	if len(items) == 0 {

@@ -7,12 +7,12 @@
 //
 //  1. Extract: LoadBatch per batch of a stream. Each record's source_hash is the sha256 of its
 //     canonical jsonb text, computed in Go (internal/jsonb writes the text PostgreSQL would;
-//     TestSourceHashIsRawHash holds it to the database's raw_hash). One query compares the
-//     batch's ids and hashes with the table; new records are then COPYed straight into it,
-//     changed ones COPYed into an ON COMMIT DROP staging table and UPDATEd from there, and
-//     unchanged ones are neither sent nor rewritten (not even last_seen_at: a rewrite is a
-//     new tuple, WAL and index work for nothing, and "loading the same batch twice changes
-//     nothing" is then literally true). A record PostgreSQL's jsonb would refuse is
+//     TestSourceHashIsRawHash holds it to the database's raw_hash). One query reads the
+//     stored hashes of the batch's ids; new records are then COPYed straight into the table
+//     (each hashed as it streams), changed ones COPYed into an ON COMMIT DROP staging table
+//     and UPDATEd from there, and unchanged ones are neither sent nor rewritten (not even
+//     last_seen_at: a rewrite is a new tuple, WAL and index work for nothing, and "loading
+//     the same batch twice changes nothing" is then literally true). A record PostgreSQL's jsonb would refuse is
 //     quarantined with the reason. New or changed transactions and expenses are flagged
 //     needs_booking, and their legs or splits are replaced. Quarantine and the stream's
 //     checkpoint are written in the same transaction.

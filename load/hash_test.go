@@ -162,6 +162,23 @@ func TestRecordsJsonbRefusesAreQuarantined(t *testing.T) {
 	if n := count(t, s, "SELECT count(*) FROM transactions"); n != 1 {
 		t.Errorf("transactions has %d rows, want 1", n)
 	}
+
+	// A stored record that comes back in a form jsonb refuses is quarantined too, and the
+	// stored version stays as it was.
+	before := tableDigests(t, s, []string{"transactions", "transaction_legs"})
+	later := good
+	later.Raw = json.RawMessage(`{"id":"tx-good","state":"completed","description":"\u0000"}`)
+	st, err = s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{later}})
+	if err != nil || st != (BatchStats{Quarantined: 1}) {
+		t.Fatalf("stored record in a refused form: %+v %v, want 1 quarantined", st, err)
+	}
+	if after := tableDigests(t, s, []string{"transactions", "transaction_legs"}); after["transactions"] != before["transactions"] ||
+		after["transaction_legs"] != before["transaction_legs"] {
+		t.Errorf("the stored record changed: %v → %v", before, after)
+	}
+	if n := count(t, s, "SELECT count(*) FROM quarantine WHERE source_id = 'tx-good'"); n != 1 {
+		t.Errorf("tx-good quarantined %d times, want 1", n)
+	}
 }
 
 // prepareBookings refuses what would make a write ambiguous, before any SQL.
