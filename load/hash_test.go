@@ -63,8 +63,9 @@ func TestEntryHash(t *testing.T) {
 	}
 }
 
-// The merge hashes with raw_source_hash (migrations/0003), the hashes already stored were made
-// by raw_hash (0001): the two must agree, or every stored record would look changed.
+// raw_source_hash (migrations/0003) is what revledger binaries before internal/jsonb hashed
+// with, and one may still be running during an upgrade; the hashes stored first were made by
+// raw_hash (0001). The two must agree, or every stored record would look changed.
 func TestRawSourceHashIsRawHash(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
