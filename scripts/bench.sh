@@ -257,78 +257,89 @@ no receipt. No 429 in either run.
 20,000 receipts the same arithmetic gives about 20,300 requests, 5.9 h. The nightly sync
 projects to 63 × 1.05 s ≈ 66 s. The pacing behind the projection is measured: at 600/min the
 fake saw at most 572 requests in any rolling minute (the client's 95% pace is 571.4/min), no
-429, and the run took 96.7 s against 94.2 s of pure pacing for 898 requests (wall/paced 1.03:
+429, and the run took 96.2 s against 94.2 s of pure pacing for 898 requests (wall/paced 1.02:
 the run never outran the limiter, and the local work hid in its waits).
 
 **Throughput with the limit off, 100k → 1M transactions (measured).** End to end, a clean
-one-year backfill of 100,000 transactions took 65.5 s (re-run 47.0 s), of 1,000,000
-transactions 572 s (9 min 32 s; 2,607,440 ledger lines, 13 monthly workbooks of about 200,000
+one-year backfill of 100,000 transactions took 40.4 s (re-run 37.4 s), of 1,000,000
+transactions 427 s (7 min 7 s; 2,607,440 ledger lines, 13 monthly workbooks of about 200,000
 lines each). Per stage, 100k → 1M:
 
 | stage | 100k | 1M | per row, 1M against 100k |
 |---|---:|---:|---:|
-| extract + load transactions | 13,153 rows/s | 10,669 rows/s | 0.81 |
-| extract + load expenses | 10,296 rows/s | 8,712 rows/s | 0.85 |
-| booking (read, transform, ledger writes) | 3,735 sources/s (9,605 lines/s) | 3,666 sources/s (9,450 lines/s) | 0.98 |
-| export (workbook and CSVs of every month) | 9,196 lines/s | 15,099 lines/s | 1.64 |
+| extract + load transactions | 20,529 rows/s | 23,915 rows/s | 1.16 |
+| extract + load expenses | 15,317 rows/s | 17,549 rows/s | 1.15 |
+| booking (read, transform, ledger writes) | 5,746 sources/s (14,776 lines/s) | 4,761 sources/s (12,275 lines/s) | 0.83 |
+| export (workbook and CSVs of every month) | 16,071 lines/s | 16,547 lines/s | 1.03 |
 
-Booking now runs at the same rate per source at 1M as at 100k: the store keeps the planner's
-statistics of the tables it fills (load/statistics.go). Before that, on the first 1M run of this
-session, booking crawled at 30,000 transactions a minute; one manual ANALYZE in the middle of that
-run took it to 173,000 a minute: the server here runs with autovacuum off, and even with it on,
-autovacuum looks at most once a minute while a backfill grows exceptions, entries and the ledger
-from nothing. Extraction slows by a fifth per row from 100k to 1M (bigger indexes to insert into).
-Exports are faster per line at 1M because the per-month costs (workbook set-up, CSV files,
-manifest, the run's export records) are spread over 200,000-line months instead of 20,000.
+Extraction is no slower per row at 1M than at 100k, booking at 1M runs at 0.83 of its 100k rate
+per source, and exports cost the same per line at both sizes.
+
+**This session's code against the last report's, on the same machine.** The previous report
+(65.5 s for 100k, 572 s for 1M) was measured on another machine of the same kind; its figures
+cannot be set against this table. Measured here, right after this run, alternating the two
+commits (\`go test -run '^\$' -bench 'BenchmarkBackfillThroughput/100k\$' -benchtime=1x ./pipeline/\`
+in a worktree of each): commit 28cba25 (end of the last session) 40.6 s and 41.2 s, this
+commit 39.1 s and 34.8 s; extract + load of transactions 5.6 and 4.8 s against 4.7 and 3.7 s.
+End to end the gain is small, because the pipeline already overlaps loading with extraction
+and ledger writes with booking: the faster writes of this session (load below) mostly shorten
+waits that the other side of each hand-off was already hiding.
+At 1M, commit 28cba25 on this machine right after this run (same command with
+\`1000k\$\`): 470 s against this run's 427 s; extract + load of transactions 67.7 s (14,783
+rows/s) against 41.8 s (23,915 rows/s), of expenses 21.1 s against 14.8 s, booking 227 s
+(4,447 sources/s) against 212 s (4,761), export 154 s against 158 s. So the booking rate at 1M
+was already about 0.8 of its 100k rate before this session; loading is where the gain is.
 
 **Memory, 100k → 1M.** The revledger binary alone (fake API in another process, receipts
-included; table below) peaks at 133 MiB for 100k transactions and 354 MiB for 1M (204 MiB for
-250k in the same \`make bench\` run, whose binary sizes were 100k and 250k then). Where it goes,
-measured after this run with the same cli_rss commands plus \`GODEBUG=gctrace=1\` (the Go heap
-after each collection, matched to the stage the log was in), and with one change made after
-this run (the receipt links of a month's workbook used to keep the listing of every receipt
-ever stored, 230,722 keys at 1M; now only the month's): peak RSS 188 MiB at 250k and 307 MiB
-at 1M; live heap per stage, 250k → 1M: extract 35 → 48 MB, receipts 36 → 48 MB, booking 28 → 35
-MB, export 75 → 135 MB. So extraction, receipts and booking are flat; the growth is the export
-of bigger months, and its 135 MB matches what the workbook alone holds (BenchmarkWorkbook
-below: 135 MiB peak heap for a 1M-line month, 138 MiB for 100k, so flat once a month is that
-big; its streamed sheets keep up to 16 MiB of XML each before spilling to disk). That run took
-11 min 52 s on a quiet machine. The rest of the RSS is the Go collector's headroom over the live heap (GOGC=100).
-In the in-process benchmark the peak RSS grows from 225 to 978
-MiB, but 638 MiB of the 1M figure is the fake API's generated history (\`baseline-rss-MiB\`,
-measured before the run starts) and the rest is mostly garbage the Go collector lets pile up in
-proportion to that live heap (GOGC=100): the benchmark process is not a measure of revledger's
-own footprint, the binary is.
+included; table below) peaks at 126 MiB for 100k transactions and 323 MiB for 1M. The last
+report, on the other machine, gave 133 MiB and 354 MiB in its \`make bench\` run and 307 MiB at
+1M after a fix; where the memory goes was measured then (Go heap after each collection, per
+stage): extraction, receipts and booking stay flat from 250k to 1M (35 → 48, 36 → 48, 28 → 35
+MB), and the growth is the export of bigger months, whose 135 MB is what the workbook alone
+holds (BenchmarkWorkbook below: 131 MiB peak heap for a 1M-line month, 138 MiB for 100k). The
+binary's 1M run took 12 min 59 s, most of it the 230,722 receipts (one request and one object
+each). In the in-process benchmark the peak RSS grows from 231 to 965 MiB, but 669 MiB of the
+1M figure is the fake API's generated history (\`baseline-rss-MiB\`, measured before the run
+starts): the benchmark process is not a measure of revledger's own footprint, the binary is.
 
-**Before this session's changes.** The same 1M backfill, run early in the session on commit
-3009808 (\`BENCH_SCALE=1m\`, the scale of that time, \`-bench 'BenchmarkBackfillThroughput/1000k\$'\`,
-under the load of other work on the machine, and with the one manual ANALYZE above 15 minutes
-in), took 1,774 s: extract 267 + 90 s, booking 1,002 s (1,010 sources/s), export 415 s.
-The changes between that run and this one: booking reads and books the next batch while the
-previous one is written, and extraction loads each batch while the next pages are fetched
-(pipeline/handoff.go); the store analyzes what it bulk-loads; the pending-bookings query no
-longer risks a quadratic plan; the raw merge and the ledger write do less per row (see load
-below); the workbook's expense spool no longer uses gob, and row cells are reused.
+**Warehouse bulk paths (load).** Each figure is the full path against a raw COPY of the same
+rows into bare tables (no keys, indexes, checks or triggers), back to back, five iterations
+(100,000 rows each). The baseline is stricter than in the last report: it is the COPY alone,
+with the rows made in advance; the work that belongs to the path (each raw record's canonical
+JSON and its hash, each entry's hash) counts against the path. New transactions with their
+legs: 65,854 rows/s against 108,200, **60.9%** (the target is 50%). Unchanged transactions:
+203.8% (nothing is sent but ids). New ledger entries (lines, entry heads and first versions):
+61,014 lines/s against 139,745, **43.7%** (37.4% against the lines alone). Changed entries
+24.9%, unchanged entries 114.7%.
 
-**Warehouse bulk paths (load).** Each figure is the full path against a raw COPY of the same rows
-(same preparation in Go, then COPY into bare tables with no keys, indexes, checks or triggers)
-measured back to back: new transactions with their legs 46,579 rows/s against 90,629, **51.4%**;
-unchanged transactions (nothing written) 89.7%; new ledger entries (lines, entry heads and first
-versions) 33,738 lines/s against 82,480, **40.9%** (36.9% against the lines alone); changed
-entries 54.4%. The issue's target of 50% holds for raw records and not for new ledger entries.
-Where the ledger write's time goes (per-statement timings from the server log, quiet machine,
-100,000 lines in 50,000 entries): the COPY into ledger_rows 1.6 s against 1.1 s for the bare
-table (primary key (entry_id, version, line_key), the booking-date index, six CHECKs and the
-statement trigger that queues the balance check), the entry heads 0.45 s (three indexes) and
-versions 0.25 s, the commit-time balance and version checks about 0.2 s. Each index and check
-guards the books or serves the exports; none is cheap to drop. Single runs of these
-benchmarks move by up to ±10 points on this machine.
+What changed this session. Raw records: the hash of each record's canonical jsonb text is now
+computed in Go (internal/jsonb writes the text PostgreSQL would, byte for byte; the stored
+hashes made by the database still match), so one query reads the stored hashes of a batch's
+ids and nothing else travels for the comparison; new records are COPYed straight into their
+table, hashed while they stream; changed records go through staging and one UPDATE; unchanged
+ones are not sent. Ledger: the write reads the current heads once, decides new, changed and
+gone entries in Go, and COPYs lines, heads and versions; the commit check that lines belong to
+a recorded version is now a set difference of two queued lists instead of an index probe per
+version (migration 0005, which also makes a committed version's lines final).
+Against commit 28cba25 in a worktree on this machine, alternating, two rounds of five
+iterations (\`go test -run '^\$' -bench 'LoadTransactions/new|WriteBookings/new' -benchtime=5x
+./load/\`): new transactions 46,098 and 46,460 rows/s then, 83,213 and 72,768 now; new ledger
+entries 49,714 and 44,002 lines/s then, 62,901 and 60,016 now. The commit of a 100,000-line
+write went from 0.27-0.30 s to 0.08-0.10 s (server log).
 
-**Workbook against a bare StreamWriter loop (exporters).** 100,000 journal lines: 27,647 lines/s
-against the bare loop's 26,815 (103%); 1,000,000 lines: 29,052 against 29,008 (100%), peak heap
-135 MiB against 60 MiB and flat from 100k to 1M (excelize holds each streamed sheet's buffer, up
-to 16 MiB of XML, until it spills; the workbook streams three large sheets at once, the bare loop
-one).
+Where the ledger write's time goes now (server log, 100,000 lines in 50,000 entries): the COPY
+into ledger_rows 0.87-1.15 s against 0.58-0.81 s into the bare table (primary key, booking-date
+index, six CHECKs and the statement trigger that sums the balance per entry version), entry
+heads 0.20-0.26 s against 0.05-0.12 (three indexes), versions 0.10-0.22 s against 0.04-0.05
+(primary key and the trigger that queues them), the commit 0.08-0.10 s. Each index, check and
+trigger guards the books or serves a query; what would close the gap to 50% is dropping the
+ledger_rows primary key for a set-based uniqueness check, which this session did not do.
+
+**Workbook against a bare StreamWriter loop (exporters).** 100,000 journal lines: 41,539
+lines/s against the bare loop's 36,731 (113%); 1,000,000 lines: 35,945 against 41,647 (86%),
+peak heap 131 MiB against 60 MiB and flat from 100k to 1M (excelize holds each streamed sheet's
+buffer, up to 16 MiB of XML, until it spills; the workbook streams three large sheets at once,
+the bare loop one). One iteration each: the two 1M runs took 28 and 24 s.
 
 ## API requests: clean backfill and unchanged nightly sync
 
