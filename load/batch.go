@@ -253,20 +253,19 @@ func mergeRaw(ctx context.Context, tx pgx.Tx, st staged, run RunID) (BatchStats,
 	t := st.table
 	rows, _ := tx.Query(ctx, fmt.Sprintf(`SELECT u.n::int, x.source_hash
 		FROM unnest($1::text[]) WITH ORDINALITY AS u (id, n) JOIN %s x ON x.id = u.id`, t.name), st.ids)
-	stored := map[int][]byte{} // index into st → stored source_hash
+	stored := make([][]byte, st.n) // the stored source_hash of record k; nil: a new record
 	var n int
 	var hash []byte
 	if _, err := pgx.ForEachRow(rows, []any{&n, &hash}, func() error {
-		stored[n-1] = append([]byte(nil), hash...)
+		stored[n-1] = bytes.Clone(hash)
 		return nil
 	}); err != nil {
 		return BatchStats{}, nil, fmt.Errorf("read the stored hashes of %s: %w", t.name, interpret(err))
 	}
 
-	existing := make([]int, 0, len(stored))
-	fresh := make([]int, 0, st.n-len(stored))
+	var existing, fresh []int
 	for k := range st.n {
-		if _, ok := stored[k]; ok {
+		if stored[k] != nil { // source_hash is NOT NULL
 			existing = append(existing, k)
 		} else {
 			fresh = append(fresh, k)

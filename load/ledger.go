@@ -341,7 +341,7 @@ func (h *hasher) time(t time.Time) {
 type head struct {
 	entryID, sourceType, sourceID, period string
 	version                               int
-	hash                                  []byte
+	hash                                  []byte // lines_hash: nil (NULL) for a tombstone
 	tombstone                             bool
 }
 
@@ -553,25 +553,16 @@ func copyLines(ctx context.Context, tx pgx.Tx, run RunID, writes []entryWrite) (
 // the heads of new entries (COPY) and moves the heads of the others. Under the run lock
 // nobody else writes entries; the primary keys refuse a version or an entry written twice.
 func writeHeads(ctx context.Context, tx pgx.Tx, run RunID, writes []entryWrite) error {
-	var moved, closed []int
+	// An entry that is not new has a current version, which its new one supersedes.
+	var moved []int
 	for i := range writes {
 		if !writes[i].isNew {
 			moved = append(moved, i)
-			if writes[i].head.version > 1 {
-				closed = append(closed, i)
-			}
 		}
 	}
-	// hash is a head's lines_hash: NULL (a nil slice) for a tombstone.
-	hash := func(h *head) []byte {
-		if h.tombstone {
-			return nil
-		}
-		return h.hash
-	}
-	if len(closed) > 0 {
-		ids, prev := make([]string, len(closed)), make([]int32, len(closed))
-		for k, i := range closed {
+	if len(moved) > 0 {
+		ids, prev := make([]string, len(moved)), make([]int32, len(moved))
+		for k, i := range moved {
 			ids[k], prev[k] = writes[i].head.entryID, int32(writes[i].head.version-1)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE entry_versions v SET valid_to = now(), superseded_by_run = $1
@@ -582,7 +573,7 @@ func writeHeads(ctx context.Context, tx pgx.Tx, run RunID, writes []entryWrite) 
 	}
 	versions := &copySource{n: len(writes), row: make([]any, 6), fill: func(i int, row []any) {
 		h := &writes[i].head
-		fillRow(row, h.entryID, h.version, run, hash(h), h.period, h.tombstone)
+		fillRow(row, h.entryID, h.version, run, h.hash, h.period, h.tombstone)
 	}}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"entry_versions"},
 		[]string{"entry_id", "version", "run_id", "lines_hash", "period", "tombstone"}, versions); err != nil {
@@ -597,7 +588,7 @@ func writeHeads(ctx context.Context, tx pgx.Tx, run RunID, writes []entryWrite) 
 		}
 		heads := &copySource{n: len(fresh), row: make([]any, 8), fill: func(k int, row []any) {
 			h := &writes[fresh[k]].head
-			fillRow(row, h.entryID, h.sourceType, h.sourceID, h.version, hash(h), h.tombstone, h.period, run)
+			fillRow(row, h.entryID, h.sourceType, h.sourceID, h.version, h.hash, h.tombstone, h.period, run)
 		}}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"entries"},
 			[]string{"entry_id", "source_type", "source_id", "current_version", "lines_hash", "tombstone", "period", "run_id"}, heads); err != nil {
@@ -611,7 +602,7 @@ func writeHeads(ctx context.Context, tx pgx.Tx, run RunID, writes []entryWrite) 
 		for k, i := range moved {
 			h := &writes[i].head
 			ids[k], types[k], sources[k], periods[k] = h.entryID, h.sourceType, h.sourceID, h.period
-			versions[k], hashes[k], tombstones[k] = int32(h.version), hash(h), h.tombstone
+			versions[k], hashes[k], tombstones[k] = int32(h.version), h.hash, h.tombstone
 		}
 		if _, err := tx.Exec(ctx, `UPDATE entries e SET source_type = u.source_type, source_id = u.source_id,
 				current_version = u.version, lines_hash = u.lines_hash, tombstone = u.tombstone, period = u.period,
