@@ -44,7 +44,7 @@ func MinorUnits(currency string) int32 {
 }
 
 // Round rounds amount to the minor units of currency, half away from zero (2.345 → 2.35,
-// −2.345 → −2.35), the rule for money in DESIGN.md. shopspring's Decimal.Round implements
+// −2.345 → −2.35), the rule for money in docs/DESIGN.md. shopspring's Decimal.Round implements
 // exactly that rule; the tests pin it.
 func Round(amount decimal.Decimal, currency string) decimal.Decimal {
 	return amount.Round(MinorUnits(currency))

@@ -32,7 +32,7 @@ func TestMinorUnits(t *testing.T) {
 	}
 }
 
-// TestRoundHalfAwayFromZero pins the rounding rule of DESIGN.md on shopspring's Round (its
+// TestRoundHalfAwayFromZero pins the rounding rule of docs/DESIGN.md on shopspring's Round (its
 // source adds sign×5 at the next digit and truncates): exact halves go away from zero, for
 // negatives too, and never to even.
 func TestRoundHalfAwayFromZero(t *testing.T) {

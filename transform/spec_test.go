@@ -10,26 +10,17 @@ import (
 	"github.com/revledger/revledger/extract/revolut"
 )
 
-// specPaths are where the official OpenAPI description is found: the copy in the repository,
-// then the shared design folder it was taken from.
-var specPaths = []string{
-	"../extract/revolut/testdata/business-openapi.json",
-	"../../shared/revolut/business-openapi.json",
-}
+// specPath is the official OpenAPI description vendored in the repository (see the README
+// beside it for its provenance).
+const specPath = "../extract/revolut/testdata/business-openapi.json"
 
 // specExample returns the raw example of the 200 response of GET path, exactly as written in
 // the spec (json.RawMessage keeps the number text, so amounts decode exactly).
 func specExample(t *testing.T, path string) json.RawMessage {
 	t.Helper()
-	var raw []byte
-	var err error
-	for _, p := range specPaths {
-		if raw, err = os.ReadFile(p); err == nil {
-			break
-		}
-	}
+	raw, err := os.ReadFile(specPath)
 	if err != nil {
-		t.Fatalf("read the OpenAPI description (looked in %v): %v", specPaths, err)
+		t.Fatalf("read the OpenAPI description: %v", err)
 	}
 	// A path item also holds non-operation keys (parameters), so operations are decoded one
 	// by one.

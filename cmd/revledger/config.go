@@ -162,7 +162,7 @@ func loadFile(cfg *Config, path string) error {
 	return nil
 }
 
-// applyEnv overrides cfg with the environment variables DESIGN.md names. getenv is injected
+// applyEnv overrides cfg with the environment variables docs/DESIGN.md names. getenv is injected
 // so tests do not touch the process environment.
 func applyEnv(cfg *Config, getenv func(string) string) {
 	set := func(dst *string, names ...string) {

@@ -9,7 +9,7 @@ import (
 )
 
 // The models below mirror the schemas of the official OpenAPI description
-// (shared/revolut/business-openapi.json). Amounts are exact decimals decoded from the JSON
+// (extract/revolut/testdata/business-openapi.json). Amounts are exact decimals decoded from the JSON
 // number text; enums are plain strings so that a value Revolut adds later never breaks a sync.
 // Each list record keeps the exact JSON it was decoded from in Raw, for the warehouse and for
 // quarantine.

@@ -1,6 +1,6 @@
 // Package pgserver finds a PostgreSQL server to use, or starts a private one.
 //
-// The order is the one DESIGN.md ("Real parts") promises users and CI: an explicit connection
+// The order is the one docs/DESIGN.md ("Real parts") promises users and CI: an explicit connection
 // URL, else a server answering on 127.0.0.1:5432, else a private cluster made with the
 // installed initdb and pg_ctl in a folder of the caller's choosing. Both the test harness
 // (internal/testenv) and `revledger demo` use it, so a fresh machine behaves the same for both.

@@ -13,7 +13,8 @@ import (
 	"github.com/revledger/revledger/extract/revolut"
 )
 
-const specPath = "../../../../shared/revolut/business-openapi.json"
+// specPath is the copy of the official spec vendored in the repository (see its README).
+const specPath = "../testdata/business-openapi.json"
 
 // loadSpec loads the official spec once. The published file holds six string-valued
 // minimum/maximum keywords (payout links and webhooks) that kin-openapi refuses; they are
