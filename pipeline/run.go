@@ -345,11 +345,9 @@ func (r *run) tally(s load.BatchStats) {
 	r.sum.Quarantined += int64(s.Quarantined)
 }
 
-// isFeatureDisabled recognises Revolut's "expenses not enabled" answer (code 3470).
-func isFeatureDisabled(err error) bool {
-	var apiErr *revolut.APIError
-	return errors.As(err, &apiErr) && apiErr.Code == 3470
-}
+// isFeatureDisabled recognises Revolut's "expenses not available" answers; the client knows
+// the codes (9002 on a 403, 3470).
+func isFeatureDisabled(err error) bool { return revolut.IsNotEnabled(err) }
 
 // maxReceiptFailures caps the failures listed in the summary.
 const maxReceiptFailures = 20

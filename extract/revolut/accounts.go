@@ -34,7 +34,7 @@ func (c *Client) Accounts(ctx context.Context) iter.Seq2[Account, error] {
 // createdBeforePager is the cursorPager of the lists paged with created_before and limit
 // (cards, team members, counterparties).
 func createdBeforePager[T any](c *Client, k kind[T], op, path string, before time.Time, limit, maxLimit int) cursorPager[T] {
-	return cursorPager[T]{
+	return withClient(c, cursorPager[T]{
 		kind: k, to: before, count: pageSize(limit, maxLimit, maxLimit), maxCount: maxLimit,
 		fetch: func(ctx context.Context, _, before time.Time, count int) ([]json.RawMessage, error) {
 			q := limitQuery(count)
@@ -45,5 +45,5 @@ func createdBeforePager[T any](c *Client, k kind[T], op, path string, before tim
 			err := c.getJSON(ctx, op, path, q, &raws)
 			return raws, err
 		},
-	}
+	})
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/revledger/revledger/internal/redact"
 )
 
 // Values of the client-assertion JWT and the token endpoint fixed by Revolut.
@@ -89,6 +91,7 @@ func LoadPrivateKey(path string) (*rsa.PrivateKey, error) {
 // ParsePrivateKey parses an RSA private key in PEM form, PKCS#1 or PKCS#8. Errors never quote
 // the key material.
 func ParsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
+	redact.Secret(string(pemBytes))
 	block, _ := pem.Decode(pemBytes)
 	if block == nil {
 		return nil, errors.New("no PEM block found")
@@ -115,19 +118,24 @@ func ParsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
 	}
 }
 
-// clientAssertion signs the JWT that authenticates the app at the token endpoint.
+// clientAssertion signs the JWT that authenticates the app at the token endpoint. The claims
+// are a map, not jwt.RegisteredClaims, because golang-jwt encodes a ClaimStrings audience as
+// an array (["https://revolut.com"]) while Revolut documents, and a strict server compares,
+// the plain string "https://revolut.com". The signed assertion is registered with the
+// redactor: a server that echoes the request must not put it into an error.
 func clientAssertion(key *rsa.PrivateKey, clientID, issuer string, now time.Time) (string, error) {
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.RegisteredClaims{
-		Issuer:    issuer,
-		Subject:   clientID,
-		Audience:  jwt.ClaimStrings{assertionAudience},
-		ExpiresAt: jwt.NewNumericDate(now.Add(assertionTTL)),
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+		"iss": issuer,
+		"sub": clientID,
+		"aud": assertionAudience,
+		"exp": now.Add(assertionTTL).Unix(),
 	})
 	tok.Header["typ"] = "JWT"
 	s, err := tok.SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("revolut: sign client assertion: %w", err)
 	}
+	redact.Ephemeral(s)
 	return s, nil
 }
 
@@ -139,6 +147,7 @@ func (c *Client) ExchangeAuthorizationCode(ctx context.Context, code string) (To
 	if code == "" {
 		return Token{}, errors.New("revolut: authorisation code is empty")
 	}
+	redact.Ephemeral(code)
 	return c.tokens.exchange(ctx, url.Values{"grant_type": {"authorization_code"}, "code": {code}})
 }
 
@@ -170,6 +179,7 @@ type tokenSource struct {
 }
 
 func newTokenSource(c *Client, refreshToken string) *tokenSource {
+	redact.Secret(refreshToken)
 	return &tokenSource{c: c, sem: make(chan struct{}, 1), refreshToken: refreshToken}
 }
 
@@ -258,11 +268,8 @@ func (ts *tokenSource) exchangeLocked(ctx context.Context, grant url.Values) (To
 	err := c.send(ctx, call{
 		op: "exchangeToken", method: http.MethodPost, path: "/auth/token",
 		refused: func(status int, body []byte) error {
-			var secrets []string
-			for _, v := range grant {
-				secrets = append(secrets, v...)
-			}
-			return ts.authError(status, body, secrets...)
+			// Only the values of the secret fields: grant_type's value is an ordinary word.
+			return ts.authError(status, body, grant.Get("refresh_token"), grant.Get("code"))
 		},
 		form: func() (url.Values, error) {
 			assertion, err := clientAssertion(c.cfg.PrivateKey, c.cfg.ClientID, c.cfg.Issuer, c.cfg.Now())
@@ -278,7 +285,7 @@ func (ts *tokenSource) exchangeLocked(ctx context.Context, grant url.Values) (To
 			return form, nil
 		},
 		handle: func(resp *http.Response) error {
-			if err := decodeBody(resp, &tr); err != nil {
+			if err := decodeBody(resp, &tr, c.cfg.MaxResponseBytes); err != nil {
 				return err
 			}
 			if tr.AccessToken == "" {
@@ -308,6 +315,8 @@ func (ts *tokenSource) exchangeLocked(ctx context.Context, grant url.Values) (To
 		ahead = maxRefreshAhead
 	}
 	tok := Token{AccessToken: tr.AccessToken, RefreshToken: tr.RefreshToken, ExpiresAt: now.Add(ttl)}
+	redact.Ephemeral(tr.AccessToken)
+	redact.Secret(tr.RefreshToken)
 
 	ts.mu.Lock()
 	ts.access = tr.AccessToken
@@ -350,7 +359,7 @@ func (ts *tokenSource) authError(status int, body []byte, secrets ...string) err
 	ts.mu.Lock()
 	secrets = append(secrets, ts.refreshToken, ts.access)
 	ts.mu.Unlock()
-	desc = redact(desc, secrets...)
+	desc = redactSecrets(desc, secrets...)
 
 	reauth := false
 	switch reason {
@@ -362,24 +371,14 @@ func (ts *tokenSource) authError(status int, body []byte, secrets ...string) err
 	return &AuthError{Status: status, Reason: reason, Description: desc, Reauthorize: reauth}
 }
 
-// redact removes every non-empty secret from s, and anything that looks like a JWT, since a
-// server may echo the client assertion.
-func redact(s string, secrets ...string) string {
+// redactSecrets removes the given secrets (the grant being exchanged) from s, then everything the
+// process-wide redactor knows or recognises: registered tokens and assertions, JWTs, Bearer
+// tokens, credential parameters.
+func redactSecrets(s string, secrets ...string) string {
 	for _, sec := range secrets {
 		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
+			s = strings.ReplaceAll(s, sec, redact.Mark)
 		}
 	}
-	words := strings.Fields(s)
-	changed := false
-	for i, w := range words {
-		if strings.Count(w, ".") >= 2 && strings.HasPrefix(w, "eyJ") {
-			words[i] = "[redacted]"
-			changed = true
-		}
-	}
-	if changed {
-		s = strings.Join(words, " ")
-	}
-	return s
+	return redact.String(s)
 }

@@ -13,10 +13,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/revledger/revledger/internal/redact"
 )
 
 // Base URLs of the Revolut Business API.
@@ -33,6 +36,12 @@ const (
 	DefaultRetryMaxDelay  = time.Minute
 	DefaultHTTPTimeout    = 2 * time.Minute
 	DefaultMaxRetryAfter  = 5 * time.Minute
+	// DefaultMaxResponseBytes bounds one JSON response: a full page of 1,000 transactions is
+	// about 1.5 MB, so 32 MiB is twenty times what a real page needs, and small enough that
+	// a hostile or broken answer cannot exhaust memory.
+	DefaultMaxResponseBytes = 32 << 20
+	// DefaultMaxReceiptBytes bounds one receipt download (a phone photo or a PDF is a few MB).
+	DefaultMaxReceiptBytes = 64 << 20
 )
 
 // Config configures a Client. Only cmd/revledger fills it from flags and environment.
@@ -68,6 +77,12 @@ type Config struct {
 	// a longer pause gets the error back at once (a *RateLimitError for a 429), so a batch
 	// run fails clearly instead of hanging. Default 5 min.
 	MaxRetryAfter time.Duration
+	// MaxResponseBytes is the longest JSON response body the client reads; a longer one fails
+	// the request with *ResponseTooLargeError, naming the endpoint. Default 32 MiB.
+	MaxResponseBytes int64
+	// MaxReceiptBytes is the longest receipt the client downloads; reading past it fails the
+	// receipt's Body with *ResponseTooLargeError. Default 64 MiB.
+	MaxReceiptBytes int64
 
 	// HTTPClient sends the requests. Default: an http.Client with a 2-minute timeout.
 	HTTPClient *http.Client
@@ -101,6 +116,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxRetryAfter == 0 {
 		c.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if c.MaxResponseBytes == 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if c.MaxReceiptBytes == 0 {
+		c.MaxReceiptBytes = DefaultMaxReceiptBytes
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
@@ -143,6 +164,9 @@ func (c Config) validate() error {
 	if c.MaxAttempts < 1 {
 		return fmt.Errorf("revolut: max attempts %d must be at least 1", c.MaxAttempts)
 	}
+	if c.MaxResponseBytes < 0 || c.MaxReceiptBytes < 0 {
+		return fmt.Errorf("revolut: response limits (%d, %d bytes) must be positive", c.MaxResponseBytes, c.MaxReceiptBytes)
+	}
 	if c.RetryBaseDelay < 0 || c.RetryMaxDelay < c.RetryBaseDelay {
 		return fmt.Errorf("revolut: retry delays base=%s max=%s must satisfy 0 <= base <= max", c.RetryBaseDelay, c.RetryMaxDelay)
 	}
@@ -156,8 +180,11 @@ type Client struct {
 	limiter *rate.Limiter
 	tokens  *tokenSource
 	stats   struct {
-		requests, retries, rateLimited, tokenRefreshes atomic.Int64
+		requests, retries, rateLimited, tokenRefreshes, outsideWindow atomic.Int64
 	}
+	// pageHonoured holds, per list stream, the largest page size the server has been seen to
+	// fill: a shorter page of at most that size is then known to be the last one.
+	pageHonoured sync.Map // stream → *atomic.Int64
 }
 
 // NewClient checks cfg and returns a Client. It makes no request.
@@ -189,6 +216,9 @@ type Stats struct {
 	Retries        int64 // requests that were a retry of an earlier failure
 	RateLimited    int64 // 429 answers received
 	TokenRefreshes int64 // successful token exchanges (code or refresh token)
+	// OutsideWindow counts list records the server returned outside the window asked for
+	// (each is logged); they are not yielded.
+	OutsideWindow int64
 }
 
 // Stats returns the client's counters.
@@ -198,6 +228,7 @@ func (c *Client) Stats() Stats {
 		Retries:        c.stats.retries.Load(),
 		RateLimited:    c.stats.rateLimited.Load(),
 		TokenRefreshes: c.stats.tokenRefreshes.Load(),
+		OutsideWindow:  c.stats.outsideWindow.Load(),
 	}
 }
 
@@ -308,8 +339,9 @@ func (c *Client) attempt(ctx context.Context, cl call, reauthed *bool) (time.Dur
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		// *url.Error holds the method and URL only: no header, no body, so no credential.
-		return 0, &retryable{fmt.Errorf("revolut: %s %s: %w", cl.method, cl.path, err)}
+		// *url.Error holds the method and URL only, no header and no body; the URL is redacted
+		// all the same, in case a query ever carries a credential.
+		return 0, &retryable{redact.Error(fmt.Errorf("revolut: %s %s: %w", cl.method, cl.path, err))}
 	}
 	keepOpen := false
 	defer func() {
@@ -322,6 +354,11 @@ func (c *Client) attempt(ctx context.Context, cl call, reauthed *bool) (time.Dur
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if err := cl.handle(resp); err != nil {
+			var tooLarge *ResponseTooLargeError
+			if errors.As(err, &tooLarge) {
+				tooLarge.Method, tooLarge.Path = cl.method, cl.path
+				return 0, err
+			}
 			var de *decodeError
 			if errors.As(err, &de) {
 				if ctx.Err() != nil {
@@ -406,16 +443,24 @@ func (c *Client) newRequest(ctx context.Context, cl call) (*http.Request, uint64
 func (c *Client) getJSON(ctx context.Context, op, path string, query url.Values, v any) error {
 	return c.send(ctx, call{
 		op: op, method: http.MethodGet, path: path, query: query, auth: true,
-		handle: func(resp *http.Response) error { return decodeBody(resp, v) },
+		handle: func(resp *http.Response) error { return decodeBody(resp, v, c.cfg.MaxResponseBytes) },
 	})
 }
 
 // decodeBody reads the whole body before decoding, so that a connection cut mid-body is seen
-// as the transport failure it is.
-func decodeBody(resp *http.Response, v any) error {
-	body, err := io.ReadAll(resp.Body)
+// as the transport failure it is. A body longer than limit is refused with
+// *ResponseTooLargeError (the caller fills in the endpoint) before it is held in memory: one
+// byte past the limit is read, never more.
+func decodeBody(resp *http.Response, v any, limit int64) error {
+	if resp.ContentLength > limit {
+		return &ResponseTooLargeError{Limit: limit, Length: resp.ContentLength}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return &decodeError{fmt.Errorf("read: %w", err)}
+	}
+	if int64(len(body)) > limit {
+		return &ResponseTooLargeError{Limit: limit, Length: -1}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/revledger/revledger/internal/redact"
 )
 
 // APIError is a non-success answer of the API that retrying will not fix (or that was still
@@ -30,8 +33,57 @@ func (e *APIError) Error() string {
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
 	}
-	return b.String()
+	// The message was redacted when the error was made; redacting again covers an APIError
+	// built elsewhere, and any secret learned since.
+	return redact.String(b.String())
 }
+
+// Revolut error codes that mean "this business cannot use the expenses API". The spec
+// documents both for GET /expenses: 9002 (403, "Expenses API for business is disabled") and
+// 3470 (422, "Expenses feature is not enabled").
+const (
+	codeForbidden          = 9002
+	codeExpensesNotEnabled = 3470
+)
+
+// IsNotEnabled reports whether err is the API's answer that a feature (the expenses API) is
+// not available to this business: code 3470, or code 9002 on a 403. Such a list is empty by
+// the business's choice, not broken; the caller reports it and carries on without it.
+func IsNotEnabled(err error) bool {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.Code {
+	case codeExpensesNotEnabled:
+		return true
+	case codeForbidden:
+		return apiErr.Status == http.StatusForbidden
+	}
+	return false
+}
+
+// ResponseTooLargeError is a response body longer than the client accepts (Config.
+// MaxResponseBytes for JSON, Config.MaxReceiptBytes for a receipt). It is not retried: the
+// same request would get the same body.
+type ResponseTooLargeError struct {
+	Method string
+	Path   string
+	Limit  int64 // bytes
+	Length int64 // the announced Content-Length, or -1 when the body simply ran over
+}
+
+// Error names the endpoint and the limit.
+func (e *ResponseTooLargeError) Error() string {
+	if e.Length >= 0 {
+		return fmt.Sprintf("revolut: %s %s: the response body is %d bytes, more than the %d (%s) allowed; raise the limit if this is genuine",
+			e.Method, e.Path, e.Length, e.Limit, mib(e.Limit))
+	}
+	return fmt.Sprintf("revolut: %s %s: the response body is longer than the %d bytes (%s) allowed; raise the limit if this is genuine",
+		e.Method, e.Path, e.Limit, mib(e.Limit))
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.4g MiB", float64(n)/(1<<20)) }
 
 // RateLimitError is a 429 answer. RetryAfter is the wait the server asked for (zero when it
 // did not say). The client retries these itself; a caller sees one only when the retries ran
@@ -80,7 +132,7 @@ func (e *AuthError) Error() string {
 		fmt.Fprintf(&b, " %s", e.Reason)
 	}
 	if e.Description != "" {
-		fmt.Fprintf(&b, " (%s)", e.Description)
+		fmt.Fprintf(&b, " (%s)", redact.String(e.Description))
 	}
 	switch {
 	case e.Reauthorize:
@@ -148,6 +200,7 @@ func (e *decodeError) Unwrap() error { return e.err }
 
 // parseErrorBody reads {"code", "message"} from an error response. Bodies that are not in that
 // form (HTML from a proxy...) leave Code zero and put a short prefix of the text in Message.
+// The message is redacted: a server may echo the request, Authorization header included.
 func parseErrorBody(body []byte) (code int, message string) {
 	var eb struct {
 		Code    json.RawMessage `json:"code"`
@@ -163,13 +216,14 @@ func parseErrorBody(body []byte) (code int, message string) {
 			}
 		}
 		if n != 0 || eb.Message != "" {
-			return n, eb.Message
+			return n, redact.String(eb.Message)
 		}
 	}
-	text := strings.TrimSpace(string(body))
+	// Redact before cutting, so that a secret cut in half is still recognised.
+	text := redact.String(strings.TrimSpace(string(body)))
 	const max = 200
 	if len(text) > max {
-		text = text[:max] + "…"
+		text = strings.ToValidUTF8(text[:max], "") + "…"
 	}
 	return 0, text
 }

@@ -39,7 +39,7 @@ var expenseKind = kind[Expense]{
 // errors as Transactions. Expense dates move after the fact, so callers refresh a wide window.
 func (c *Client) Expenses(ctx context.Context, opts ExpenseListOptions) iter.Seq2[Expense, error] {
 	count := pageSize(opts.Count, MaxExpensesPage, MaxExpensesPage)
-	return cursorPager[Expense]{
+	return withClient(c, cursorPager[Expense]{
 		kind: expenseKind, from: opts.From, to: opts.To,
 		count: count, maxCount: MaxExpensesPage,
 		fetch: func(ctx context.Context, from, before time.Time, count int) ([]json.RawMessage, error) {
@@ -54,7 +54,7 @@ func (c *Client) Expenses(ctx context.Context, opts ExpenseListOptions) iter.Seq
 			err := c.getJSON(ctx, "getExpenses", "/expenses", q, &raws)
 			return raws, err
 		},
-	}.seq(ctx)
+	}).seq(ctx)
 }
 
 // Expense fetches one expense by its ID (Revolut operation getExpense,
@@ -95,7 +95,13 @@ func (c *Client) ReceiptContent(ctx context.Context, expenseID, receiptID string
 	err := c.send(ctx, call{
 		op: "getExpenseReceipt", method: http.MethodGet, path: path, auth: true, stream: true,
 		handle: func(resp *http.Response) error {
-			br := bufio.NewReaderSize(resp.Body, sniffLen)
+			limit := c.cfg.MaxReceiptBytes
+			if resp.ContentLength > limit {
+				return &ResponseTooLargeError{Limit: limit, Length: resp.ContentLength}
+			}
+			capped := &cappedReader{r: resp.Body, left: limit, tooLarge: &ResponseTooLargeError{
+				Method: http.MethodGet, Path: path, Limit: limit, Length: -1}}
+			br := bufio.NewReaderSize(capped, sniffLen)
 			head, err := br.Peek(sniffLen)
 			if err != nil && !errors.Is(err, io.EOF) {
 				return &decodeError{fmt.Errorf("read receipt: %w", err)}
@@ -122,4 +128,31 @@ func (c *Client) ReceiptContent(ctx context.Context, expenseID, receiptID string
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// cappedReader reads at most left bytes of r and then fails with tooLarge, so that a receipt
+// longer than Config.MaxReceiptBytes is refused while it streams instead of filling a disk
+// or memory.
+type cappedReader struct {
+	r        io.Reader
+	left     int64
+	tooLarge *ResponseTooLargeError
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// Anything left beyond the limit is an error; a body that ends exactly there is not.
+		var one [1]byte
+		n, err := c.r.Read(one[:])
+		if n > 0 {
+			return 0, c.tooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }

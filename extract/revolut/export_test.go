@@ -14,7 +14,7 @@ var (
 	Backoff           = backoff
 	ParseRetryAfter   = parseRetryAfter
 	SniffContentType  = sniffContentType
-	Redact            = redact
+	Redact            = redactSecrets
 	AssertionAudience = assertionAudience
 )
 

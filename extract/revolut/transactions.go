@@ -67,11 +67,11 @@ func (c *Client) Transactions(ctx context.Context, opts TransactionListOptions) 
 			return raws, err
 		}
 	}
-	p := cursorPager[Transaction]{
+	p := withClient(c, cursorPager[Transaction]{
 		kind: transactionKind, from: opts.From, to: opts.To,
 		count: count, maxCount: MaxTransactionsPage,
 		fetch: fetch(opts.Account),
-	}
+	})
 	if opts.Account == "" {
 		// Every transaction has a leg on one of the business's accounts, so the accounts
 		// partition a millisecond that holds more transactions than a page.

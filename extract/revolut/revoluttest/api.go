@@ -35,6 +35,28 @@ type Faults struct {
 	// Unauthorized401Once answers the next authorised API request 401, as if the access
 	// token had been revoked early; a client should refresh once and retry.
 	Unauthorized401Once bool
+	// ExpensesNotEnabled makes GET /expenses answer as for a business without the expenses
+	// API, with the spec's examples: 9002 answers 403 {"code":9002,"message":"Expenses API
+	// for business is disabled"}, 3470 answers 422 {"code":3470,"message":"Expenses feature is
+	// not enabled"}. 0 is off.
+	ExpensesNotEnabled int
+	// ClampCount makes every time-paged list (count or limit with to/created_before) serve at
+	// most this many records per page, whatever the request asks for (a valid count is
+	// accepted, not refused), as a server with a smaller page size than documented would.
+	// 0 is off.
+	ClampCount int
+	// Respond, if set, is asked for every authorised API request (after the faults above) and
+	// replaces the route's answer when it returns a non-nil *Response: oversized bodies,
+	// hostile error bodies, echoes of the request. It runs with the server's lock held and
+	// must not call the Server.
+	Respond func(route string, r *http.Request) *Response
+}
+
+// Response is an answer injected by Faults.Respond.
+type Response struct {
+	Status      int    // default 200
+	ContentType string // default application/json
+	Body        []byte
 }
 
 type faultState struct {
@@ -140,6 +162,10 @@ const (
 	codeNotFound     = 3006
 	codeRateLimited  = 3162
 	codeUnauthorized = 9001
+	// codeForbidden is the spec's example for GET /expenses when the expenses API is
+	// disabled (403); codeExpensesNotEnabled when the expenses feature is (422).
+	codeForbidden          = 9002
+	codeExpensesNotEnabled = 3470
 )
 
 // reply is what a route handler produces; the middleware writes it.
@@ -302,6 +328,26 @@ func (s *Server) serve(route string, r *http.Request, h func(*http.Request, time
 		}
 		st.Unauthorized++
 		return errReply(http.StatusUnauthorized, codeUnauthorized, "The request should be authorized."), latency, false, false
+	}
+	if code := f.f.ExpensesNotEnabled; code != 0 && route == "GET /expenses" {
+		switch code {
+		case codeExpensesNotEnabled:
+			return errReply(http.StatusUnprocessableEntity, code, "Expenses feature is not enabled"), latency, false, false
+		default:
+			return errReply(http.StatusForbidden, code, "Expenses API for business is disabled"), latency, false, false
+		}
+	}
+	if f.f.Respond != nil {
+		if inj := f.f.Respond(route, r); inj != nil {
+			rep = reply{status: inj.Status, ctype: inj.ContentType, body: inj.Body}
+			if rep.status == 0 {
+				rep.status = http.StatusOK
+			}
+			if rep.ctype == "" {
+				rep.ctype = "application/json"
+			}
+			return rep, latency, false, false
+		}
 	}
 	rep = h(r, now)
 	if rep.status == http.StatusOK && f.roll(f.f.TruncateBodyRate) {

@@ -188,6 +188,9 @@ func (a *authState) verifyAssertion(assertion string, now time.Time) error {
 	if assertion == "" {
 		return errors.New("client_assertion is missing")
 	}
+	if err := audienceIsString(assertion); err != nil {
+		return err
+	}
 	tok, err := jwt.Parse(assertion, func(*jwt.Token) (any, error) { return &a.key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithAudience(Audience), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(func() time.Time { return now }))
@@ -201,6 +204,34 @@ func (a *authState) verifyAssertion(assertion string, now time.Time) error {
 	sub, _ := tok.Claims.GetSubject()
 	if sub != a.clientID {
 		return errors.New("invalid client_assertion: sub does not match a client ID")
+	}
+	return nil
+}
+
+// audienceIsString refuses an assertion whose "aud" is not the plain JSON string Revolut
+// documents. golang-jwt accepts ["https://revolut.com"] too, but a server that compares the
+// claim as a string (as Revolut's may) refuses the array, so the fake does as well.
+func audienceIsString(assertion string) error {
+	parts := strings.Split(assertion, ".")
+	if len(parts) != 3 {
+		return errors.New("invalid client_assertion: not a JWS compact serialisation")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return errors.New("invalid client_assertion: payload is not base64url")
+	}
+	var claims struct {
+		Aud json.RawMessage `json:"aud"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return errors.New("invalid client_assertion: payload is not a JSON object")
+	}
+	var aud string
+	if json.Unmarshal(claims.Aud, &aud) != nil {
+		return fmt.Errorf("invalid client_assertion: aud must be the string %q, got %s", Audience, claims.Aud)
+	}
+	if aud != Audience {
+		return fmt.Errorf("invalid client_assertion: aud must be %q", Audience)
 	}
 	return nil
 }

@@ -74,6 +74,16 @@ func parseCount(q url.Values, name string, def, maxN int) (int, reply) {
 	return n, reply{}
 }
 
+// pageCount is parseCount followed by Faults.ClampCount: a clamping server accepts any valid
+// count and silently serves at most its own page size. Callers hold s.mu.
+func (s *Server) pageCount(q url.Values, name string, def, maxN int) (int, reply) {
+	n, bad := parseCount(q, name, def, maxN)
+	if c := s.faults.f.ClampCount; bad.status == 0 && c > 0 && n > c {
+		n = c
+	}
+	return n, bad
+}
+
 var specTxTypes = []string{"atm", "card_payment", "card_refund", "card_chargeback", "card_credit", "charge", "charge_refund", "exchange", "transfer", "loan", "fee", "refund", "topup", "topup_return", "tax", "tax_refund", "rev_payment"}
 
 // getTransactions serves GET /transactions: created_at in [from, to), newest first,
@@ -92,7 +102,7 @@ func (s *Server) getTransactions(r *http.Request, _ time.Time) reply {
 	if hasFrom && hasTo && from >= to {
 		return badRequest("Invalid date range: from must be before to")
 	}
-	count, bad := parseCount(q, "count", 100, 1000)
+	count, bad := s.pageCount(q, "count", 100, 1000)
 	if bad.status != 0 {
 		return bad
 	}
@@ -190,7 +200,7 @@ func (s *Server) getExpenses(r *http.Request, _ time.Time) reply {
 	if bad.status != 0 {
 		return bad
 	}
-	count, bad := parseCount(q, "count", 100, 500)
+	count, bad := s.pageCount(q, "count", 100, 500)
 	if bad.status != 0 {
 		return bad
 	}
@@ -411,7 +421,7 @@ func (s *Server) getLabels(r *http.Request, _ time.Time) reply {
 
 // createdBefore is the shared paging of cards, team members and counterparties: rows
 // created strictly before created_before (default: now), newest first, at most limit.
-func createdBefore(r *http.Request, now time.Time, maxLimit int, n int, created func(int) int64, keep func(int) bool, render func([]byte, int) []byte) reply {
+func (s *Server) createdBefore(r *http.Request, now time.Time, maxLimit int, n int, created func(int) int64, keep func(int) bool, render func([]byte, int) []byte) reply {
 	q := r.URL.Query()
 	before, has, bad := parseInstant(q, "created_before")
 	if bad.status != 0 {
@@ -420,7 +430,7 @@ func createdBefore(r *http.Request, now time.Time, maxLimit int, n int, created 
 	if !has {
 		before = now.UnixNano() + 1
 	}
-	limit, bad := parseCount(q, "limit", 100, maxLimit)
+	limit, bad := s.pageCount(q, "limit", 100, maxLimit)
 	if bad.status != 0 {
 		return bad
 	}
@@ -453,7 +463,7 @@ func createdBefore(r *http.Request, now time.Time, maxLimit int, n int, created 
 // getCards serves GET /cards.
 func (s *Server) getCards(r *http.Request, now time.Time) reply {
 	cs := s.w.cards
-	return createdBefore(r, now, 100, len(cs), func(i int) int64 { return cs[i].created }, func(int) bool { return true },
+	return s.createdBefore(r, now, 100, len(cs), func(i int) int64 { return cs[i].created }, func(int) bool { return true },
 		func(b []byte, i int) []byte { return s.appendCard(b, &cs[i]) })
 }
 
@@ -501,7 +511,7 @@ func (s *Server) appendCard(b []byte, c *card) []byte {
 // getTeamMembers serves GET /team-members.
 func (s *Server) getTeamMembers(r *http.Request, now time.Time) reply {
 	ms := s.w.members
-	return createdBefore(r, now, 1000, len(ms), func(i int) int64 { return ms[i].created }, func(int) bool { return true },
+	return s.createdBefore(r, now, 1000, len(ms), func(i int) int64 { return ms[i].created }, func(int) bool { return true },
 		func(b []byte, i int) []byte { return appendMember(b, &ms[i]) })
 }
 
@@ -532,7 +542,7 @@ func (s *Server) getCounterparties(r *http.Request, now time.Time) reply {
 			(q.Get("iban") == "" || q.Get("iban") == c.iban) &&
 			(q.Get("bic") == "" || q.Get("bic") == c.bic)
 	}
-	return createdBefore(r, now, 1000, len(cps), func(i int) int64 { return cps[i].created }, keep,
+	return s.createdBefore(r, now, 1000, len(cps), func(i int) int64 { return cps[i].created }, keep,
 		func(b []byte, i int) []byte { return appendCounterparty(b, &cps[i]) })
 }
 
