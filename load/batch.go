@@ -479,7 +479,7 @@ func writeQuarantine(ctx context.Context, tx pgx.Tx, stream string, run RunID, i
 		sum := sha256.Sum256(q.Raw)
 		streams = append(streams, st)
 		ids = append(ids, q.SourceID)
-		reasons = append(reasons, q.Reason)
+		reasons = append(reasons, StoredText(q.Reason))
 		// text cannot hold invalid UTF-8 or NUL; the hash is over the original bytes.
 		raws = append(raws, strings.ReplaceAll(strings.ToValidUTF8(string(q.Raw), "\uFFFD"), "\x00", "\uFFFD"))
 		hashes = append(hashes, sum[:])

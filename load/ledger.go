@@ -135,7 +135,7 @@ func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
 				st, sid = b.SourceType, b.SourceID
 			}
 			p.exceptions = append(p.exceptions, []any{b.SourceType, b.SourceID, st, sid, nullString(e.EntryID),
-				e.Period, nullTime(e.OccurredAt), e.Kind, e.Reason})
+				e.Period, nullTime(e.OccurredAt), e.Kind, StoredText(e.Reason)})
 		}
 	}
 	// Hashing every line of every entry is the CPU-heavy part of a write: on every core, each

@@ -3,10 +3,16 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/revledger/revledger/internal/redact"
 )
 
 // Run statuses stored by FinishRun.
@@ -72,14 +78,54 @@ func (s *Store) FinishRun(ctx context.Context, id RunID, status string, counts m
 	tag, err := s.pool.Exec(ctx,
 		`UPDATE runs SET status = $2, counts = $3, api_requests = $4, error = $5, finished_at = now()
 		 WHERE id = $1`,
-		id, status, js, apiRequests, nullString(errText))
+		id, status, js, apiRequests, nullString(StoredText(errText)))
+	var pgErr *pgconn.PgError
+	if err != nil && errors.As(err, &pgErr) {
+		// The server refused a value, not the connection. The outcome matters more than its
+		// details: record the status alone, with the reason the details are missing, so that
+		// the run is not left as running.
+		note := StoredText(fmt.Sprintf("the outcome's details could not be recorded (%v); the run's log has them", interpret(err)))
+		tag, err2 := s.pool.Exec(ctx, `UPDATE runs SET status = $2, error = $3, finished_at = now() WHERE id = $1`, id, status, note)
+		if err2 != nil {
+			return fmt.Errorf("load: finish run %d: %w; recording the status alone failed too (%v): the run stays recorded as running until the next run marks it abandoned",
+				id, interpret(err), interpret(err2))
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("load: finish run %d: %w", id, ErrNotFound)
+		}
+		s.log.Warn("run outcome recorded without its details", slog.Int64("run_id", id), slog.String("status", status),
+			slog.String("error", StoredText(interpret(err).Error())))
+		return nil
+	}
 	if err != nil {
-		return fmt.Errorf("load: finish run %d: %w", id, interpret(err))
+		return fmt.Errorf("load: finish run %d: %w; the run stays recorded as running until the next run marks it abandoned", id, interpret(err))
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("load: finish run %d: %w", id, ErrNotFound)
 	}
 	return nil
+}
+
+// maxStoredText caps error and reason text stored in the warehouse: an error that quotes a
+// whole response body must not bloat the run history.
+const maxStoredText = 16 << 10
+
+// StoredText is the one place that makes error and reason text fit to be stored: credentials
+// are redacted (an endpoint may echo the request into an error), NUL bytes (which PostgreSQL
+// text refuses with SQLSTATE 22021) and invalid UTF-8 become U+FFFD, and the text is capped
+// at 16 KiB. Every error or reason column written by load goes through it: runs.error,
+// quarantine.reason, exceptions.reason.
+func StoredText(s string) string {
+	if s == "" {
+		return s
+	}
+	s = redact.String(s)
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if len(s) > maxStoredText {
+		s = strings.ToValidUTF8(s[:maxStoredText], "") + "… (truncated)"
+	}
+	return s
 }
 
 // Checkpoint returns the stored checkpoint of a stream; ok is false when the stream has never
