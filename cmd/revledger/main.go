@@ -10,9 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/revledger/revledger/internal/redact"
 )
 
 // Exit codes. Anything but 0 means the run did not complete.
@@ -70,6 +73,7 @@ func main() {
 }
 
 func run(ctx context.Context, env *environment, args []string) int {
+	env = redacted(env)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return run(ctx, env, []string{args[1], "--help"})
@@ -87,6 +91,28 @@ func run(ctx context.Context, env *environment, args []string) int {
 	fmt.Fprintf(env.stderr, "revledger: unknown command %q\n\n", args[0])
 	printUsage(env.stderr)
 	return exitUsage
+}
+
+// redacted registers the secrets found in the environment with the redactor and returns env
+// with its output streams redacted: every log record, progress line and error message the
+// CLI prints goes through internal/redact, so an endpoint that echoed a credential into an
+// error cannot make it reach a terminal or a log collector. The API client registers the
+// tokens it is issued and the private key it loads; the AWS keys and the database password
+// are registered here.
+func redacted(env *environment) *environment {
+	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REVOLUT_REFRESH_TOKEN"} {
+		redact.Secret(env.getenv(name))
+	}
+	for _, name := range []string{"REVLEDGER_DATABASE_URL", "DATABASE_URL"} {
+		if u, err := url.Parse(env.getenv(name)); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				redact.Secret(pw)
+			}
+		}
+	}
+	e := *env
+	e.stdout, e.stderr = redact.Writer(env.stdout), redact.Writer(env.stderr)
+	return &e
 }
 
 func report(env *environment, name string, err error) int {
