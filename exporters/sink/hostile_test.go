@@ -180,7 +180,7 @@ func TestDirUmask(t *testing.T) {
 	}
 	for p, want := range map[string]os.FileMode{
 		filepath.Join(root, "2024-03", "journal_2024-03.csv"): 0o640,
-		filepath.Join(root, "2024-03"):                       0o750 | os.ModeDir,
+		filepath.Join(root, "2024-03"):                        0o750 | os.ModeDir,
 	} {
 		st, err := os.Stat(p)
 		if err != nil {
