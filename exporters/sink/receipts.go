@@ -125,7 +125,7 @@ func sniff(head []byte) string {
 		return "image/tiff"
 	case len(head) >= 12 && string(head[4:8]) == "ftyp":
 		switch string(head[8:12]) {
-		case "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1":
+		case "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1":
 			return "image/heic"
 		}
 	}
