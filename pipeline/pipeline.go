@@ -55,7 +55,8 @@ type Warehouse interface {
 // Exporter writes the files of one period from the warehouse. *exporters.Exporter
 // satisfies it.
 type Exporter interface {
-	Export(ctx context.Context, p exporters.Period, runID string) (exporters.Result, error)
+	// ExportHolding checks that lock is still held before each file is published.
+	ExportHolding(ctx context.Context, p exporters.Period, runID string, lock exporters.Holder) (exporters.Result, error)
 }
 
 // ExportedPeriod is what an export of one period wrote.

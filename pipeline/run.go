@@ -376,7 +376,7 @@ func (r *run) exportChanged(ctx context.Context) error {
 // export writes one period and records in the warehouse which files it wrote.
 func (r *run) export(ctx context.Context, period Period) error {
 	label := period.String()
-	res, err := r.p.exporter.Export(ctx, exporters.Month(period.Year, period.Month), strconv.FormatInt(r.sum.RunID, 10))
+	res, err := r.p.exporter.ExportHolding(ctx, exporters.Month(period.Year, period.Month), strconv.FormatInt(r.sum.RunID, 10), r.lock)
 	if err != nil {
 		return err
 	}
