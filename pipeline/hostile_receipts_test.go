@@ -112,6 +112,8 @@ func TestHostileNULReceiptID(t *testing.T) {
 	if again.ReceiptsStored != 0 || again.ReceiptsSkipped != int64(want) {
 		t.Errorf("second sync stored %d and skipped %d receipts, want 0 and %d", again.ReceiptsStored, again.ReceiptsSkipped, want)
 	}
+	t.Logf("NUL receipt id: %d receipts served (%d of them the victim's), %d stored, %d quarantined, run succeeded; next run stored %d, skipped %d",
+		len(truth.Receipts), len(victim.ReceiptIDs), sum.ReceiptsStored, sum.Quarantined, again.ReceiptsStored, again.ReceiptsSkipped)
 }
 
 // TestHostileReceiptRetriedOutsideWindow: a receipt fails (the fake answers 500 to every try
@@ -177,6 +179,8 @@ func TestHostileReceiptRetriedOutsideWindow(t *testing.T) {
 	if n := queryInt(t, h.conn(), `SELECT count(*) FROM receipts WHERE expense_id = $1 AND receipt_id = $2 AND run_id = $3`, victim.ID, failing, second.RunID); n != 1 {
 		t.Error("the receipt is not recorded by the second run")
 	}
+	t.Logf("retry outside the window: first sync read %d expenses, stored %d receipts, 1 failed (expense dated %s); second sync read %d expenses, stored %d, skipped %d",
+		first.Records["expenses"], first.ReceiptsStored, victim.ExpenseDate.Format("2006-01-02"), second.Records["expenses"], second.ReceiptsStored, second.ReceiptsSkipped)
 }
 
 func trimExt(name string) string { return name[:len(name)-len(filepath.Ext(name))] }
@@ -218,6 +222,7 @@ func TestHostileHTMLReceipt(t *testing.T) {
 	if n := queryInt(t, c, `SELECT count(*) FROM receipts WHERE content_type NOT IN ('application/pdf', 'image/png', 'image/jpeg', 'application/octet-stream')`); n != 0 {
 		t.Errorf("%d receipts recorded with a type off the allow-list", n)
 	}
+	t.Logf("HTML receipt: %d receipt files, the HTML one as %s/%s.bin", len(files), victim.ID, rid)
 }
 
 // TestHostileReceiptIDPath: an expense names a receipt "../../etc/passwd" (valid JSON, stored
@@ -250,4 +255,5 @@ func TestHostileReceiptIDPath(t *testing.T) {
 	if n := queryInt(t, h.conn(), `SELECT count(*) FROM quarantine WHERE stream = 'receipts' AND source_id = $1 AND reason LIKE '%invalid receipt id%'`, victim.ID); n != 1 {
 		t.Errorf("hostile receipt id quarantined %d times, want once", n)
 	}
+	t.Logf("receipt id ../../etc/passwd: quarantined, not downloaded; %d receipts stored", sum.ReceiptsStored)
 }
