@@ -58,8 +58,8 @@ func readWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T],
 }
 
 // loadWindowBatch loads one batch: its records, its undecodable records into quarantine and,
-// for a chunk's last batch, the checkpoint, in one transaction; then the progress event. The stream's final, empty batch only reports that the
-// stream is done.
+// for a chunk's last batch, the checkpoint, in one transaction; then the progress event. The
+// stream's final, empty batch only reports that the stream is done.
 func loadWindowBatch[T any](ctx context.Context, r *run, s windowStream[T], eb extract.Batch[T]) error {
 	ev := Progress{Stage: "extract", Stream: s.name, Rows: eb.Listed, Chunk: eb.Chunk, Chunks: eb.Chunks}
 	if eb.Window.Empty() {
