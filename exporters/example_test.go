@@ -13,7 +13,7 @@ import (
 )
 
 // Example exports March 2024 to a folder, the way the pipeline does after loading: store the
-// receipts it downloaded (once each), then export the period.
+// receipts it downloaded, then export the period.
 func Example() {
 	ctx := context.Background()
 	root, _ := os.MkdirTemp("", "revledger-example-*")
@@ -23,11 +23,9 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	// A receipt: skip the download when it is already stored.
-	if _, found, _ := sink.FindReceipt(ctx, s, "e-1", "r-1"); !found {
-		if _, err := sink.PutReceipt(ctx, s, "e-1", "r-1", bytes.NewReader([]byte("%PDF-1.4\n%%EOF\n"))); err != nil {
-			panic(err)
-		}
+	// A receipt, stored under receipts/e-1/r-1.pdf and linked from the workbook.
+	if _, err := sink.PutReceipt(ctx, s, "e-1", "r-1", bytes.NewReader([]byte("%PDF-1.4\n%%EOF\n"))); err != nil {
+		panic(err)
 	}
 
 	ledger := ledgertest.Sample() // the pipeline passes its *load.Store

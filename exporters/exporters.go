@@ -124,8 +124,24 @@ type Result struct {
 	Archived string
 }
 
-// Export writes every file of period p and its manifest, tagged with runID.
+// Holder is the run lock as an export sees it: Held returns an error once the lock is no
+// longer held. *load.RunLock satisfies it.
+type Holder interface {
+	Held(ctx context.Context) error
+}
+
+// Export writes every file of period p and its manifest, tagged with runID, for a caller that
+// holds no run lock (a test, an example); the pipeline uses ExportHolding.
 func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, error) {
+	return e.ExportHolding(ctx, p, runID, nil)
+}
+
+// ExportHolding is Export for a run that holds the run lock: before each file of the period is
+// published (copied to history, uploaded, the manifest written, a stale file removed), lock
+// must still be held, else the export stops with lock's error, before the manifest when it can,
+// so the previous manifest stays. Losing the lock used to be noticed only at the next commit,
+// after every file of the period had been rewritten. A nil lock is not checked.
+func (e *Exporter) ExportHolding(ctx context.Context, p Period, runID string, lock Holder) (Result, error) {
 	if p.Label == "" || !p.From.Before(p.To) {
 		return Result{}, fmt.Errorf("export: invalid period %q [%s, %s)", p.Label, p.From, p.To)
 	}
@@ -146,7 +162,7 @@ func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, 
 	if err != nil {
 		return Result{}, fmt.Errorf("export %s: %w", p.Label, err)
 	}
-	archived, err := e.publish(ctx, p.Label, dir, m)
+	archived, err := e.publish(ctx, p.Label, dir, m, held(lock))
 	if err != nil {
 		return Result{}, fmt.Errorf("export %s: %w", p.Label, err)
 	}
@@ -468,9 +484,22 @@ func fingerprint(files []ManifestFile, exceptions string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// held returns the check publish makes before each file: lock.Held, or nothing without a lock.
+func held(lock Holder) func(ctx context.Context, what string) error {
+	return func(ctx context.Context, what string) error {
+		if lock == nil {
+			return nil
+		}
+		if err := lock.Held(ctx); err != nil {
+			return fmt.Errorf("run lock not held before publishing %s: %w", what, err)
+		}
+		return nil
+	}
+}
+
 // publish uploads the files, keeping the previous version first when the data changed, and
-// the manifest last.
-func (e *Exporter) publish(ctx context.Context, label, dir string, m Manifest) (archived string, err error) {
+// the manifest last. check runs before each file is published.
+func (e *Exporter) publish(ctx context.Context, label, dir string, m Manifest, check func(ctx context.Context, what string) error) (archived string, err error) {
 	prev, found, err := e.previous(ctx, label)
 	if err != nil {
 		return "", err
@@ -482,12 +511,18 @@ func (e *Exporter) publish(ctx context.Context, label, dir string, m Manifest) (
 	if found && prev.ContentSHA256 != m.ContentSHA256 && prev.RunID != "" {
 		archived = label + "/history/" + prev.RunID
 		for _, f := range append(prev.Files, ManifestFile{Name: ManifestName}) {
+			if err := check(ctx, label+"/"+f.Name); err != nil {
+				return "", err
+			}
 			if err := e.sink.Copy(ctx, label+"/"+f.Name, archived+"/"+f.Name); err != nil && !errors.Is(err, sink.ErrNotFound) {
 				return "", fmt.Errorf("keep previous version: %w", err)
 			}
 		}
 	}
 	for _, f := range m.Files {
+		if err := check(ctx, label+"/"+f.Name); err != nil {
+			return "", err
+		}
 		if err := e.upload(ctx, label, dir, f); err != nil {
 			return "", err
 		}
@@ -495,6 +530,9 @@ func (e *Exporter) publish(ctx context.Context, label, dir string, m Manifest) (
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("encode manifest: %w", err)
+	}
+	if err := check(ctx, label+"/"+ManifestName); err != nil {
+		return "", err
 	}
 	if _, err := e.sink.Put(ctx, label+"/"+ManifestName, strings.NewReader(string(body)+"\n"), sink.Meta{ContentType: "application/json"}); err != nil {
 		return "", fmt.Errorf("upload manifest: %w", err)
@@ -504,6 +542,9 @@ func (e *Exporter) publish(ctx context.Context, label, dir string, m Manifest) (
 	if found {
 		for _, f := range prev.Files {
 			if !current[f.Name] {
+				if err := check(ctx, label+"/"+f.Name); err != nil {
+					return "", err
+				}
 				if err := e.sink.Delete(ctx, label+"/"+f.Name); err != nil {
 					return "", fmt.Errorf("remove stale %s: %w", f.Name, err)
 				}

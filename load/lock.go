@@ -81,10 +81,12 @@ func (l *RunLock) Release(ctx context.Context) error {
 	return nil
 }
 
-// verify checks, inside the write transaction tx, that the advisory lock is still granted to
-// the lock's backend. Checking pg_locks from tx (not pinging the lock connection) is what
+// verify checks, inside the write transaction tx (or on the pool, for Held), that the
+// advisory lock is still granted to the lock's backend. Checking pg_locks from tx (not pinging the lock connection) is what
 // matters: it is the server's view, and a terminated lock backend has vanished from it.
-func (l *RunLock) verify(ctx context.Context, tx pgx.Tx) error {
+func (l *RunLock) verify(ctx context.Context, tx interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}) error {
 	if l == nil {
 		return errors.New("load: a write needs the run lock (nil *RunLock)")
 	}

@@ -7,42 +7,49 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// HasReceipt reports whether the receipt's metadata is recorded, i.e. the file was stored
-// already and need not be downloaded again.
-func (s *Store) HasReceipt(ctx context.Context, expenseID, receiptID string) (bool, error) {
-	var ok bool
-	err := s.pool.QueryRow(ctx,
-		"SELECT EXISTS (SELECT 1 FROM receipts WHERE expense_id = $1 AND receipt_id = $2)",
-		expenseID, receiptID).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("load: look up receipt %s/%s: %w", expenseID, receiptID, interpret(err))
-	}
-	return ok, nil
+// ReceiptRef names a receipt that a stored expense refers to.
+type ReceiptRef struct {
+	ExpenseID string
+	ReceiptID string
 }
 
-// Receipt returns the recorded metadata of a receipt, or ErrNotFound.
-func (s *Store) Receipt(ctx context.Context, expenseID, receiptID string) (ReceiptMeta, error) {
-	var m ReceiptMeta
-	err := s.pool.QueryRow(ctx, `SELECT expense_id, receipt_id, content_type, size, sha256, object_key, stored_at
-		FROM receipts WHERE expense_id = $1 AND receipt_id = $2`, expenseID, receiptID).
-		Scan(&m.ExpenseID, &m.ReceiptID, &m.ContentType, &m.Size, &m.SHA256, &m.ObjectKey, &m.StoredAt)
+// UnstoredReceipts lists, in one query, every receipt that an expense in the warehouse refers
+// to, whatever the expense's date, and returns those not stored yet: never recorded, or
+// recorded under an object that present (the export location's view: its key and recorded
+// SHA-256) reports missing. They come newest expense first, each once; stored counts the
+// others. The query has finished when it returns, so the caller downloads with no cursor
+// open. Receipts of a quarantined expense are not listed: only stored expenses count.
+func (s *Store) UnstoredReceipts(ctx context.Context, present func(objectKey, sha256 string) bool) (missing []ReceiptRef, stored int, err error) {
+	rows, err := s.pool.Query(ctx, `SELECT e.id, r.rid, x.object_key, x.sha256
+		FROM expenses e
+		CROSS JOIN LATERAL unnest(e.receipt_ids) AS r (rid)
+		LEFT JOIN receipts x ON x.expense_id = e.id AND x.receipt_id = r.rid
+		ORDER BY e.expense_date DESC NULLS LAST, e.id, r.rid`)
 	if err != nil {
-		return ReceiptMeta{}, fmt.Errorf("load: read receipt %s/%s: %w", expenseID, receiptID, interpret(err))
+		return nil, 0, fmt.Errorf("load: list receipts to store: %w", interpret(err))
 	}
-	m.StoredAt = m.StoredAt.UTC()
-	return m, nil
-}
-
-// RecordReceipt records the metadata of a stored receipt file in its own transaction (under
-// the run lock). Recording the same receipt again updates it.
-func (s *Store) RecordReceipt(ctx context.Context, lock *RunLock, run RunID, m ReceiptMeta) error {
-	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
-		return writeReceipts(ctx, tx, run, []ReceiptMeta{m})
-	})
-	if err != nil {
-		return fmt.Errorf("load: record receipt %s/%s: %w", m.ExpenseID, m.ReceiptID, err)
+	defer rows.Close()
+	var prev ReceiptRef
+	for rows.Next() {
+		var ref ReceiptRef
+		var key, sum *string
+		if err := rows.Scan(&ref.ExpenseID, &ref.ReceiptID, &key, &sum); err != nil {
+			return nil, 0, fmt.Errorf("load: read receipt to store: %w", interpret(err))
+		}
+		if ref == prev {
+			continue // listed twice by its expense
+		}
+		prev = ref
+		if key != nil && present(*key, *sum) {
+			stored++
+			continue
+		}
+		missing = append(missing, ref)
 	}
-	return nil
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("load: list receipts to store: %w", interpret(err))
+	}
+	return missing, stored, nil
 }
 
 func writeReceipts(ctx context.Context, tx pgx.Tx, run RunID, items []ReceiptMeta) error {

@@ -21,8 +21,6 @@ type windowStream[T any] struct {
 	put        func(b *load.Batch, records []T)
 	// checkpointAt returns the checkpoint to store at a chunk's end; nil leaves it.
 	checkpointAt func(ctx context.Context, end time.Time) (*time.Time, error)
-	// afterLoad runs once a batch committed (receipts of the expenses just loaded).
-	afterLoad func(ctx context.Context, b *load.Batch) error
 	// quietEnd reports an error that ends the stream without failing the run.
 	quietEnd func(ctx context.Context, err error) bool
 }
@@ -60,9 +58,8 @@ func readWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T],
 }
 
 // loadWindowBatch loads one batch: its records, its undecodable records into quarantine and,
-// for a chunk's last batch, the checkpoint, in one transaction; then what follows a load
-// (receipts) and the progress event. The stream's final, empty batch only reports that the
-// stream is done.
+// for a chunk's last batch, the checkpoint, in one transaction; then the progress event. The
+// stream's final, empty batch only reports that the stream is done.
 func loadWindowBatch[T any](ctx context.Context, r *run, s windowStream[T], eb extract.Batch[T]) error {
 	ev := Progress{Stage: "extract", Stream: s.name, Rows: eb.Listed, Chunk: eb.Chunk, Chunks: eb.Chunks}
 	if eb.Window.Empty() {
@@ -87,11 +84,6 @@ func loadWindowBatch[T any](ctx context.Context, r *run, s windowStream[T], eb e
 		return err
 	}
 	r.tally(stats)
-	if s.afterLoad != nil {
-		if err := s.afterLoad(ctx, &b); err != nil {
-			return err
-		}
-	}
 	r.progress(ev)
 	return nil
 }
@@ -138,8 +130,8 @@ func (r *run) advanceNightly(ctx context.Context, end time.Time) error {
 	return err
 }
 
-// extractExpenses pulls expenses dated in w, storing each new receipt as the expenses that
-// carry it are loaded. A business without the expenses feature books transactions without
+// extractExpenses pulls expenses dated in w; their receipts are the receipt step's
+// (storeReceipts). A business without the expenses feature books transactions without
 // expense detail.
 func (r *run) extractExpenses(ctx context.Context, w Window, checkpoint string) error {
 	return extractWindow(ctx, r, w, windowStream[revolut.Expense]{
@@ -153,7 +145,6 @@ func (r *run) extractExpenses(ctx context.Context, w Window, checkpoint string) 
 			end = end.UTC()
 			return &end, nil
 		},
-		afterLoad: func(ctx context.Context, b *load.Batch) error { return r.storeReceipts(ctx, b.Expenses) },
 		quietEnd: func(ctx context.Context, err error) bool {
 			if !isFeatureDisabled(err) {
 				return false

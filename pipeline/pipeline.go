@@ -43,7 +43,7 @@ type Warehouse interface {
 	Checkpoint(ctx context.Context, stream string) (time.Time, bool, error)
 	LoadBatch(ctx context.Context, lock *load.RunLock, b load.Batch) (load.BatchStats, error)
 	MarkMissingCards(ctx context.Context, lock *load.RunLock, listedIDs []string, at time.Time) error
-	Receipt(ctx context.Context, expenseID, receiptID string) (load.ReceiptMeta, error)
+	UnstoredReceipts(ctx context.Context, present func(objectKey, sha256 string) bool) ([]load.ReceiptRef, int, error)
 	Settings(ctx context.Context) (load.Settings, error)
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
@@ -55,7 +55,8 @@ type Warehouse interface {
 // Exporter writes the files of one period from the warehouse. *exporters.Exporter
 // satisfies it.
 type Exporter interface {
-	Export(ctx context.Context, p exporters.Period, runID string) (exporters.Result, error)
+	// ExportHolding checks that lock is still held before each file is published.
+	ExportHolding(ctx context.Context, p exporters.Period, runID string, lock exporters.Holder) (exporters.Result, error)
 }
 
 // ExportedPeriod is what an export of one period wrote.

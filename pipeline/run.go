@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
@@ -84,13 +83,11 @@ type run struct {
 	sum  *Summary
 	log  *slog.Logger
 	base revolut.Stats // client stats at the start, so a long-lived client reports per run
-
-	inSink map[string]string // receipt object key → SHA-256 in the sink, listed on first use
 }
 
 // Sync is the nightly incremental run: settings in full, transactions from the checkpoint
-// minus the look-back, expenses over the wide window, new receipts, then booking and the
-// export of every period that changed.
+// minus the look-back, expenses over the wide window, every receipt not stored yet, then
+// booking and the export of every period that changed.
 func (p *Pipeline) Sync(ctx context.Context) (*Summary, error) {
 	now := p.cfg.Now().UTC()
 	return p.execute(ctx, "sync", Window{From: now.Add(-p.cfg.InitialHistory), To: now}, func(ctx context.Context, r *run) error {
@@ -107,6 +104,9 @@ func (p *Pipeline) Sync(ctx context.Context) (*Summary, error) {
 			return err
 		}
 		if err := r.extractExpenses(ctx, expw, streamExpenses); err != nil {
+			return err
+		}
+		if err := r.storeReceipts(ctx); err != nil {
 			return err
 		}
 		if err := r.book(ctx); err != nil {
@@ -147,6 +147,9 @@ func (p *Pipeline) Backfill(ctx context.Context, from, to time.Time) (*Summary, 
 			return err
 		}
 		if err := r.extractExpenses(ctx, p.cfg.policy().BackfillExpenses(w, p.cfg.Now()), streamExpenses); err != nil {
+			return err
+		}
+		if err := r.storeReceipts(ctx); err != nil {
 			return err
 		}
 		if err := r.advanceNightly(ctx, w.To); err != nil {
@@ -349,91 +352,6 @@ func (r *run) tally(s load.BatchStats) {
 // the codes (9002 on a 403, 3470).
 func isFeatureDisabled(err error) bool { return revolut.IsNotEnabled(err) }
 
-// maxReceiptFailures caps the failures listed in the summary.
-const maxReceiptFailures = 20
-
-// storeReceipts downloads each receipt of expenses that the warehouse does not know yet,
-// stores it, and records it. A receipt that fails is left for the next run and counted; it
-// does not stop the books.
-func (r *run) storeReceipts(ctx context.Context, expenses []revolut.Expense) error {
-	if r.p.receipts == nil {
-		return nil
-	}
-	var metas []load.ReceiptMeta
-	for _, e := range expenses {
-		for _, rid := range e.ReceiptIDs {
-			stored, err := r.receiptStored(ctx, e.ID, rid)
-			if err != nil {
-				return err
-			}
-			if stored {
-				r.sum.ReceiptsSkipped++
-				continue
-			}
-			meta, err := r.storeReceipt(ctx, e.ID, rid)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				r.sum.ReceiptsFailed++
-				if len(r.sum.ReceiptFailures) < maxReceiptFailures {
-					r.sum.ReceiptFailures = append(r.sum.ReceiptFailures, fmt.Sprintf("%s/%s: %v", e.ID, rid, err))
-				}
-				r.log.WarnContext(ctx, "receipt not stored; will retry next run", slog.String("expense_id", e.ID), slog.String("receipt_id", rid), slog.String("error", err.Error()))
-				continue
-			}
-			metas = append(metas, meta)
-			r.sum.ReceiptsStored++
-			r.progress(Progress{Stage: "receipts", Stream: streamReceipts, Rows: r.sum.ReceiptsStored})
-		}
-	}
-	if len(metas) == 0 {
-		return nil
-	}
-	_, err := r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamReceipts, RunID: r.sum.RunID, Receipts: metas})
-	return err
-}
-
-// receiptStored reports whether a receipt is already where this run exports to: recorded in
-// the warehouse and present, with the recorded checksum, in the sink. The sink's receipts are
-// listed once per run (one LIST per 1,000 objects on S3), so an export location that was
-// emptied or changed gets its receipts again while an unchanged one costs no download.
-func (r *run) receiptStored(ctx context.Context, expenseID, receiptID string) (bool, error) {
-	meta, err := r.p.wh.Receipt(ctx, expenseID, receiptID)
-	if errors.Is(err, load.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if r.inSink == nil {
-		objs, err := r.p.receipts.List(ctx, "receipts/")
-		if err != nil {
-			return false, fmt.Errorf("list stored receipts: %w", err)
-		}
-		r.inSink = make(map[string]string, len(objs))
-		for _, o := range objs {
-			r.inSink[o.Key] = o.SHA256
-		}
-	}
-	sum, ok := r.inSink[meta.ObjectKey]
-	return ok && (sum == "" || sum == meta.SHA256), nil
-}
-
-func (r *run) storeReceipt(ctx context.Context, expenseID, receiptID string) (load.ReceiptMeta, error) {
-	rc, err := r.p.api.ReceiptContent(ctx, expenseID, receiptID)
-	if err != nil {
-		return load.ReceiptMeta{}, err
-	}
-	defer rc.Body.Close()
-	st, err := sink.PutReceipt(ctx, r.p.receipts, expenseID, receiptID, rc.Body)
-	if err != nil {
-		return load.ReceiptMeta{}, err
-	}
-	return load.ReceiptMeta{ExpenseID: expenseID, ReceiptID: receiptID, ContentType: st.ContentType,
-		Size: st.Size, SHA256: st.SHA256, ObjectKey: st.Key, StoredAt: r.p.cfg.Now().UTC()}, nil
-}
-
 // exportChanged exports every period that got new entry versions in this run.
 func (r *run) exportChanged(ctx context.Context) error {
 	periods, err := r.p.wh.ChangedPeriods(ctx, r.sum.RunID)
@@ -456,7 +374,7 @@ func (r *run) exportChanged(ctx context.Context) error {
 // export writes one period and records in the warehouse which files it wrote.
 func (r *run) export(ctx context.Context, period Period) error {
 	label := period.String()
-	res, err := r.p.exporter.Export(ctx, exporters.Month(period.Year, period.Month), strconv.FormatInt(r.sum.RunID, 10))
+	res, err := r.p.exporter.ExportHolding(ctx, exporters.Month(period.Year, period.Month), strconv.FormatInt(r.sum.RunID, 10), r.lock)
 	if err != nil {
 		return err
 	}

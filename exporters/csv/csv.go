@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
@@ -16,17 +17,32 @@ import (
 const bom = "\uFEFF"
 
 // Neutralize makes s safe to open in a spreadsheet: text that a spreadsheet would read as a
-// formula (it starts with '=', '+', '-', '@', a tab or a carriage return) gets a leading
-// apostrophe, which spreadsheets show as plain text. Other text is returned unchanged.
+// formula gets a leading apostrophe, which spreadsheets show as plain text. That is text
+// starting with '=', '+', '-', '@', a tab, a carriage return or a line feed (OWASP's list, with
+// LF), or with their fullwidth forms ＝ ＋ － ＠ (which spreadsheets in CJK locales take as
+// the ASCII ones); and text where one of those follows leading characters a spreadsheet skips
+// or does not show: spaces of any kind (Unicode Zs, NBSP) and format characters (Unicode Cf:
+// the byte-order mark, zero-width space and joiners). Other text is returned unchanged.
 func Neutralize(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+	for _, r := range s {
+		switch {
+		case isFormulaStart(r) || r == '\t' || r == '\r' || r == '\n':
+			return "'" + s
+		case !unicode.Is(unicode.Zs, r) && !unicode.Is(unicode.Cf, r):
+			return s
+		}
+		// A space or an invisible character: look through it.
 	}
 	return s
+}
+
+// isFormulaStart reports whether a spreadsheet starts a formula at r.
+func isFormulaStart(r rune) bool {
+	switch r {
+	case '=', '+', '-', '@', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20':
+		return true
+	}
+	return false
 }
 
 // Amount prints d with exactly the minor-unit decimals of currency ("-12.50", "1500", "0.125").
@@ -64,7 +80,21 @@ func newWriter(w io.Writer, withBOM bool, header []string) (writer, error) {
 
 func (w *writer) record(rec []string) error {
 	w.rows++
+	for i, f := range rec {
+		rec[i] = normalizeCR(f)
+	}
 	return w.w.Write(rec)
+}
+
+// normalizeCR turns the carriage returns of a value into line feeds (a CR LF pair into one
+// LF). encoding/csv with UseCRLF writes each LF in a quoted field as CR LF but drops a lone
+// CR, so "a\rb" would come back as "ab"; normalised, it comes back as a line break, as the
+// CR meant, and every line break in the file is the same CR LF.
+func normalizeCR(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // Rows returns the number of data rows written so far (the header is not counted).

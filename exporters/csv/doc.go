@@ -10,7 +10,10 @@
 // run ids, so the same data gives byte-identical files.
 //
 // Amounts are printed with exactly the currency's ISO 4217 minor-unit decimals, '.' as the
-// decimal separator and no thousands separator. Text that starts with '=', '+', '-', '@', a
-// tab or a carriage return gets a leading apostrophe (OWASP's advice against CSV formula
-// injection); amount columns are never altered, so "-12.50" stays a number.
+// decimal separator and no thousands separator. Text that would start a formula gets a
+// leading apostrophe (OWASP's advice against CSV formula injection): text starting with '=',
+// '+', '-', '@', a tab, CR or LF, their fullwidth forms, or one of those after leading spaces
+// or invisible characters (see Neutralize); amount columns are never altered, so "-12.50"
+// stays a number. A carriage return inside a value is written as a line break (CR LF), since
+// encoding/csv would drop a lone one.
 package csv

@@ -6,20 +6,30 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // tmpPrefix starts the names of the folder sink's temporary files; List skips them.
 const tmpPrefix = ".revledger-tmp-"
 
 // Dir stores objects as files under a root folder; the key is the slash-separated path.
+// Files are created with mode 0666 and folders with 0777, less the process's umask, as any
+// other program's files: the operator's umask decides who may read the books.
 type Dir struct {
 	root string
+	// sweep removes the temporary files a killed process left behind, once per process, on
+	// the first Put.
+	sweep sync.Once
 }
 
 // NewDir returns a Dir rooted at root, creating the folder if needed.
@@ -31,7 +41,7 @@ func NewDir(root string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve export folder %q: %w", root, err)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o777); err != nil {
 		return nil, fmt.Errorf("create export folder: %w", err)
 	}
 	return &Dir{root: abs}, nil
@@ -57,10 +67,15 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader, meta Meta) (Obje
 	if err := ctx.Err(); err != nil {
 		return ObjectInfo{}, err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	d.sweep.Do(func() {
+		if _, err := d.RemoveStaleTemp(ctx, StaleTempAge); err != nil && ctx.Err() == nil {
+			slog.WarnContext(ctx, "could not remove stale temporary files from the export folder", slog.String("error", err.Error()))
+		}
+	})
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), tmpPrefix+"*")
+	tmp, err := createTemp(filepath.Dir(p))
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
@@ -74,15 +89,72 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader, meta Meta) (Obje
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
 		err = os.Rename(tmp.Name(), p)
 	}
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
 	return ObjectInfo{Key: key, Size: hr.n, SHA256: hr.sum(), ContentType: contentType(key, meta.ContentType)}, nil
+}
+
+// createTemp creates a new temporary file in dir like os.CreateTemp, but with mode 0666 less
+// the umask instead of 0600: it is renamed into place as the published file.
+func createTemp(dir string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, tmpPrefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("create a temporary file in %s: too many name collisions", dir)
+}
+
+// StaleTempAge is the age from which a temporary file of the folder sink is taken to be left
+// over by a killed process: a Put writes its file continuously, so a live one is seconds old.
+const StaleTempAge = time.Hour
+
+// RemoveStaleTemp removes the sink's temporary files (.revledger-tmp-*) anywhere under the
+// root that were last modified more than olderThan ago: what a process killed in the middle
+// of a Put (SIGKILL, a power cut) leaves behind. It returns how many it removed. Put calls it
+// once per process.
+func (d *Dir) RemoveStaleTemp(ctx context.Context, olderThan time.Duration) (int, error) {
+	cutoff := time.Now().Add(-olderThan)
+	n := 0
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() || !strings.HasPrefix(e.Name(), tmpPrefix) {
+			return nil
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if info.ModTime().After(cutoff) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("remove stale temporary files: %w", err)
+	}
+	return n, nil
 }
 
 // contentType is the declared type, else the one the extension implies: a folder keeps no

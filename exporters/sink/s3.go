@@ -165,6 +165,9 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, meta Meta) (Objec
 		ChecksumAlgorithm: tmtypes.ChecksumAlgorithmSha256,
 		Metadata:          map[string]string{metaSHA256: sum},
 	}
+	if meta.ContentDisposition != "" {
+		in.ContentDisposition = aws.String(meta.ContentDisposition)
+	}
 	if s.opts.SSE != "" {
 		in.ServerSideEncryption = tmtypes.ServerSideEncryption(s.opts.SSE)
 	}

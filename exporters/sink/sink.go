@@ -17,6 +17,9 @@ import (
 type Meta struct {
 	// ContentType is stored with the object; empty means application/octet-stream.
 	ContentType string
+	// ContentDisposition is stored with the object where the store keeps headers (S3), e.g.
+	// "attachment" for a receipt a browser must not render. A folder keeps no headers.
+	ContentDisposition string
 }
 
 // ObjectInfo describes a stored object.
