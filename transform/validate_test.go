@@ -117,8 +117,12 @@ func TestImplausibleDateRefused(t *testing.T) {
 		{"updated 1899", func(t *revolut.Transaction) { t.UpdatedAt = ts("1899-12-31T00:00:00Z") }, true},
 		{"just before the range", func(t *revolut.Transaction) { t.CreatedAt = ts("1996-05-10T11:59:59Z") }, true},
 		{"at the range's start", func(t *revolut.Transaction) { t.CreatedAt = ts("1996-05-10T12:00:00Z") }, false},
-		{"six days ahead", func(t *revolut.Transaction) { t.CompletedAt, t.UpdatedAt = ts("2026-05-16T12:00:00Z"), ts("2026-05-16T12:00:00Z") }, false},
-		{"seven days ahead", func(t *revolut.Transaction) { t.CompletedAt, t.UpdatedAt = ts("2026-05-17T12:00:00Z"), ts("2026-05-17T12:00:00Z") }, true},
+		{"six days ahead", func(t *revolut.Transaction) {
+			t.CompletedAt, t.UpdatedAt = ts("2026-05-16T12:00:00Z"), ts("2026-05-16T12:00:00Z")
+		}, false},
+		{"seven days ahead", func(t *revolut.Transaction) {
+			t.CompletedAt, t.UpdatedAt = ts("2026-05-17T12:00:00Z"), ts("2026-05-17T12:00:00Z")
+		}, true},
 		{"no date at all", func(t *revolut.Transaction) {
 			t.CreatedAt, t.UpdatedAt, t.CompletedAt = revolut.Time{}, revolut.Time{}, revolut.Time{}
 		}, true},
