@@ -19,8 +19,9 @@ func (w Window) String() string {
 func (w Window) Empty() bool { return !w.From.Before(w.To) }
 
 // Chunks splits w into consecutive windows that each end on a boundary: calendar months in
-// loc when days is 0, else every `days` days. Each chunk is committed with its checkpoint, so
-// an interrupted backfill loses at most one chunk of work.
+// loc when days is 0 (a month starts at DayStart of its 1st), else every `days` days. Each
+// chunk is committed with its checkpoint, so an interrupted backfill loses at most one chunk
+// of work. The chunks are contiguous, cover w exactly and strictly advance in every zone.
 func (w Window) Chunks(loc *time.Location, days int) []Window {
 	if w.Empty() {
 		return nil
@@ -31,8 +32,14 @@ func (w Window) Chunks(loc *time.Location, days int) []Window {
 		if days > 0 {
 			next = from.Add(time.Duration(days) * 24 * time.Hour)
 		} else {
-			l := from.In(loc)
-			next = time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, loc)
+			// Where the clocks go back across midnight, an instant just after the 1st's
+			// start can read the previous month again: take the first month start after it.
+			y, m, _ := from.In(loc).Date()
+			for m++; ; m++ {
+				if next = DayStart(y, m, 1, loc); next.After(from) {
+					break
+				}
+			}
 		}
 		if next.After(w.To) {
 			next = w.To
@@ -41,6 +48,42 @@ func (w Window) Chunks(loc *time.Location, days int) []Window {
 		from = next
 	}
 	return out
+}
+
+// DayStart returns the first instant of the local calendar day y-m-d in loc: its midnight,
+// or, where that midnight does not exist because the clocks jump over it (America/Asuncion on
+// 2023-10-01, Europe/London's switch from local mean time on 1847-12-01), the first instant
+// whose local date is that day or later. Out-of-range months and days normalise as in
+// time.Date.
+//
+// time.Date gives no such guarantee: for a midnight in a gap it may return an instant of the
+// previous local day, and month chunking built on it then asks for the same month again and
+// never ends. This is the one place local day and month boundaries are computed: booking dates
+// and export periods are calendar dates (midnight UTC), not instants.
+func DayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	// naive is the wanted wall-clock reading, as if it were UTC.
+	naive := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	// Every UTC offset is within ±26 hours, so 48 hours before naive the local calendar is
+	// still on an earlier day. Walk the zone periods forward from there: within a period the
+	// wall clock runs with the instant, so the wanted reading is at naive − offset if that
+	// falls in the period; if it is before the period's start, the transition jumped past
+	// midnight and the start is the first instant of the day.
+	t := naive.Add(-48 * time.Hour).In(loc)
+	for {
+		_, end := t.ZoneBounds()
+		_, off := t.Zone()
+		at := naive.Add(-time.Duration(off) * time.Second)
+		if !at.After(t) {
+			return t // the zone period starting at t already reads d or later
+		}
+		if end.IsZero() || at.Before(end) || !end.After(t) {
+			return at.In(loc)
+		}
+		t = end.In(loc)
+	}
 }
 
 // Policy is how far each time-filtered stream reaches back.

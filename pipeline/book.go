@@ -22,6 +22,7 @@ func (r *run) book(ctx context.Context) error {
 		Accounts: settings.Accounts, Categories: settings.Categories, TaxRates: settings.TaxRates,
 		Cards: settings.Cards, TeamMembers: settings.TeamMembers, Counterparties: settings.Counterparties,
 		Location: r.p.cfg.Location, Chart: r.p.cfg.Chart,
+		Plausible: transform.PlausibleRange(r.p.cfg.Now(), r.p.cfg.PlausiblePastYears, r.p.cfg.PlausibleFutureDays),
 	})
 	if err != nil {
 		return fmt.Errorf("prepare booking: %w", err)

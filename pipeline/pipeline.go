@@ -89,6 +89,10 @@ type Config struct {
 	BookBatch int
 	// WaitForLock makes a run wait for another to finish instead of returning ErrLocked.
 	WaitForLock bool
+	// PlausiblePastYears and PlausibleFutureDays bound the dates a record may carry to be
+	// booked: [now − years, now + days). Others are exceptions, never periods. Default
+	// transform.DefaultPlausiblePastYears and DefaultPlausibleFutureDays.
+	PlausiblePastYears, PlausibleFutureDays int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// OnProgress receives progress events; nil ignores them.
@@ -119,6 +123,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BookBatch == 0 {
 		c.BookBatch = 2000
+	}
+	if c.PlausiblePastYears == 0 {
+		c.PlausiblePastYears = transform.DefaultPlausiblePastYears
+	}
+	if c.PlausibleFutureDays == 0 {
+		c.PlausibleFutureDays = transform.DefaultPlausibleFutureDays
 	}
 	if c.Now == nil {
 		c.Now = time.Now

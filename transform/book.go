@@ -44,6 +44,9 @@ type Settings struct {
 	Counterparties []revolut.Counterparty
 	Location       *time.Location // nil means UTC
 	Chart          Chart
+	// Plausible is the range a record's dates must fall in to be booked (see validate.go);
+	// the zero range accepts every date.
+	Plausible DateRange
 }
 
 // Booker turns Revolut records into balanced journal entries. It holds only lookup tables
@@ -57,6 +60,7 @@ type Booker struct {
 	cards      map[string]revolut.Card
 	members    map[string]revolut.TeamMember
 	payees     map[string]string // counterparty id → name
+	plausible  DateRange
 }
 
 // Booking is the result of booking one source record: the lines of its entry (and of its
@@ -83,6 +87,7 @@ func NewBooker(s Settings) (*Booker, error) {
 		cards:      make(map[string]revolut.Card, len(s.Cards)),
 		members:    make(map[string]revolut.TeamMember, len(s.TeamMembers)),
 		payees:     make(map[string]string, len(s.Counterparties)),
+		plausible:  s.Plausible,
 	}
 	if b.loc == nil {
 		b.loc = time.UTC
@@ -125,6 +130,9 @@ func NewBooker(s Settings) (*Booker, error) {
 // own pair of lines (bank fees / bank) in the same entry: it is part of the same event, and
 // each pair balances on its own.
 func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expense) Booking {
+	if bk, refused := b.refuseTransaction(tx, expenses); refused {
+		return bk
+	}
 	at := tx.CompletedAt.Time
 	switch tx.State {
 	case revolut.TransactionCompleted:
@@ -201,6 +209,9 @@ func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expe
 // transaction is not booked here: its transaction books it, and if the transaction is unknown
 // it is reported as an orphan (see OrphanExpense).
 func (b *Booker) BookExpense(x revolut.Expense) Booking {
+	if bk, refused := b.refuseExpense(x); refused {
+		return bk
+	}
 	if x.TransactionID != "" {
 		return b.OrphanExpense(x)
 	}
@@ -245,6 +256,9 @@ func (b *Booker) BookExpense(x revolut.Expense) Booking {
 // (not extracted yet, or outside the window). Nothing is booked: booking it without the bank
 // movement would count the spend twice once the transaction arrives.
 func (b *Booker) OrphanExpense(x revolut.Expense) Booking {
+	if bk, refused := b.refuseExpense(x); refused {
+		return bk
+	}
 	e := b.newEntry(SourceExpense, x.ID, "", x.ExpenseDate.Time, Line{})
 	return Booking{Exceptions: []Exception{e.exception(KindOrphanExpense,
 		fmt.Sprintf("expense %s refers to transaction %s, which is not known; the expense is not booked until the transaction is",

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
+	"github.com/revledger/revledger/internal/testenv"
 )
 
 // TestAuthExchangeAndStatus exchanges the fake's consent code through the CLI, checks the
@@ -65,11 +66,14 @@ func TestAuthExchangeAndStatus(t *testing.T) {
 		t.Fatal("the refresh token was printed")
 	}
 
-	// The sync stops before touching anything: exit 2, with the same instructions.
-	env["REVLEDGER_DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/none"
+	// The sync stops before touching anything: exit 2, with the same instructions. The
+	// database is real (it is probed before Revolut is called) and stays empty.
+	env["REVLEDGER_DATABASE_URL"] = testenv.Database(t)
+	env["REVLEDGER_EXPORT_URL"] = filepath.Join(dir, "exports")
 	env["REVOLUT_REFRESH_TOKEN"] = stored.RefreshToken
 	code, _, errOut = runCLI(t, env, "sync")
 	if code != exitUsage || !strings.Contains(errOut, "auth exchange") {
 		t.Fatalf("sync with a revoked token: exit %d: %s", code, errOut)
 	}
+	untouched(t, env["REVLEDGER_DATABASE_URL"])
 }

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gopkg.in/yaml.v3"
 
 	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -86,6 +88,11 @@ type SyncConfig struct {
 	InitialHistoryDays int `yaml:"initial_history_days"`
 	// ChunkDays splits backfills into chunks committed one by one (0 = calendar months).
 	ChunkDays int `yaml:"chunk_days"`
+	// PlausiblePastYears and PlausibleFutureDays bound the dates revledger believes: a record
+	// dated outside [today − years, today + days) is an exception, never booked into a period,
+	// and backfill and export ranges must lie within it.
+	PlausiblePastYears  int `yaml:"plausible_past_years"`
+	PlausibleFutureDays int `yaml:"plausible_future_days"`
 }
 
 // ScheduleConfig is the daemon's cron table and its HTTP endpoints.
@@ -125,6 +132,8 @@ func defaultConfig() Config {
 			TransactionsLookbackDays: 30,
 			ExpensesWindowDays:       180,
 			InitialHistoryDays:       365,
+			PlausiblePastYears:       transform.DefaultPlausiblePastYears,
+			PlausibleFutureDays:      transform.DefaultPlausibleFutureDays,
 		},
 		Schedule: ScheduleConfig{
 			Address:              "127.0.0.1:9464",
@@ -200,9 +209,16 @@ func (c Config) validate() error {
 	}
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("no database: set REVLEDGER_DATABASE_URL (or DATABASE_URL, --database-url, database_url in the config file)"))
+	} else if _, err := pgconn.ParseConfig(c.DatabaseURL); err != nil {
+		// The URL may hold a password: say what is wrong without echoing it.
+		errs = append(errs, errors.New("REVLEDGER_DATABASE_URL is not a valid PostgreSQL connection string: use postgres://user:password@host:5432/database (or key=value pairs)"))
 	}
 	if err := validateExportURL(c.Export.URL); err != nil {
 		errs = append(errs, err)
+	}
+	errs = append(errs, c.Export.validate()...)
+	if p, f := c.Sync.PlausiblePastYears, c.Sync.PlausibleFutureDays; p < 1 || p > 100 || f < 1 || f > 366 {
+		errs = append(errs, fmt.Errorf("sync.plausible_past_years must be 1 to 100 (is %d) and sync.plausible_future_days 1 to 366 (is %d)", p, f))
 	}
 	if !isCurrencyCode(c.Export.BaseCurrency) {
 		errs = append(errs, fmt.Errorf("export.base_currency %q is not an ISO 4217 code such as GBP", c.Export.BaseCurrency))
@@ -214,6 +230,36 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("chart: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// validate checks the export settings that only matter for S3, whatever the URL: a setting
+// that would be rejected later must stop the run before anything is touched.
+func (e ExportConfig) validate() []error {
+	var errs []error
+	switch e.ServerSideEncryption {
+	case "", sink.SSEAES256:
+		if e.KMSKeyID != "" {
+			errs = append(errs, fmt.Errorf("export.kms_key_id needs export.server_side_encryption: %s", sink.SSEKMS))
+		}
+	case sink.SSEKMS:
+	default:
+		errs = append(errs, fmt.Errorf("export.server_side_encryption %q: use %s, %s or leave it empty for the bucket's default",
+			e.ServerSideEncryption, sink.SSEAES256, sink.SSEKMS))
+	}
+	if e.PresignHours < 0 || e.PresignHours > 168 {
+		errs = append(errs, fmt.Errorf("export.presign_hours %d: presigned links last 0 to 168 hours (7 days, S3's limit)", e.PresignHours))
+	}
+	if e.ReceiptLinkBase != "" {
+		if u, err := url.Parse(e.ReceiptLinkBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("export.receipt_link_base %q is not an http(s) URL", e.ReceiptLinkBase))
+		}
+	}
+	return errs
+}
+
+// plausible is the range of dates revledger believes at now (see SyncConfig).
+func (c Config) plausible(now time.Time) transform.DateRange {
+	return transform.PlausibleRange(now, c.Sync.PlausiblePastYears, c.Sync.PlausibleFutureDays)
 }
 
 // validateAPI checks the Revolut settings of a command that calls the API.

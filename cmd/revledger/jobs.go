@@ -6,12 +6,23 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net/http"
+	"strings"
+	"syscall"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
+	"github.com/revledger/revledger/transform"
 )
 
 const syncUsage = `
@@ -82,7 +93,7 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	if *fromS == "" || *toS == "" {
 		return usagef("backfill needs --from and --to (YYYY-MM-DD)")
 	}
-	// Check the dates before anything connects; they are read again in the time zone.
+	// Check the dates before anything connects.
 	f, err1 := time.Parse("2006-01-02", *fromS)
 	t, err2 := time.Parse("2006-01-02", *toS)
 	switch {
@@ -93,20 +104,40 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	case !f.Before(t):
 		return usagef("--from %s must be before --to %s (--to is exclusive)", *fromS, *toS)
 	}
+	cfg, err := cf.config(env)
+	if err != nil {
+		return err
+	}
+	loc, err := cfg.location()
+	if err != nil {
+		return usageError{err}
+	}
+	// A day starts at its local midnight, or where the clocks jump over midnight, at the first
+	// instant of the day (extract.DayStart, the month chunks' rule too).
+	from := extract.DayStart(f.Year(), f.Month(), f.Day(), loc)
+	to := extract.DayStart(t.Year(), t.Month(), t.Day(), loc)
+	if err := checkBackfillRange(from, to, cfg, time.Now()); err != nil {
+		return err
+	}
 	return withJob(ctx, env, cf, rf, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
-		from, err := time.ParseInLocation("2006-01-02", *fromS, j.loc)
-		if err != nil {
-			return nil, usagef("--from %q: want YYYY-MM-DD", *fromS)
-		}
-		to, err := time.ParseInLocation("2006-01-02", *toS, j.loc)
-		if err != nil {
-			return nil, usagef("--to %q: want YYYY-MM-DD", *toS)
-		}
-		if !from.Before(to) {
-			return nil, usagef("--from %s must be before --to %s", *fromS, *toS)
-		}
 		return j.pipe.Backfill(ctx, from, to)
 	})
+}
+
+// checkBackfillRange keeps a backfill within the dates revledger believes (Config.plausible):
+// nothing older can be a Revolut Business record, and such a range would only make thousands
+// of empty chunks.
+func checkBackfillRange(from, to time.Time, cfg Config, now time.Time) error {
+	pr := cfg.plausible(now)
+	if from.Before(pr.From) {
+		return usagef("--from %s is more than sync.plausible_past_years (%d) ago: use %s or later (records older than that are not booked anyway)",
+			from.In(to.Location()).Format(time.DateOnly), cfg.Sync.PlausiblePastYears, pr.From.Format(time.DateOnly))
+	}
+	if to.After(pr.To) {
+		return usagef("--to %s is more than sync.plausible_future_days (%d) ahead: use %s at the latest (--to is exclusive; tomorrow covers today)",
+			to.In(from.Location()).Format(time.DateOnly), cfg.Sync.PlausibleFutureDays, pr.To.Format(time.DateOnly))
+	}
+	return nil
 }
 
 func runExport(ctx context.Context, env *environment, args []string) error {
@@ -122,9 +153,31 @@ func runExport(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := cf.config(env)
+	if err != nil {
+		return err
+	}
+	if err := checkPeriods(periods, cfg.plausible(time.Now())); err != nil {
+		return err
+	}
 	return withJob(ctx, env, cf, rf, false, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
 		return j.pipe.Export(ctx, periods)
 	})
+}
+
+// maxExportPeriods bounds one export command: each period is a folder of files.
+const maxExportPeriods = 120
+
+// checkPeriods refuses periods that lie wholly outside the dates revledger believes: no
+// record can be booked there, and a period such as 0000-01 or 9999-12 cannot even be written.
+func checkPeriods(periods []pipeline.Period, pr transform.DateRange) error {
+	for _, p := range periods {
+		from, to := p.Bounds()
+		if !pr.Contains(from) && !pr.Contains(to.Add(-time.Nanosecond)) {
+			return usagef("period %s is outside the dates revledger books, %s (sync.plausible_past_years, sync.plausible_future_days)", p, pr)
+		}
+	}
+	return nil
 }
 
 // exportPeriods reads --period or --from/--to.
@@ -152,6 +205,9 @@ func exportPeriods(period, from, to string) ([]pipeline.Period, error) {
 		if !fb.Before(tb) {
 			return nil, usagef("--from %s is after --to %s", from, to)
 		}
+		if n := (t.Year-f.Year)*12 + int(t.Month) - int(f.Month) + 1; n > maxExportPeriods {
+			return nil, usagef("--from %s --to %s is %d months; export at most %d (ten years) per command", from, to, n, maxExportPeriods)
+		}
 		return pipeline.PeriodsBetween(fb, tb), nil
 	default:
 		return nil, usagef("export needs --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
@@ -174,6 +230,9 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	if cfg.DatabaseURL == "" {
 		return usagef("no database: set REVLEDGER_DATABASE_URL (or DATABASE_URL, --database-url)")
 	}
+	if _, err := pgconn.ParseConfig(cfg.DatabaseURL); err != nil {
+		return usagef("REVLEDGER_DATABASE_URL is not a valid PostgreSQL connection string: use postgres://user:password@host:5432/database")
+	}
 	store, err := openStore(ctx, cfg.DatabaseURL, log)
 	if err != nil {
 		return err
@@ -185,15 +244,60 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 
 // openStore connects to the warehouse and applies migrations.
 func openStore(ctx context.Context, dsn string, log *slog.Logger) (*load.Store, error) {
-	store, err := load.Open(ctx, dsn, load.Options{Logger: log})
+	store, err := connectStore(ctx, dsn, log)
 	if err != nil {
-		return nil, fmt.Errorf("connect to the database (check REVLEDGER_DATABASE_URL and that PostgreSQL is running): %w", err)
+		return nil, err
 	}
 	if err := store.Migrate(ctx); err != nil {
 		store.Close()
 		return nil, fmt.Errorf("apply database migrations: %w", err)
 	}
 	return store, nil
+}
+
+// connectStore connects to the warehouse without changing it. A server that refuses the
+// credentials or has no such database is the user's to fix (exit 2); one that cannot be
+// reached may be down for a moment (exit 1). Either way nothing was touched.
+func connectStore(ctx context.Context, dsn string, log *slog.Logger) (*load.Store, error) {
+	store, err := load.Open(ctx, dsn, load.Options{Logger: log})
+	if err == nil {
+		return store, nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {
+		return nil, usageError{fmt.Errorf("connect to the database: the server refused it (check the user, password and database name in REVLEDGER_DATABASE_URL); nothing was touched: %w", err)}
+	}
+	return nil, fmt.Errorf("connect to the database (check REVLEDGER_DATABASE_URL and that PostgreSQL is running); nothing was touched: %w", err)
+}
+
+// probeKey names the object written and deleted to prove the export location is writable.
+const probeKey = ".revledger-write-probe"
+
+// probeOutput proves that the export location takes a write and a delete, before anything
+// else is touched: a wrong secret, a missing bucket or a read-only folder would otherwise
+// only show at the first export, after the warehouse has changed. A refusal (an S3 4xx, a
+// permission error) is the user's to fix; anything else (the network) exits 1.
+func probeOutput(ctx context.Context, out sink.Sink, where string) error {
+	key := fmt.Sprintf("%s-%d", probeKey, time.Now().UnixNano())
+	classify := func(what string, err error) error {
+		err = fmt.Errorf("the export location %s is not usable: %s %s: %w", where, what, key, err)
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) && re.HTTPStatusCode() >= 400 && re.HTTPStatusCode() < 500 &&
+			re.HTTPStatusCode() != http.StatusRequestTimeout && re.HTTPStatusCode() != http.StatusTooManyRequests {
+			return usageError{fmt.Errorf("%w (check the bucket, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and the bucket's policy; nothing was touched)", err)}
+		}
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return usageError{fmt.Errorf("%w (check the folder's permissions; nothing was touched)", err)}
+		}
+		return fmt.Errorf("%w; nothing was touched", err)
+	}
+	if _, err := out.Put(ctx, key, strings.NewReader("revledger checks that it can write here; this file is deleted at once\n"), sink.Meta{ContentType: "text/plain"}); err != nil {
+		return classify("write", err)
+	}
+	if err := out.Delete(ctx, key); err != nil {
+		return classify("delete", err)
+	}
+	return nil
 }
 
 // job is a wired pipeline and what must be closed after it.
@@ -232,16 +336,36 @@ func runJob(ctx context.Context, env *environment, cfg Config, log *slog.Logger,
 	j := &job{cfg: cfg, log: log}
 	j.loc, _ = cfg.location()
 
-	var api pipeline.API
+	// Everything is checked before anything changes: configuration and credentials files,
+	// then the database (connect only) and the export location (a probe written and
+	// deleted), then the Revolut credentials; only then migrations and the run.
+	var token string
 	if needAPI {
-		token, err := refreshToken(cfg)
-		if err != nil {
+		var err error
+		if token, err = refreshToken(cfg); err != nil {
 			return err
 		}
 		if j.client, err = newAPIClient(cfg, token, log, nil); err != nil {
 			return err
 		}
-		// Prove the credentials before the database is touched (the pipeline checks again
+	}
+	store, err := connectStore(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	j.store = store
+	out, exp, err := openOutput(ctx, j.cfg, j.store, j.log)
+	if err != nil {
+		return err
+	}
+	if err := probeOutput(ctx, out, cfg.Export.URL); err != nil {
+		return err
+	}
+
+	var api pipeline.API
+	if needAPI {
+		// Prove the credentials before the database is changed (the pipeline checks again
 		// before it takes the run lock, for callers other than this CLI).
 		if _, err := j.client.Authenticate(ctx); err != nil {
 			if errors.Is(err, revolut.ErrReauthorize) {
@@ -252,22 +376,16 @@ func runJob(ctx context.Context, env *environment, cfg Config, log *slog.Logger,
 		j.signIn = j.client.Stats()
 		api = j.client
 	}
-	store, err := openStore(ctx, cfg.DatabaseURL, log)
-	if err != nil {
-		return err
+	if err := store.Migrate(ctx); err != nil {
+		return fmt.Errorf("apply database migrations: %w", err)
 	}
-	defer store.Close()
-	j.store = store
-	return runWired(ctx, env, j, api, rf, body)
+	return runWired(ctx, env, j, api, rf, out, exp, body)
 }
 
 // runWired builds the sink, exporter and pipeline around an open store and runs body.
 func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, rf *runFlags,
-	body func(context.Context, *job) (*pipeline.Summary, error)) error {
-	out, exp, err := openOutput(ctx, j.cfg, j.store, j.log)
-	if err != nil {
-		return err
-	}
+	out sink.Sink, exp *exporters.Exporter, body func(context.Context, *job) (*pipeline.Summary, error)) error {
+	var err error
 	j.view = newProgressView(env.stderr, env.isTerminal, j.log)
 	j.pipe, err = pipeline.New(pipeline.Config{
 		Location:             j.loc,
@@ -276,6 +394,8 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 		ExpensesWindow:       days(j.cfg.Sync.ExpensesWindowDays),
 		InitialHistory:       days(j.cfg.Sync.InitialHistoryDays),
 		ChunkDays:            j.cfg.Sync.ChunkDays,
+		PlausiblePastYears:   j.cfg.Sync.PlausiblePastYears,
+		PlausibleFutureDays:  j.cfg.Sync.PlausibleFutureDays,
 		WaitForLock:          rf.wait,
 		OnProgress:           j.view.Update,
 		Logger:               j.log,
