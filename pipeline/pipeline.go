@@ -48,6 +48,7 @@ type Warehouse interface {
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
 	WriteBookings(ctx context.Context, lock *load.RunLock, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
+	QuarantineStored(ctx context.Context, lock *load.RunLock, runID load.RunID, bad []*load.DecodeError) (int, error)
 	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
 	RecordExport(ctx context.Context, runID load.RunID, period string, files []load.ExportedFile) error
 }
