@@ -40,9 +40,9 @@ type TransactionToBook struct {
 // PendingTransactions streams the transactions to book: those with needs_booking and those
 // whose linked expenses need booking, each with all its linked expenses, decoded from the
 // stored raw JSON (Raw set). Ordered by transaction id. Rows stream from one query; nothing
-// is collected in memory beyond one transaction's expenses. A transaction that does not decode
-// is yielded as a *DecodeError; a linked expense that does not decode is yielded as one just
-// before its transaction, which then comes without it.
+// is collected in memory beyond one transaction's expenses. A transaction that does not decode,
+// or one of whose linked expenses does not, is yielded as a *DecodeError naming that record,
+// in place of the transaction: a transaction is never booked without one of its expenses.
 func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionToBook, error] {
 	return func(yield func(TransactionToBook, error) bool) {
 		// The pending ids are collected first (both from partial indexes on needs_booking) and
@@ -64,18 +64,12 @@ func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionTo
 		defer rows.Close()
 		var cur TransactionToBook
 		var curErr error
-		var expErrs []error // linked expenses that do not decode: reported, the transaction books without them
 		have := false
 		flush := func() bool {
 			if !have {
 				return true
 			}
 			have = false
-			for _, err := range expErrs {
-				if !yield(TransactionToBook{}, err) {
-					return false
-				}
-			}
 			if curErr != nil {
 				return yield(TransactionToBook{}, curErr)
 			}
@@ -94,7 +88,7 @@ func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionTo
 				if !flush() {
 					return
 				}
-				cur, curErr, expErrs, have = TransactionToBook{}, nil, nil, true
+				cur, curErr, have = TransactionToBook{}, nil, true
 				if err := decodeRaw(traw, &cur.Transaction); err != nil {
 					curErr = &DecodeError{Stream: "transactions", ID: tid, Err: err, Raw: slices.Clone(traw)}
 				}
@@ -104,7 +98,7 @@ func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionTo
 			if eid != nil && curErr == nil {
 				var e revolut.Expense
 				if err := decodeRaw(eraw, &e); err != nil {
-					expErrs = append(expErrs, &DecodeError{Stream: "expenses", ID: *eid, Err: err, Raw: slices.Clone(eraw)})
+					curErr = &DecodeError{Stream: "expenses", ID: *eid, Err: err, Raw: slices.Clone(eraw)}
 					continue
 				}
 				e.Raw = json.RawMessage(eraw)
