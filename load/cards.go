@@ -63,11 +63,13 @@ func (s *Store) Cards(ctx context.Context) ([]transform.CardInfo, error) {
 	var cards []revolut.Card
 	var members []revolut.TeamMember
 	missing := map[string]time.Time{}
+	// A stored card or member that no longer decodes is left out here; booking quarantines it.
+	var undecodable []*DecodeError
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := readSettings(ctx, tx, cardsTable.name, &cards, nil); err != nil {
+		if err := readSettings(ctx, tx, cardsTable.name, &cards, nil, &undecodable); err != nil {
 			return err
 		}
-		if err := readSettings(ctx, tx, teamMembersTable.name, &members, nil); err != nil {
+		if err := readSettings(ctx, tx, teamMembersTable.name, &members, nil, &undecodable); err != nil {
 			return err
 		}
 		rows, _ := tx.Query(ctx, `SELECT id, missing_since FROM cards WHERE missing_since IS NOT NULL`)

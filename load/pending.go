@@ -5,18 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/transform"
 )
 
-// DecodeError says that a stored raw record could not be decoded into its model. Iterators
-// yield it and carry on if the consumer does: one bad record must not stop a run.
+// DecodeError says that a stored raw record could not be decoded into its model (written by
+// an earlier version, or changed by hand). Iterators yield it and carry on if the consumer
+// does: one bad record must not stop a run. Raw is the stored JSON, for the quarantine.
 type DecodeError struct {
 	Stream string
 	ID     string
 	Err    error
+	Raw    []byte
 }
 
 // Error names the stream and record that could not be decoded.
@@ -36,7 +40,9 @@ type TransactionToBook struct {
 // PendingTransactions streams the transactions to book: those with needs_booking and those
 // whose linked expenses need booking, each with all its linked expenses, decoded from the
 // stored raw JSON (Raw set). Ordered by transaction id. Rows stream from one query; nothing
-// is collected in memory beyond one transaction's expenses.
+// is collected in memory beyond one transaction's expenses. A transaction that does not decode,
+// or one of whose linked expenses does not, is yielded as a *DecodeError naming that record,
+// in place of the transaction: a transaction is never booked without one of its expenses.
 func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionToBook, error] {
 	return func(yield func(TransactionToBook, error) bool) {
 		// The pending ids are collected first (both from partial indexes on needs_booking) and
@@ -84,7 +90,7 @@ func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionTo
 				}
 				cur, curErr, have = TransactionToBook{}, nil, true
 				if err := decodeRaw(traw, &cur.Transaction); err != nil {
-					curErr = &DecodeError{Stream: "transactions", ID: tid, Err: err}
+					curErr = &DecodeError{Stream: "transactions", ID: tid, Err: err, Raw: slices.Clone(traw)}
 				}
 				cur.Transaction.Raw = json.RawMessage(traw)
 				cur.Transaction.ID = tid
@@ -92,7 +98,7 @@ func (s *Store) PendingTransactions(ctx context.Context) iter.Seq2[TransactionTo
 			if eid != nil && curErr == nil {
 				var e revolut.Expense
 				if err := decodeRaw(eraw, &e); err != nil {
-					curErr = &DecodeError{Stream: "expenses", ID: *eid, Err: err}
+					curErr = &DecodeError{Stream: "expenses", ID: *eid, Err: err, Raw: slices.Clone(eraw)}
 					continue
 				}
 				e.Raw = json.RawMessage(eraw)
@@ -130,7 +136,7 @@ func (s *Store) PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, 
 			}
 			var e revolut.Expense
 			if err := decodeRaw(raw, &e); err != nil {
-				if !yield(revolut.Expense{}, &DecodeError{Stream: "expenses", ID: id, Err: err}) {
+				if !yield(revolut.Expense{}, &DecodeError{Stream: "expenses", ID: id, Err: err, Raw: slices.Clone(raw)}) {
 					return
 				}
 				continue
@@ -156,36 +162,49 @@ type Settings struct {
 	Cards          []revolut.Card
 	TeamMembers    []revolut.TeamMember
 	Counterparties []revolut.Counterparty
+
+	// TaxRateHistory and CategoryHistory are every version of each tax rate and category seen
+	// (migration 0007), ordered by id and valid_from.
+	TaxRateHistory  []transform.TaxRateVersion
+	CategoryHistory []transform.CategoryVersion
+
+	// Undecodable are the stored settings (current or historical) that no longer decode: left
+	// out of the lists above, for the caller to quarantine.
+	Undecodable []*DecodeError
 }
 
 // Settings reads every settings-like table (accounts, categories, tax rates, labels, cards,
-// team members, counterparties) in one repeatable-read snapshot, ordered by id.
+// team members, counterparties) and the settings history in one repeatable-read snapshot,
+// ordered by id. A stored record that no longer decodes is left out and listed in Undecodable.
 func (s *Store) Settings(ctx context.Context) (Settings, error) {
 	var out Settings
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := readSettings(ctx, tx, "accounts", &out.Accounts, nil); err != nil {
+		if err := readSettings(ctx, tx, "accounts", &out.Accounts, nil, &out.Undecodable); err != nil {
 			return err
 		}
-		if err := readSettings(ctx, tx, "accounting_categories", &out.Categories, nil); err != nil {
+		if err := readSettings(ctx, tx, "accounting_categories", &out.Categories, nil, &out.Undecodable); err != nil {
 			return err
 		}
-		if err := readSettings(ctx, tx, "tax_rates", &out.TaxRates, nil); err != nil {
+		if err := readSettings(ctx, tx, "tax_rates", &out.TaxRates, nil, &out.Undecodable); err != nil {
 			return err
 		}
-		if err := readSettings(ctx, tx, "label_groups", &out.LabelGroups, nil); err != nil {
+		if err := readSettings(ctx, tx, "label_groups", &out.LabelGroups, nil, &out.Undecodable); err != nil {
 			return err
 		}
 		// Label.GroupID is not in the JSON (the API puts it in the path): it comes from its column.
-		if err := readSettings(ctx, tx, "labels", &out.Labels, func(l *revolut.Label, group string) { l.GroupID = group }); err != nil {
+		if err := readSettings(ctx, tx, "labels", &out.Labels, func(l *revolut.Label, group string) { l.GroupID = group }, &out.Undecodable); err != nil {
 			return err
 		}
-		if err := readSettings(ctx, tx, "cards", &out.Cards, nil); err != nil {
+		if err := readSettings(ctx, tx, "cards", &out.Cards, nil, &out.Undecodable); err != nil {
 			return err
 		}
-		if err := readSettings(ctx, tx, "team_members", &out.TeamMembers, nil); err != nil {
+		if err := readSettings(ctx, tx, "team_members", &out.TeamMembers, nil, &out.Undecodable); err != nil {
 			return err
 		}
-		return readSettings(ctx, tx, "counterparties", &out.Counterparties, nil)
+		if err := readSettings(ctx, tx, "counterparties", &out.Counterparties, nil, &out.Undecodable); err != nil {
+			return err
+		}
+		return readHistory(ctx, tx, &out)
 	})
 	if err != nil {
 		return Settings{}, fmt.Errorf("load: read settings: %w", err)
@@ -193,7 +212,7 @@ func (s *Store) Settings(ctx context.Context) (Settings, error) {
 	return out, nil
 }
 
-func readSettings[T rawRecord](ctx context.Context, tx pgx.Tx, table string, dst *[]T, group func(*T, string)) error {
+func readSettings[T rawRecord](ctx context.Context, tx pgx.Tx, table string, dst *[]T, group func(*T, string), bad *[]*DecodeError) error {
 	groupCol := "NULL::text"
 	if group != nil {
 		groupCol = "group_id"
@@ -205,7 +224,8 @@ func readSettings[T rawRecord](ctx context.Context, tx pgx.Tx, table string, dst
 	_, err := pgx.ForEachRow(rows, []any{&id, &raw, &g}, func() error {
 		var v T
 		if err := decodeRaw(raw, &v); err != nil {
-			return &DecodeError{Stream: table, ID: id, Err: err}
+			*bad = append(*bad, &DecodeError{Stream: table, ID: id, Err: err, Raw: slices.Clone(raw)})
+			return nil
 		}
 		setRaw(&v, raw)
 		if group != nil && g != nil {

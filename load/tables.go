@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/revledger/revledger/extract/revolut"
 )
@@ -58,7 +59,12 @@ var categoriesTable = &rawTable{
 	types: []string{"text", "text", "text", "timestamptz", "timestamptz"},
 	after: []string{`UPDATE expenses e SET needs_booking = true
 		FROM expense_splits sp JOIN changed_accounting_categories c ON c.id = sp.category_id AND NOT c.inserted
-		WHERE sp.expense_id = e.id AND NOT e.needs_booking`},
+		WHERE sp.expense_id = e.id AND NOT e.needs_booking`,
+		closeHistory("accounting_category_history", "accounting_categories"),
+		`INSERT INTO accounting_category_history (id, valid_from, name, code, default_tax_rate_id, raw, run_id)
+		SELECT t.id, (SELECT max(h.valid_to) FROM accounting_category_history h WHERE h.id = t.id),
+			t.name, t.code, t.default_tax_rate_id, t.raw, t.run_id
+		FROM changed_accounting_categories c JOIN accounting_categories t ON t.id = c.id`},
 }
 
 var taxRatesTable = &rawTable{
@@ -67,7 +73,23 @@ var taxRatesTable = &rawTable{
 	types: []string{"text", "numeric", "timestamptz", "timestamptz"},
 	after: []string{`UPDATE expenses e SET needs_booking = true
 		FROM expense_splits sp JOIN changed_tax_rates c ON c.id = sp.tax_rate_id AND NOT c.inserted
-		WHERE sp.expense_id = e.id AND NOT e.needs_booking`},
+		WHERE sp.expense_id = e.id AND NOT e.needs_booking`,
+		closeHistory("tax_rate_history", "tax_rates"),
+		`INSERT INTO tax_rate_history (id, valid_from, name, percentage, raw, run_id)
+		SELECT t.id, (SELECT max(h.valid_to) FROM tax_rate_history h WHERE h.id = t.id), t.name, t.percentage, t.raw, t.run_id
+		FROM changed_tax_rates c JOIN tax_rates t ON t.id = c.id`},
+}
+
+// closeHistory closes the version in force of every changed setting of table (migration
+// 0007): it ends when the change happened, the record's updated_at (Revolut's time of the
+// change), else now; never before the version began. The insert that follows opens the new
+// version where this one ends (a setting seen for the first time has no history to close, so
+// its first version is unbounded in the past).
+func closeHistory(history, table string) string {
+	return fmt.Sprintf(`UPDATE %[1]s h
+		SET valid_to = GREATEST(COALESCE(h.valid_from, '-infinity'), COALESCE(t.updated_at, now()))
+		FROM changed_%[2]s c JOIN %[2]s t ON t.id = c.id
+		WHERE h.id = c.id AND h.valid_to IS NULL`, history, table)
 }
 
 var labelGroupsTable = &rawTable{

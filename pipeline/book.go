@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/transform"
@@ -23,23 +25,49 @@ func (r *run) book(ctx context.Context) error {
 		Cards: settings.Cards, TeamMembers: settings.TeamMembers, Counterparties: settings.Counterparties,
 		Location: r.p.cfg.Location, Chart: r.p.cfg.Chart,
 		Plausible: transform.PlausibleRange(r.p.cfg.Now(), r.p.cfg.PlausiblePastYears, r.p.cfg.PlausibleFutureDays),
+
+		TaxRateHistory: settings.TaxRateHistory, CategoryHistory: settings.CategoryHistory,
 	})
 	if err != nil {
 		return fmt.Errorf("prepare booking: %w", err)
 	}
+	undecodable := settings.Undecodable
 
-	ctx, cancel := context.WithCancel(ctx)
+	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w := startHandoff(cancel, func(b bookedBatch) error { return r.writeBooked(ctx, b) })
-	if err := w.finish(r.bookPending(ctx, booker, w)); err != nil {
+	w := startHandoff(cancel, func(b bookedBatch) error { return r.writeBooked(bctx, b) })
+	if err := w.finish(r.bookPending(bctx, booker, w, &undecodable)); err != nil {
+		return err
+	}
+	if err := r.quarantineStored(ctx, undecodable); err != nil {
 		return err
 	}
 	r.progress(Progress{Stage: "book", Stream: "ledger", Rows: r.sum.SourcesBooked, Done: true})
 	return nil
 }
 
-// bookPending reads the pending sources, books them and hands them to w in batches.
-func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *handoff[bookedBatch]) error {
+// quarantineStored quarantines the stored records that no longer decode (written by an
+// earlier version, say), as DESIGN says of any record that cannot be booked: the run goes on
+// and its summary counts them, and they leave the booking queue until Revolut sends them anew.
+func (r *run) quarantineStored(ctx context.Context, bad []*load.DecodeError) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	for _, e := range bad {
+		r.log.WarnContext(ctx, "stored record no longer decodes; quarantined", slog.String("stream", e.Stream),
+			slog.String("id", e.ID), slog.String("error", e.Err.Error()))
+	}
+	n, err := r.p.wh.QuarantineStored(ctx, r.lock, r.sum.RunID, bad)
+	if err != nil {
+		return fmt.Errorf("quarantine undecodable stored records: %w", err)
+	}
+	r.sum.Quarantined += int64(n)
+	return nil
+}
+
+// bookPending reads the pending sources, books them and hands them to w in batches. Stored
+// records that no longer decode are added to bad and skipped.
+func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *handoff[bookedBatch], bad *[]*load.DecodeError) error {
 	pending := make([]load.SourceBooking, 0, r.p.cfg.BookBatch)
 	add := func(sourceType, id string, b transform.Booking) error {
 		pending = append(pending, load.SourceBooking{SourceType: sourceType, SourceID: id, Lines: b.Lines, Exceptions: b.Exceptions})
@@ -59,6 +87,10 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *hand
 	// The pending set streams from one cursor while batches are written on other
 	// connections; the cursor's snapshot is not disturbed by the flags being cleared.
 	for tb, err := range r.p.wh.PendingTransactions(ctx) {
+		if d := (*load.DecodeError)(nil); errors.As(err, &d) {
+			*bad = append(*bad, d)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("read transactions to book: %w", err)
 		}
@@ -75,6 +107,10 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *hand
 		}
 	}
 	for e, err := range r.p.wh.PendingExpenses(ctx) {
+		if d := (*load.DecodeError)(nil); errors.As(err, &d) {
+			*bad = append(*bad, d)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("read expenses to book: %w", err)
 		}

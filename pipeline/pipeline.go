@@ -30,6 +30,7 @@ type API interface {
 	Counterparties(ctx context.Context, opts revolut.CounterpartyListOptions) iter.Seq2[revolut.Counterparty, error]
 	Transactions(ctx context.Context, opts revolut.TransactionListOptions) iter.Seq2[revolut.Transaction, error]
 	Expenses(ctx context.Context, opts revolut.ExpenseListOptions) iter.Seq2[revolut.Expense, error]
+	Transaction(ctx context.Context, id string) (revolut.Transaction, error)
 	ReceiptContent(ctx context.Context, expenseID, receiptID string) (*revolut.Receipt, error)
 	Stats() revolut.Stats
 }
@@ -48,6 +49,9 @@ type Warehouse interface {
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
 	WriteBookings(ctx context.Context, lock *load.RunLock, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
+	QuarantineStored(ctx context.Context, lock *load.RunLock, runID load.RunID, bad []*load.DecodeError) (int, error)
+	TransactionsToRecheck(ctx context.Context, createdBefore, pendingSince, completedSince time.Time) ([]string, error)
+	OldestExpenseDate(ctx context.Context) (time.Time, bool, error)
 	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
 	RecordExport(ctx context.Context, runID load.RunID, period string, files []load.ExportedFile) error
 }
@@ -80,6 +84,12 @@ type Config struct {
 	ExpensesWindow time.Duration
 	// InitialHistory is how far back the first sync reaches. Default 365 days.
 	InitialHistory time.Duration
+	// PendingRecheck is how long after its creation a pending transaction that the look-back
+	// no longer lists is re-read by id (extract.LateChanges). Default 60 days.
+	PendingRecheck time.Duration
+	// ExpensesFullRefresh is how often a sync reads every stored expense's date range, not only
+	// ExpensesWindow. Default 7 days.
+	ExpensesFullRefresh time.Duration
 	// ChunkDays splits windows into chunks committed one by one; 0 means calendar months.
 	ChunkDays int
 	// FlushRecords is how many records are loaded per transaction within a chunk. The
@@ -118,6 +128,12 @@ func (c Config) withDefaults() Config {
 	if c.InitialHistory == 0 {
 		c.InitialHistory = 365 * day
 	}
+	if c.PendingRecheck == 0 {
+		c.PendingRecheck = 60 * day
+	}
+	if c.ExpensesFullRefresh == 0 {
+		c.ExpensesFullRefresh = 7 * day
+	}
 	if c.FlushRecords == 0 {
 		c.FlushRecords = 5000
 	}
@@ -144,7 +160,8 @@ func (c Config) withDefaults() Config {
 
 func (c Config) validate() error {
 	var errs []error
-	if c.TransactionsLookback < 0 || c.ExpensesWindow < 0 || c.InitialHistory < 0 || c.ChunkDays < 0 {
+	if c.TransactionsLookback < 0 || c.ExpensesWindow < 0 || c.InitialHistory < 0 || c.ChunkDays < 0 ||
+		c.PendingRecheck < 0 || c.ExpensesFullRefresh < 0 {
 		errs = append(errs, errors.New("pipeline: windows and chunk sizes must not be negative"))
 	}
 	if err := c.Chart.Validate(); err != nil {

@@ -99,11 +99,21 @@ func (p *Pipeline) Sync(ctx context.Context) (*Summary, error) {
 			return err
 		}
 		txw, expw := p.cfg.policy().Nightly(now, cp, ok)
+		expw, fullRefresh, err := r.expenseWindow(ctx, now, expw)
+		if err != nil {
+			return err
+		}
 		r.sum.Window = Window{From: minTime(txw.From, expw.From), To: now}
 		if err := r.extractTransactions(ctx, txw, streamTransactions); err != nil {
 			return err
 		}
+		if err := r.recheckTransactions(ctx, now, txw); err != nil {
+			return err
+		}
 		if err := r.extractExpenses(ctx, expw, streamExpenses); err != nil {
+			return err
+		}
+		if err := r.recordFullRefresh(ctx, now, fullRefresh); err != nil {
 			return err
 		}
 		if err := r.storeReceipts(ctx); err != nil {

@@ -35,6 +35,13 @@ const (
 // Cards and TeamMembers are optional: they give card lines the card's label, and a holder name
 // when the transaction itself does not carry one. Counterparties, also optional, name the
 // payee of a transfer, which the transaction only gives by id.
+//
+// TaxRateHistory and CategoryHistory, also optional, are the settings as they were over time.
+// A split whose tax rate or category they know is booked with the version in force on its
+// tax point (the entry's date: a transaction's completed_at, an expense's date), over what
+// the split itself says: Revolut may show an old expense with today's settings, and a rate
+// that changed after a purchase must not change what the purchase cost. Without a history,
+// the split's own values come first and the current settings complete them.
 type Settings struct {
 	Accounts       []revolut.Account
 	Categories     []revolut.AccountingCategory
@@ -47,20 +54,25 @@ type Settings struct {
 	// Plausible is the range a record's dates must fall in to be booked (see validate.go);
 	// the zero range accepts every date.
 	Plausible DateRange
+	// TaxRateHistory and CategoryHistory: see above.
+	TaxRateHistory  []TaxRateVersion
+	CategoryHistory []CategoryVersion
 }
 
 // Booker turns Revolut records into balanced journal entries. It holds only lookup tables
 // built once by NewBooker, so it is safe for concurrent use.
 type Booker struct {
-	chart      Chart
-	loc        *time.Location
-	accounts   map[string]revolut.Account
-	categories map[string]revolut.AccountingCategory
-	taxRates   map[string]revolut.TaxRate
-	cards      map[string]revolut.Card
-	members    map[string]revolut.TeamMember
-	payees     map[string]string // counterparty id → name
-	plausible  DateRange
+	chart           Chart
+	loc             *time.Location
+	accounts        map[string]revolut.Account
+	categories      map[string]revolut.AccountingCategory
+	taxRates        map[string]revolut.TaxRate
+	cards           map[string]revolut.Card
+	members         map[string]revolut.TeamMember
+	payees          map[string]string // counterparty id → name
+	plausible       DateRange
+	taxRateHistory  map[string][]TaxRateVersion  // id → versions by ValidFrom
+	categoryHistory map[string][]CategoryVersion // id → versions by ValidFrom
 }
 
 // Booking is the result of booking one source record: the lines of its entry (and of its
@@ -88,6 +100,10 @@ func NewBooker(s Settings) (*Booker, error) {
 		members:    make(map[string]revolut.TeamMember, len(s.TeamMembers)),
 		payees:     make(map[string]string, len(s.Counterparties)),
 		plausible:  s.Plausible,
+		taxRateHistory: indexHistory(s.TaxRateHistory, func(v *TaxRateVersion) string { return v.ID },
+			func(v *TaxRateVersion) time.Time { return v.ValidFrom }),
+		categoryHistory: indexHistory(s.CategoryHistory, func(v *CategoryVersion) string { return v.ID },
+			func(v *CategoryVersion) time.Time { return v.ValidFrom }),
 	}
 	if b.loc == nil {
 		b.loc = time.UTC
@@ -584,7 +600,7 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 			base.OriginalCurrency = strings.ToUpper(r.s.Amount.Currency)
 		}
 
-		code, catCode, catName, ok := b.categoryAccount(r.s.Category)
+		code, catCode, catName, ok := b.categoryAccount(r.s.Category, e.occurred)
 		base.CategoryCode, base.CategoryName = catCode, catName
 		if !ok {
 			code = b.chart.Suspense
@@ -592,7 +608,7 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 				r.index, r.x.ID, cmp.Or(catName, r.s.Category.ID), code, b.chart.name(code, "")))
 		}
 
-		rate, rateName, rateOK := b.taxRate(r.s.TaxRate)
+		rate, rateName, rateOK := b.taxRate(r.s.TaxRate, e.occurred)
 		base.TaxRateName = cmp.Or(base.TaxRateName, rateName)
 		if !rateOK {
 			e.except(KindUnknownTaxRate, fmt.Sprintf("split %d of expense %s has tax rate %q without a known percentage; it was booked with no VAT",
@@ -651,10 +667,14 @@ func (e *entry) checkSpent(x revolut.Expense) {
 }
 
 // categoryAccount returns the GL code for a split's category, the category's Revolut code and
-// name (completed from the settings by id), and false when there is no code to map.
-func (b *Booker) categoryAccount(c revolut.SplitCategory) (gl, code, name string, ok bool) {
+// name, and false when there is no code to map. The category as in force at the tax point
+// (history) comes first; else the split's own code and name, completed from the current
+// settings by id.
+func (b *Booker) categoryAccount(c revolut.SplitCategory, at time.Time) (gl, code, name string, ok bool) {
 	code, name = c.Code, c.Name
-	if s, found := b.categories[c.ID]; found && c.ID != "" {
+	if v, found := b.categoryAt(c.ID, at); found {
+		code, name = cmp.Or(v.Code, code), cmp.Or(v.Name, name)
+	} else if s, found := b.categories[c.ID]; found && c.ID != "" {
 		code, name = cmp.Or(code, s.Code), cmp.Or(name, s.Name)
 	}
 	if code == "" {
@@ -666,9 +686,13 @@ func (b *Booker) categoryAccount(c revolut.SplitCategory) (gl, code, name string
 	return code, code, name, true
 }
 
-// taxRate returns a split's tax percentage, from the split itself or else from the tax-rate
-// settings by id, and false when neither has one.
-func (b *Booker) taxRate(t revolut.SplitTaxRate) (decimal.Decimal, string, bool) {
+// taxRate returns a split's tax percentage and false when there is none: the rate as in force
+// at the tax point (history) when it has a percentage, else the split's own, else the current
+// settings by id.
+func (b *Booker) taxRate(t revolut.SplitTaxRate, at time.Time) (decimal.Decimal, string, bool) {
+	if v, ok := b.taxRateAt(t.ID, at); ok && v.Percentage.Valid {
+		return v.Percentage.Decimal, cmp.Or(v.Name, t.Name), true
+	}
 	if t.Percentage.Valid {
 		return t.Percentage.Decimal, t.Name, true
 	}

@@ -86,6 +86,12 @@ type SyncConfig struct {
 	ExpensesWindowDays int `yaml:"expenses_window_days"`
 	// InitialHistoryDays is how far back the first sync reaches when nothing was synced yet.
 	InitialHistoryDays int `yaml:"initial_history_days"`
+	// PendingRecheckDays re-reads by id, every sync, transactions still pending that the
+	// look-back no longer lists, until they are this many days old.
+	PendingRecheckDays int `yaml:"pending_recheck_days"`
+	// ExpensesFullRefreshDays reads every stored expense's date range, not only
+	// expenses_window_days, once every this many days.
+	ExpensesFullRefreshDays int `yaml:"expenses_full_refresh_days"`
 	// ChunkDays splits backfills into chunks committed one by one (0 = calendar months).
 	ChunkDays int `yaml:"chunk_days"`
 	// PlausiblePastYears and PlausibleFutureDays bound the dates revledger believes: a record
@@ -134,6 +140,8 @@ func defaultConfig() Config {
 			InitialHistoryDays:       365,
 			PlausiblePastYears:       transform.DefaultPlausiblePastYears,
 			PlausibleFutureDays:      transform.DefaultPlausibleFutureDays,
+			PendingRecheckDays:       60,
+			ExpensesFullRefreshDays:  7,
 		},
 		Schedule: ScheduleConfig{
 			Address:              "127.0.0.1:9464",
@@ -223,7 +231,8 @@ func (c Config) validate() error {
 	if !isCurrencyCode(c.Export.BaseCurrency) {
 		errs = append(errs, fmt.Errorf("export.base_currency %q is not an ISO 4217 code such as GBP", c.Export.BaseCurrency))
 	}
-	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 {
+	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 ||
+		c.Sync.PendingRecheckDays < 0 || c.Sync.ExpensesFullRefreshDays < 0 {
 		errs = append(errs, errors.New("sync: day counts must not be negative"))
 	}
 	if err := c.Chart.Validate(); err != nil {

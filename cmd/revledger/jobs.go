@@ -393,6 +393,8 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 		TransactionsLookback: days(j.cfg.Sync.TransactionsLookbackDays),
 		ExpensesWindow:       days(j.cfg.Sync.ExpensesWindowDays),
 		InitialHistory:       days(j.cfg.Sync.InitialHistoryDays),
+		PendingRecheck:       days(j.cfg.Sync.PendingRecheckDays),
+		ExpensesFullRefresh:  days(j.cfg.Sync.ExpensesFullRefreshDays),
 		ChunkDays:            j.cfg.Sync.ChunkDays,
 		PlausiblePastYears:   j.cfg.Sync.PlausiblePastYears,
 		PlausibleFutureDays:  j.cfg.Sync.PlausibleFutureDays,
