@@ -172,9 +172,9 @@ type txn struct {
 
 // leg is one side of a transaction on one of the business's accounts.
 type leg struct {
-	id         uuid
-	amount     int64 // signed, minor units of the account currency
-	fee        int64 // positive, minor units; valid when hasFee
+	id     uuid
+	amount int64 // signed, minor units of the account currency
+	fee    int64 // positive, minor units; valid when hasFee
 	// authorised is the amount served while the transaction has not completed, when it
 	// differs from the completed amount (a tip, a hotel's final bill, fuel); 0 = the same.
 	authorised int64
@@ -198,14 +198,14 @@ func (l *leg) net() int64 {
 
 // expense is one expense record.
 type expense struct {
-	id          uuid
-	tx          int32 // -1 = none (external reimbursement, mileage)
-	date        int64 // expense_date, Unix nanoseconds
-	submitted   int64
-	completed   int64
-	seq         int32 // creation order; breaks ties in expense_date order
-	state       uint8
-	quirk       bool  // the expense_date is served without zero padding
+	id        uuid
+	tx        int32 // -1 = none (external reimbursement, mileage)
+	date      int64 // expense_date, Unix nanoseconds
+	submitted int64
+	completed int64
+	seq       int32 // creation order; breaks ties in expense_date order
+	state     uint8
+	quirk     bool // the expense_date is served without zero padding
 	// refundAsked and refundPaid script the refund_requested/refunded states of an expense
 	// an approver sent back as personal spend (0 = never). They apply from that instant
 	// while the expense is still awaiting review; see (*Server).expenseState.
