@@ -124,7 +124,12 @@ func NewBooker(s Settings) (*Booker, error) {
 // currency that does not net to zero, a line on the FX clearing account. A leg's fee is its
 // own pair of lines (bank fees / bank) in the same entry: it is part of the same event, and
 // each pair balances on its own.
-func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expense) Booking {
+//
+// original is the transaction a refund refers to (related_transaction_id) with its expenses,
+// when the caller found it: a refund, chargeback or charge refund without an expense of its
+// own mirrors the original's booking (see mirrorOriginal). At most one is used; without it a
+// refund that names an original goes to the chart's to-allocate account.
+func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expense, original ...Original) Booking {
 	at := tx.CompletedAt.Time
 	switch tx.State {
 	case revolut.TransactionCompleted:
@@ -165,7 +170,11 @@ func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expe
 	if missingCompletedAt {
 		e.except(KindMissingCompletedAt, fmt.Sprintf("completed transaction %s has no completed_at; it is dated by its last update", tx.ID))
 	}
-	b.bookLegs(e, tx, expenses)
+	var orig *Original
+	if len(original) > 0 {
+		orig = &original[0]
+	}
+	b.bookLegs(e, tx, expenses, orig)
 
 	if len(e.lines) == 0 {
 		e.id = ""
@@ -231,7 +240,7 @@ func (b *Booker) BookExpense(x revolut.Expense) Booking {
 		}
 	}
 	base := Line{Merchant: x.Merchant, Counterparty: x.Payer, Description: x.Description}
-	e := b.newEntry(SourceExpense, x.ID, "exp:"+x.ID, x.ExpenseDate.Time, base)
+	e := b.newEntry(SourceExpense, x.ID, "exp:"+x.ID, reimbursementDate(x), base)
 	total = e.amount(total, cur, "spent amount")
 	e.checkSpent(x)
 	e.bookSplits(total, cur, []revolut.Expense{x}, x.Description)
@@ -304,7 +313,7 @@ func lastDigits(masked string, n int) string {
 }
 
 // bookLegs books the bank and fee lines of every leg and the other side of the entry.
-func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.Expense) {
+func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.Expense, orig *Original) {
 	amounts := make([]decimal.Decimal, len(tx.Legs))
 	for i, leg := range tx.Legs {
 		cur := strings.ToUpper(leg.Currency)
@@ -349,7 +358,7 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 
 	leg, amt := tx.Legs[0], amounts[0]
 	cur := strings.ToUpper(leg.Currency)
-	var usable, unusable []revolut.Expense
+	var usable, unusable, personal []revolut.Expense
 	var unusableWhy []string
 	for _, x := range sortedExpenses(expenses) {
 		if x.TransactionID != tx.ID {
@@ -358,6 +367,8 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 			continue
 		}
 		switch {
+		case x.State == revolut.ExpenseRefundRequested || x.State == revolut.ExpenseRefunded:
+			personal = append(personal, x) // splits or not: the employee owes the spend
 		case len(x.Splits) == 0:
 			unusable, unusableWhy = append(unusable, x), append(unusableWhy, fmt.Sprintf("expense %s has no splits", x.ID))
 		case x.State == revolut.ExpenseApproved || x.State == revolut.ExpensePendingReimbursement:
@@ -390,6 +401,13 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 		return
 	}
 	if amt.IsZero() {
+		return
+	}
+	if len(personal) > 0 {
+		b.bookPersonal(e, tx, leg, amt, cur, personal)
+		return
+	}
+	if len(unusable) == 0 && b.bookSpecial(e, tx, leg, amt, cur, orig) {
 		return
 	}
 
@@ -534,7 +552,10 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 		for i, r := range refs {
 			weights[i] = r.s.Amount.Amount
 		}
-		parts, err := Allocate(target, weights, places)
+		parts, err := e.partialSplits(target, cur, xs, descFallback)
+		if parts == nil && err == nil {
+			parts, err = Allocate(target, weights, places)
+		}
 		if err != nil {
 			l := e.newLine(0, RoleSplitDifference, b.chart.Suspense, "", target, cur)
 			l.ExpenseID, l.ExpenseState, l.Description = xs[0].ID, xs[0].State, descFallback
