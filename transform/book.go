@@ -437,6 +437,9 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 	}
 	l := e.newLine(0, RoleBalancing, code, "", amt.Neg(), cur)
 	l.Description, l.Counterparty = leg.Description, b.counterparty(tx, leg)
+	if len(unusable) > 0 { // the line names the expense that could not be used
+		l.ExpenseID, l.ExpenseState = unusable[0].ID, unusable[0].State
+	}
 	e.add(l)
 	if kind != "" {
 		e.except(kind, fmt.Sprintf("%s; %s was booked to %s %s", reason, e.money(amt.Abs(), cur), code, b.chart.name(code, "")))
