@@ -54,10 +54,14 @@ func TestCoverageOfTypesAndStates(t *testing.T) {
 		}
 	}
 
-	states := map[string]int{}
+	states, etypes := map[string]int{}, map[string]int{}
 	var partial int
 	for _, e := range d.Expenses {
 		states[e.State]++
+		etypes[e.TransactionType]++
+		if e.TransactionType == "rev_payment" && byID[e.TransactionID].Type != "rev_payment" {
+			t.Errorf("rev_payment expense %s belongs to a %s", e.ID, byID[e.TransactionID].Type)
+		}
 		sum := e.SpentAmount.Amount.Sub(e.SpentAmount.Amount)
 		for _, sp := range e.Splits {
 			sum = sum.Add(sp.Amount.Amount)
@@ -74,6 +78,9 @@ func TestCoverageOfTypesAndStates(t *testing.T) {
 		if states[st] == 0 {
 			t.Errorf("no %s expenses (states: %v)", st, states)
 		}
+	}
+	if etypes["rev_payment"] == 0 {
+		t.Errorf("no rev_payment expenses (expense types: %v)", etypes)
 	}
 	if partial == 0 {
 		t.Error("no expense whose splits fall short of spent_amount")

@@ -439,7 +439,11 @@ func (g *generator) merchantPayment(at int64, rev bool) bundle {
 		if l.billCur >= 0 { // the expense is kept in the original currency of the purchase
 			spent, spentCur = spend, m.cur
 		}
-		g.attachExpense(&b, etCardPayment, at, payer, spent, spentCur, mi, m.name)
+		etype := uint8(etCardPayment)
+		if rev {
+			etype = etRevPayment
+		}
+		g.attachExpense(&b, etype, at, payer, spent, spentCur, mi, m.name)
 		if plain && payer >= 0 && r.IntN(100) < 4 {
 			g.personalSpend(&b, complete, payer, uint8(acc), -l.amount)
 		}

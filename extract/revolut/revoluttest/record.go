@@ -255,7 +255,7 @@ const (
 	eReverted
 )
 
-var expenseTypeNames = []string{"card_payment", "atm", "fee", "transfer", "external", "mileage_reimbursement"}
+var expenseTypeNames = []string{"card_payment", "atm", "fee", "transfer", "external", "mileage_reimbursement", "rev_payment"}
 
 const (
 	etCardPayment = iota
@@ -264,6 +264,7 @@ const (
 	etTransfer
 	etExternal
 	etMileage
+	etRevPayment
 )
 
 func nanos(t time.Time) int64 { return t.UnixNano() }
