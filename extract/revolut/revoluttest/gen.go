@@ -102,9 +102,9 @@ var kindWeights = []struct {
 	kind   int
 	weight int
 }{
-	{kCardPayment, 570}, {kCardRefund, 28}, {kExchange, 40}, {kInternal, 30}, {kTransferOut, 100},
+	{kCardPayment, 566}, {kCardRefund, 28}, {kExchange, 40}, {kInternal, 30}, {kTransferOut, 100},
 	{kTransferIn, 90}, {kFee, 40}, {kTopup, 30}, {kATM, 30}, {kTax, 10},
-	{kChargeback, 3}, {kCardCredit, 2}, {kCharge, 3}, {kChargeRefund, 1}, {kLoan, 1},
+	{kChargeback, 3}, {kCardCredit, 2}, {kCharge, 4}, {kChargeRefund, 3}, {kLoan, 2},
 	{kRefund, 3}, {kTopupReturn, 2}, {kTaxRefund, 2}, {kRevPayment, 15},
 }
 
