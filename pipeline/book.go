@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/transform"
 )
@@ -32,6 +33,12 @@ func (r *run) book(ctx context.Context) error {
 		return fmt.Errorf("prepare booking: %w", err)
 	}
 	undecodable := settings.Undecodable
+
+	// A refund mirrors its original: when an original is about to be (re)booked, possibly
+	// arriving after its refund did, the refunds that name it are booked again too.
+	if _, err := r.p.wh.FlagRelatedForBooking(ctx, r.lock); err != nil {
+		return fmt.Errorf("prepare booking: %w", err)
+	}
 
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -95,7 +102,11 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *hand
 			return fmt.Errorf("read transactions to book: %w", err)
 		}
 		r.sum.SourcesBooked++
-		if err := add(transform.SourceTransaction, tb.Transaction.ID, booker.BookTransaction(tb.Transaction, tb.Expenses)); err != nil {
+		orig, err := r.original(ctx, tb.Transaction)
+		if err != nil {
+			return err
+		}
+		if err := add(transform.SourceTransaction, tb.Transaction.ID, booker.BookTransaction(tb.Transaction, tb.Expenses, orig...)); err != nil {
 			return err
 		}
 		// An expense booked with its transaction is no longer an orphan: clear whatever an
@@ -127,6 +138,28 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *hand
 		return nil
 	}
 	return w.put(bookedBatch{bookings: pending, booked: r.sum.SourcesBooked})
+}
+
+// original looks up the transaction tx refers to (related_transaction_id) with its
+// expenses, for the booker to mirror; none when tx names none or the warehouse does not hold
+// it (the booker then books the refund to allocate, and FlagRelatedForBooking books it again
+// once the original arrives). An original that cannot be decoded is treated as not held:
+// the refund is still booked, to allocate.
+func (r *run) original(ctx context.Context, tx revolut.Transaction) ([]transform.Original, error) {
+	if tx.RelatedTransactionID == "" || tx.RelatedTransactionID == tx.ID {
+		return nil, nil
+	}
+	o, ok, err := r.p.wh.Transaction(ctx, tx.RelatedTransactionID)
+	var de *load.DecodeError
+	switch {
+	case errors.As(err, &de):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("look up the original of transaction %s: %w", tx.ID, err)
+	case !ok:
+		return nil, nil
+	}
+	return []transform.Original{{Transaction: o.Transaction, Expenses: o.Expenses}}, nil
 }
 
 // bookedBatch is one batch of bookings for writeBooked.

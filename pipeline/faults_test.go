@@ -984,8 +984,10 @@ func TestFaultPostgresKilled(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			clock := &fakeClock{now: start}
+			// The kill lands after the first exported period, so the export stage needs data
+			// whose second sync exports more than one (seed 98: three).
 			fake := revoluttest.NewTestServer(t, revoluttest.Options{
-				Seed: int64(90 + i), Transactions: 300, Span: 40 * day, End: start, Clock: func() time.Time { return start },
+				Seed: []int64{90, 91, 98}[i], Transactions: 300, Span: 40 * day, End: start, Clock: func() time.Time { return start },
 			})
 			h := newFaultHarnessWithFake(t, fake, clock.Now)
 			// Small flushes and booking batches: the kill lands between commits.

@@ -48,6 +48,10 @@ type Warehouse interface {
 	Settings(ctx context.Context) (load.Settings, error)
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
+	// Transaction and FlagRelatedForBooking let a refund be booked as the mirror of its
+	// original (see book.go).
+	Transaction(ctx context.Context, id string) (load.TransactionToBook, bool, error)
+	FlagRelatedForBooking(ctx context.Context, lock *load.RunLock) (int64, error)
 	WriteBookings(ctx context.Context, lock *load.RunLock, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
 	QuarantineStored(ctx context.Context, lock *load.RunLock, runID load.RunID, bad []*load.DecodeError) (int, error)
 	TransactionsToRecheck(ctx context.Context, createdBefore, pendingSince, completedSince time.Time) ([]string, error)

@@ -145,7 +145,12 @@ func NewBooker(s Settings) (*Booker, error) {
 // currency that does not net to zero, a line on the FX clearing account. A leg's fee is its
 // own pair of lines (bank fees / bank) in the same entry: it is part of the same event, and
 // each pair balances on its own.
-func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expense) Booking {
+//
+// original is the transaction a refund refers to (related_transaction_id) with its expenses,
+// when the caller found it: a refund, chargeback or charge refund without an expense of its
+// own mirrors the original's booking (see mirrorOriginal). At most one is used; without it a
+// refund that names an original goes to the chart's to-allocate account.
+func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expense, original ...Original) Booking {
 	if bk, refused := b.refuseTransaction(tx, expenses); refused {
 		return bk
 	}
@@ -189,7 +194,11 @@ func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expe
 	if missingCompletedAt {
 		e.except(KindMissingCompletedAt, fmt.Sprintf("completed transaction %s has no completed_at; it is dated by its last update", tx.ID))
 	}
-	b.bookLegs(e, tx, expenses)
+	var orig *Original
+	if len(original) > 0 {
+		orig = &original[0]
+	}
+	b.bookLegs(e, tx, expenses, orig)
 
 	if len(e.lines) == 0 {
 		e.id = ""
@@ -258,7 +267,7 @@ func (b *Booker) BookExpense(x revolut.Expense) Booking {
 		}
 	}
 	base := Line{Merchant: x.Merchant, Counterparty: x.Payer, Description: x.Description}
-	e := b.newEntry(SourceExpense, x.ID, "exp:"+x.ID, x.ExpenseDate.Time, base)
+	e := b.newEntry(SourceExpense, x.ID, "exp:"+x.ID, reimbursementDate(x), base)
 	total = e.amount(total, cur, "spent amount")
 	e.checkSpent(x)
 	e.bookSplits(total, cur, []revolut.Expense{x}, x.Description)
@@ -334,7 +343,7 @@ func lastDigits(masked string, n int) string {
 }
 
 // bookLegs books the bank and fee lines of every leg and the other side of the entry.
-func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.Expense) {
+func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.Expense, orig *Original) {
 	amounts := make([]decimal.Decimal, len(tx.Legs))
 	for i, leg := range tx.Legs {
 		cur := strings.ToUpper(leg.Currency)
@@ -379,7 +388,7 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 
 	leg, amt := tx.Legs[0], amounts[0]
 	cur := strings.ToUpper(leg.Currency)
-	var usable, unusable []revolut.Expense
+	var usable, unusable, personal []revolut.Expense
 	var unusableWhy []string
 	for _, x := range sortedExpenses(expenses) {
 		if x.TransactionID != tx.ID {
@@ -388,6 +397,8 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 			continue
 		}
 		switch {
+		case x.State == revolut.ExpenseRefundRequested || x.State == revolut.ExpenseRefunded:
+			personal = append(personal, x) // splits or not: the employee owes the spend
 		case len(x.Splits) == 0:
 			unusable, unusableWhy = append(unusable, x), append(unusableWhy, fmt.Sprintf("expense %s has no splits", x.ID))
 		case x.State == revolut.ExpenseApproved || x.State == revolut.ExpensePendingReimbursement:
@@ -422,6 +433,13 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 	if amt.IsZero() {
 		return
 	}
+	if len(personal) > 0 {
+		b.bookPersonal(e, tx, leg, amt, cur, personal)
+		return
+	}
+	if len(unusable) == 0 && b.bookSpecial(e, tx, leg, amt, cur, orig) {
+		return
+	}
 
 	code, hasDefault := b.chart.ByTransactionType[tx.Type]
 	var kind, reason string
@@ -449,6 +467,9 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 	}
 	l := e.newLine(0, RoleBalancing, code, "", amt.Neg(), cur)
 	l.Description, l.Counterparty = leg.Description, b.counterparty(tx, leg)
+	if len(unusable) > 0 { // the line names the expense that could not be used
+		l.ExpenseID, l.ExpenseState = unusable[0].ID, unusable[0].State
+	}
 	e.add(l)
 	if kind != "" {
 		e.except(kind, fmt.Sprintf("%s; %s was booked to %s %s", reason, e.money(amt.Abs(), cur), code, b.chart.name(code, "")))
@@ -564,7 +585,10 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 		for i, r := range refs {
 			weights[i] = r.s.Amount.Amount
 		}
-		parts, err := Allocate(target, weights, places)
+		parts, err := e.partialSplits(target, cur, xs, descFallback)
+		if parts == nil && err == nil {
+			parts, err = Allocate(target, weights, places)
+		}
 		if err != nil {
 			l := e.newLine(0, RoleSplitDifference, b.chart.Suspense, "", target, cur)
 			l.ExpenseID, l.ExpenseState, l.Description = xs[0].ID, xs[0].State, descFallback

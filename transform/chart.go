@@ -38,6 +38,14 @@ type Chart struct {
 	// EmployeeReimbursements is credited with expenses paid by employees out of pocket
 	// (external reimbursements, mileage): what the business owes them.
 	EmployeeReimbursements string `yaml:"employee_reimbursements"`
+	// EmployeeReceivables is debited with card spend an approver sent back as personal
+	// (expense refund_requested or refunded) and credited with the employee's repayment: what
+	// employees owe the business.
+	EmployeeReceivables string `yaml:"employee_receivables"`
+	// ToAllocate takes money that came back without a booking to mirror: a refund or
+	// chargeback whose original transaction is not known, a card credit. Every line booked
+	// here is also listed as an exception.
+	ToAllocate string `yaml:"to_allocate"`
 
 	// ByTransactionType maps a Revolut transaction type to the account that balances a
 	// transaction without an expense. Types not listed go to Suspense.
@@ -59,25 +67,29 @@ type Chart struct {
 // DefaultChart returns the chart the demo uses. The codes follow the common UK (Sage-style)
 // numbering:
 //
+//	1105 Employee receivables  (personal spend sent back to the employee, their repayments)
 //	1200–1208 Revolut bank accounts: GBP 1200, EUR 1201, USD 1202, CHF 1203, PLN 1204,
 //	          SEK 1205, NOK 1206, DKK 1207, AED 1208; 1209 every other currency
 //	1230 Petty cash            (atm)
 //	1290 FX clearing           (exchange, own-account transfers)
-//	1295 Transfers clearing    (transfer, rev_payment)
-//	1296 Card refunds to allocate (card_refund, card_chargeback without an expense)
+//	1295 Transfers clearing    (transfer)
+//	1296 Refunds and credits to allocate (card_refund, card_chargeback, refund without a
+//	     known original; card_credit)
 //	1299 Top-up clearing / owner funds (topup, topup_return)
 //	2200 VAT control           (tax, tax_refund: payments to and refunds from HMRC)
 //	2201 Input VAT             (VAT of expense splits)
 //	2250 Employee reimbursements
 //	2300 Loans                 (loan)
-//	4900 Other income          (card_credit)
 //	7901 Bank charges          (leg fees; fee, charge, charge_refund, refund)
-//	9999 Suspense              (card_payment without a usable expense, unknown types)
+//	9999 Suspense              (card_payment or rev_payment without a usable expense, unknown types)
 //
-// Top-ups, tax payments and refunds, bank charges, exchanges, loans, card credits and
-// transfers are routine: booked on their type's account without an exception (a transfer is
-// matched to its bill or payroll run in the accounting software, which revledger does not
-// see). An ATM withdrawal or a card refund without an expense is listed as an exception.
+// Top-ups and returned top-ups, tax payments and refunds, bank charges and refunded charges,
+// exchanges, loans and transfers are routine: booked on their type's account without an
+// exception (a transfer is matched to its bill or payroll run in the accounting software,
+// which revledger does not see). An ATM withdrawal or a card refund without an expense is
+// listed as an exception. A refund with a known original mirrors the original's booking
+// (see BookTransaction); a card credit goes to 1296 with an exception rather than to income,
+// because nothing says what it is for.
 //
 // Category codes map to themselves.
 func DefaultChart() Chart {
@@ -92,11 +104,12 @@ func DefaultChart() Chart {
 		FXClearing:             "1290",
 		Suspense:               "9999",
 		EmployeeReimbursements: "2250",
+		EmployeeReceivables:    "1105",
+		ToAllocate:             "1296",
 		ByTransactionType: map[string]string{
 			revolut.TypeATM:            "1230",
 			revolut.TypeExchange:       "1290",
 			revolut.TypeTransfer:       "1295",
-			revolut.TypeRevPayment:     "1295",
 			revolut.TypeCardRefund:     "1296",
 			revolut.TypeCardChargeback: "1296",
 			revolut.TypeTopup:          "1299",
@@ -104,7 +117,6 @@ func DefaultChart() Chart {
 			revolut.TypeTax:            "2200",
 			revolut.TypeTaxRefund:      "2200",
 			revolut.TypeLoan:           "2300",
-			revolut.TypeCardCredit:     "4900",
 			revolut.TypeFee:            "7901",
 			revolut.TypeCharge:         "7901",
 			revolut.TypeChargeRefund:   "7901",
@@ -113,7 +125,7 @@ func DefaultChart() Chart {
 		RoutineTypes: []string{
 			revolut.TypeTopup, revolut.TypeTopupReturn, revolut.TypeTax, revolut.TypeTaxRefund,
 			revolut.TypeFee, revolut.TypeCharge, revolut.TypeChargeRefund, revolut.TypeExchange,
-			revolut.TypeLoan, revolut.TypeCardCredit, revolut.TypeTransfer, revolut.TypeRevPayment,
+			revolut.TypeLoan, revolut.TypeTransfer,
 		},
 		ByCategoryCode: map[string]string{},
 		Names: map[string]string{
@@ -122,15 +134,15 @@ func DefaultChart() Chart {
 			"1206": "Revolut NOK", "1207": "Revolut DKK", "1208": "Revolut AED",
 			"1209": "Revolut other currencies",
 			"1230": "Petty cash",
+			"1105": "Employee receivables",
 			"1290": "FX clearing",
 			"1295": "Transfers clearing",
-			"1296": "Card refunds to allocate",
+			"1296": "Refunds and credits to allocate",
 			"1299": "Top-up clearing (owner funds)",
 			"2200": "VAT control",
 			"2201": "Input VAT",
 			"2250": "Employee reimbursements",
 			"2300": "Loans",
-			"4900": "Other income",
 			"7901": "Bank charges",
 			"9999": "Suspense",
 		},
@@ -152,6 +164,8 @@ func (c Chart) WithDefaults() Chart {
 	str(&c.FXClearing, d.FXClearing)
 	str(&c.Suspense, d.Suspense)
 	str(&c.EmployeeReimbursements, d.EmployeeReimbursements)
+	str(&c.EmployeeReceivables, d.EmployeeReceivables)
+	str(&c.ToAllocate, d.ToAllocate)
 	merge := func(m, def map[string]string) map[string]string {
 		out := maps.Clone(def)
 		if out == nil {
@@ -173,7 +187,7 @@ func (c Chart) WithDefaults() Chart {
 
 // Validate reports every problem of the chart at once, each naming the config key: empty or
 // padded codes, currency keys that are not ISO codes, the fixed accounts (input VAT, bank fees,
-// FX clearing, suspense, employee reimbursements) sharing a code, and any account that would
+// FX clearing, suspense, employee reimbursements and receivables, to allocate) sharing a code, and any account that would
 // be booked against a bank account (a balancing line on the bank itself hides the movement).
 func (c Chart) Validate() error {
 	var errs []error
@@ -198,6 +212,8 @@ func (c Chart) Validate() error {
 		{"fx_clearing", c.FXClearing},
 		{"suspense", c.Suspense},
 		{"employee_reimbursements", c.EmployeeReimbursements},
+		{"employee_receivables", c.EmployeeReceivables},
+		{"to_allocate", c.ToAllocate},
 	}
 	usedBy := map[string]string{}
 	for _, f := range fixed {

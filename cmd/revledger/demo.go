@@ -4,15 +4,18 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/revledger/revledger/internal/pgserver"
+	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
 )
 
@@ -94,6 +97,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 
 	end := time.Now().UTC().Truncate(24 * time.Hour)
 	from := end.AddDate(-1, 0, 0)
+	var coverage string
 	err = runJob(ctx, env, cfg, log, &runFlags{wait: true}, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
 		sum, err := j.pipe.Backfill(ctx, from, end)
 		if err != nil {
@@ -121,13 +125,46 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 				return sum, err
 			}
 		}
-		return sum, nil
+		coverage, err = bookedCoverage(ctx, j.store)
+		return sum, err
 	})
 	if err != nil {
 		return err
 	}
+	fmt.Fprint(env.stdout, coverage)
 	fmt.Fprintf(env.stdout, "\nDone in %s. Open a workbook, e.g.:\n  %s\n", time.Since(start).Round(100*time.Millisecond), latestWorkbook(absExports))
 	return nil
+}
+
+// bookedCoverage counts, from the ledger, the transactions booked per Revolut type and the
+// expenses booked per state, so the demo shows that every kind of movement the fake makes
+// went through the booker.
+func bookedCoverage(ctx context.Context, store *load.Store) (string, error) {
+	txs, exps := map[string]map[string]bool{}, map[string]map[string]bool{}
+	add := func(m map[string]map[string]bool, key, id string) {
+		if key == "" || id == "" {
+			return
+		}
+		if m[key] == nil {
+			m[key] = map[string]bool{}
+		}
+		m[key][id] = true
+	}
+	for l, err := range store.LedgerLines(ctx, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		if err != nil {
+			return "", fmt.Errorf("count booked types and states: %w", err)
+		}
+		add(txs, l.TransactionType, l.TransactionID)
+		add(exps, l.ExpenseState, l.ExpenseID)
+	}
+	line := func(title string, m map[string]map[string]bool) string {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			parts = append(parts, fmt.Sprintf("%s %d", k, len(m[k])))
+		}
+		return fmt.Sprintf("%s (%d): %s\n", title, len(m), strings.Join(parts, ", "))
+	}
+	return "\n" + line("Transactions booked by type", txs) + line("Expenses booked by state", exps), nil
 }
 
 // demoDatabaseURL finds a PostgreSQL server the way the tests do and makes sure the demo's

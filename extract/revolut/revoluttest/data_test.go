@@ -325,7 +325,9 @@ func TestGeneratedData(t *testing.T) {
 				}
 			}
 		}
-		if !total.Equal(e.SpentAmount.Amount) {
+		// A few submitters split only part of the spend (see coverage_test.go); the splits
+		// never add up to more than it.
+		if total.GreaterThan(e.SpentAmount.Amount) || total.Sign() <= 0 {
 			t.Errorf("expense %s: splits sum to %s, spent %s", e.ID, total, e.SpentAmount.Amount)
 		}
 		for g, ls := range e.Labels {

@@ -58,9 +58,18 @@ func appendStr(b []byte, first bool, key, val string) []byte {
 	return appendString(appendKey(b, first, key), val)
 }
 
+// apiMicroFormat is the form of a timestamp with microseconds, as most of the spec's
+// examples are ("2020-05-20T12:00:00.123456Z").
+const apiMicroFormat = "2006-01-02T15:04:05.000000Z"
+
+// appendTime writes an instant with milliseconds, or with microseconds when it has any.
 func appendTime(b []byte, n int64) []byte {
+	layout := revolut.APIFormat
+	if n%msNanos != 0 {
+		layout = apiMicroFormat
+	}
 	b = append(b, '"')
-	b = fromNanos(n).AppendFormat(b, revolut.APIFormat)
+	b = fromNanos(n).AppendFormat(b, layout)
 	return append(b, '"')
 }
 
@@ -157,7 +166,7 @@ func (s *Server) appendTx(b []byte, t *txn) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = s.appendLeg(b, &t.legs[i], q)
+		b = s.appendLeg(b, &t.legs[i], q, t.completed == 0)
 	}
 	b = append(b, ']')
 	if t.card >= 0 {
@@ -177,7 +186,9 @@ func (s *Server) appendTx(b []byte, t *txn) []byte {
 	return append(b, '}')
 }
 
-func (s *Server) appendLeg(b []byte, l *leg, q string) []byte {
+// appendLeg renders one leg; uncompleted says the transaction never completed, so a leg
+// whose amount changes on completion shows the authorised amount.
+func (s *Server) appendLeg(b []byte, l *leg, q string, uncompleted bool) []byte {
 	acc := &s.w.accounts[l.account]
 	cur := currencies[acc.cur]
 	b = appendID(append(b, '{'), true, "leg_id", l.id)
@@ -195,10 +206,17 @@ func (s *Server) appendLeg(b []byte, l *leg, q string) []byte {
 		b = appendID(b, false, "id", cp.id)
 		b = appendID(b, false, "account_id", cp.accountID)
 		b = append(b, '}')
+	case counterpartyMember:
+		b = appendKey(b, false, "counterparty")
+		b = appendStr(append(b, '{'), true, "account_type", counterpartyTypeNames[l.cpType])
+		b = appendID(b, false, "id", s.w.members[l.cpIndex].id)
+		b = append(b, '}')
 	}
 	b = appendKey(b, false, "amount")
 	if q == "malformed" {
 		b = append(b, `"abc"`...)
+	} else if uncompleted && l.authorised != 0 {
+		b = appendAmount(b, l.authorised, cur.exp)
 	} else {
 		b = appendAmount(b, l.amount, cur.exp)
 	}
@@ -230,7 +248,8 @@ func (s *Server) appendLeg(b []byte, l *leg, q string) []byte {
 func (s *Server) appendExpense(b []byte, e *expense) []byte {
 	w := s.w
 	b = appendID(append(b, '{'), true, "id", e.id)
-	b = appendStr(b, false, "state", expenseStateNames[e.state])
+	state, completed := s.expenseState(e)
+	b = appendStr(b, false, "state", expenseStateNames[state])
 	b = appendStr(b, false, "transaction_type", expenseTypeNames[e.ttype])
 	if e.description != "" {
 		b = appendStr(b, false, "description", e.description)
@@ -239,9 +258,9 @@ func (s *Server) appendExpense(b []byte, e *expense) []byte {
 		b = appendKey(b, false, "submitted_at")
 		b = appendTime(b, e.submitted)
 	}
-	if e.completed != 0 {
+	if completed != 0 {
 		b = appendKey(b, false, "completed_at")
-		b = appendTime(b, e.completed)
+		b = appendTime(b, completed)
 	}
 	b = appendStr(b, false, "payer", s.payerName(e.payer))
 	if e.merchant != "" {
@@ -306,6 +325,22 @@ func (s *Server) appendExpense(b []byte, e *expense) []byte {
 	b = appendKey(b, false, "spent_amount")
 	b = appendMoney(b, e.spent, int(e.spentCur))
 	return append(b, '}')
+}
+
+// expenseState is the state and completed_at an expense is served with. The scripted events
+// move an expense through review; an expense sent back as personal spend (refundAsked) is
+// refund_requested from that instant while it is still awaiting review, and refunded once
+// the employee has paid it back (refundPaid), with completed_at then. The states follow the
+// instant the fake has applied events up to, so Truth and the handlers agree.
+func (s *Server) expenseState(e *expense) (state uint8, completed int64) {
+	state, completed = e.state, e.completed
+	if e.refundAsked == 0 || e.state != eAwaitingReview || s.applied < e.refundAsked {
+		return state, completed
+	}
+	if e.refundPaid != 0 && s.applied >= e.refundPaid {
+		return eRefunded, e.refundPaid
+	}
+	return eRefundRequested, 0
 }
 
 // businessName pays for expenses that no team member made (fees, company cards).

@@ -59,6 +59,26 @@ type generator struct {
 	recent   [256]paymentRef
 	nRecent  int
 	seq      int // running counter for references
+	// Recent transfers out, charges and top-ups, for refund, charge_refund and
+	// topup_return to point back to.
+	transfers  [64]paymentRef
+	nTransfers int
+	charge     *paymentRef
+	topup      *paymentRef
+	// owed lists the transfers to or from a team member that are due: a reimbursement's
+	// payout and the repayment of an expense sent back as personal spend. The first
+	// ordinary slot at or after a transfer's due time makes it.
+	owed []memberTransfer
+}
+
+// memberTransfer is a transfer between the business and a team member's own account:
+// amount is signed on the business's account (negative for a payout).
+type memberTransfer struct {
+	due     int64
+	member  int16
+	account uint8
+	amount  int64
+	ref     string
 }
 
 // Slot kinds of the history plan.
@@ -75,13 +95,17 @@ type slot struct {
 	kind uint8
 }
 
-// kindWeights: per 100 ordinary transactions.
+// kindWeights: per 1000 ordinary transactions. The rarer types (chargebacks, card credits,
+// charges and their refunds, loans, refunds of transfers, returned top-ups, tax refunds)
+// come a few per thousand, as they do in a real account.
 var kindWeights = []struct {
 	kind   int
 	weight int
 }{
-	{kCardPayment, 60}, {kCardRefund, 3}, {kExchange, 4}, {kInternal, 3}, {kTransferOut, 10},
-	{kTransferIn, 9}, {kFee, 4}, {kTopup, 3}, {kATM, 3}, {kTax, 1},
+	{kCardPayment, 566}, {kCardRefund, 28}, {kExchange, 40}, {kInternal, 30}, {kTransferOut, 100},
+	{kTransferIn, 90}, {kFee, 40}, {kTopup, 30}, {kATM, 30}, {kTax, 10},
+	{kChargeback, 3}, {kCardCredit, 2}, {kCharge, 4}, {kChargeRefund, 3}, {kLoan, 2},
+	{kRefund, 3}, {kTopupReturn, 2}, {kTaxRefund, 2}, {kRevPayment, 15},
 }
 
 const (
@@ -95,10 +119,19 @@ const (
 	kTopup
 	kATM
 	kTax
+	kChargeback
+	kCardCredit
+	kCharge
+	kChargeRefund
+	kLoan
+	kRefund
+	kTopupReturn
+	kTaxRefund
+	kRevPayment
 )
 
 func (g *generator) pickKind() int {
-	n := g.r.IntN(100)
+	n := g.r.IntN(1000)
 	for _, kw := range kindWeights {
 		if n < kw.weight {
 			return kw.kind
@@ -128,9 +161,16 @@ func ev(kind uint8, at int64) event { return event{kind: kind, at: at} }
 func (g *generator) generate(kind int, at int64) bundle {
 	r := g.r
 	w := g.w
+	if i := g.dueTransfer(at); i >= 0 {
+		mt := g.owed[i]
+		g.owed = append(g.owed[:i], g.owed[i+1:]...)
+		return g.memberPayment(mt, at)
+	}
 	var b bundle
 	b.hasTx = true
 	switch kind {
+	case kChargeback, kCardCredit, kCharge, kChargeRefund, kLoan, kRefund, kTopupReturn, kTaxRefund, kRevPayment:
+		return g.rareKind(kind, at)
 	case kCardRefund:
 		if g.nRecent == 0 {
 			return g.generate(kCardPayment, at)
@@ -222,6 +262,7 @@ func (g *generator) generate(kind int, at int64) bundle {
 		l := g.newLeg(acc, amt)
 		l.desc = "Top-Up by card"
 		t.legs = []leg{l}
+		g.topup = &paymentRef{id: t.id, account: uint8(acc), amount: amt}
 		t.state = sCreated
 		b.tx = t
 		b.txEvents = []event{ev(evTxComplete, between(r, at, at+hourNanos))}
@@ -307,6 +348,8 @@ func (g *generator) payout(at int64, cpi int, ref string, gbpMinor int64) bundle
 	}
 	t.reference = ref
 	t.requestID = fmt.Sprintf("pay-%08d", g.seq)
+	g.transfers[g.nTransfers%len(g.transfers)] = paymentRef{id: t.id, account: uint8(acc), amount: -amt, merchant: int32(cpi)}
+	g.nTransfers++
 	var b bundle
 	b.hasTx = true
 	b.tx = t
@@ -325,7 +368,11 @@ func (g *generator) payout(at int64, cpi int, ref string, gbpMinor int64) bundle
 	return b
 }
 
-func (g *generator) cardPayment(at int64) bundle {
+func (g *generator) cardPayment(at int64) bundle { return g.merchantPayment(at, false) }
+
+// merchantPayment is a card payment, or with rev a Revolut Pay payment (rev_payment: paid
+// from the account in the Revolut app, no card), at a merchant.
+func (g *generator) merchantPayment(at int64, rev bool) bundle {
 	r, w := g.r, g.w
 	mi := r.IntN(len(w.merchants))
 	m := &w.merchants[mi]
@@ -339,11 +386,20 @@ func (g *generator) cardPayment(at int64) bundle {
 	spend := m.minMinor + r.Int64N(m.maxMinor-m.minMinor+1)
 	t := g.newTx(tCardPayment, at)
 	t.card, t.merchant = int32(ci), int32(mi)
+	payer := int16(c.holder)
+	if rev {
+		t.kind, t.card, payer = tRevPayment, -1, -1
+	}
 	l := g.newLeg(acc, -convert(spend, m.cur, accCur))
 	if l.amount == 0 {
 		l.amount = -1
 	}
 	l.desc = m.name
+	if m.cur == accCur && !rev && r.IntN(100) < 5 && l.amount < -100 {
+		// Authorised for less than the final amount (a tip, a hotel's final bill): the
+		// amount changes when the payment completes.
+		l.authorised = l.amount * 9 / 10
+	}
 	if m.cur != accCur {
 		l.billCur, l.bill = int8(m.cur), -spend
 		if r.IntN(2) == 0 {
@@ -358,6 +414,10 @@ func (g *generator) cardPayment(at int64) bundle {
 	if r.IntN(10) < 3 {
 		complete = at + between(r, 6*hourNanos, 3*dayNanos)
 	}
+	if r.IntN(4) == 0 {
+		complete = withMicros(r, complete)
+	}
+	plain := false
 	switch n := r.IntN(100); {
 	case n < 4:
 		b.txEvents = []event{ev(evTxDecline, at+between(r, int64(time.Second), 30*int64(time.Second)))}
@@ -368,16 +428,173 @@ func (g *generator) cardPayment(at int64) bundle {
 		b.txEvents = []event{ev(evTxComplete, complete), ev(evTxRevert, between(r, complete+dayNanos, complete+20*dayNanos))}
 	default:
 		b.txEvents = []event{ev(evTxComplete, complete)}
+		plain = true
 	}
-	g.recent[g.nRecent%len(g.recent)] = paymentRef{id: t.id, account: uint8(acc), card: int32(ci), merchant: int32(mi), amount: l.amount, bill: l.bill, billCur: l.billCur}
-	g.nRecent++
+	if !rev {
+		g.recent[g.nRecent%len(g.recent)] = paymentRef{id: t.id, account: uint8(acc), card: int32(ci), merchant: int32(mi), amount: l.amount, bill: l.bill, billCur: l.billCur}
+		g.nRecent++
+	}
 	if r.Float64() < g.pExpense {
 		spent, spentCur := -l.amount, accCur
 		if l.billCur >= 0 { // the expense is kept in the original currency of the purchase
 			spent, spentCur = spend, m.cur
 		}
-		g.attachExpense(&b, etCardPayment, at, int16(c.holder), spent, spentCur, mi, m.name)
+		etype := uint8(etCardPayment)
+		if rev {
+			etype = etRevPayment
+		}
+		g.attachExpense(&b, etype, at, payer, spent, spentCur, mi, m.name)
+		if plain && payer >= 0 && r.IntN(100) < 4 {
+			g.personalSpend(&b, complete, payer, uint8(acc), -l.amount)
+		}
 	}
+	return b
+}
+
+// personalSpend turns the bundle's expense into one the approver sent back as personal
+// spend: refund_requested a few days after completion, and in most cases refunded once
+// the employee has paid the amount back with a transfer to the account it was spent from.
+func (g *generator) personalSpend(b *bundle, completed int64, member int16, account uint8, amount int64) {
+	r, e := g.r, b.exp
+	b.expEvents = b.expEvents[:1] // submitted; the approver never approves it
+	e.refundAsked = withMicros(r, between(r, b.expEvents[0].at+hourNanos, b.expEvents[0].at+4*dayNanos))
+	e.refundAsked = max(e.refundAsked, completed+hourNanos)
+	if r.IntN(10) < 6 {
+		e.refundPaid = between(r, e.refundAsked+dayNanos, e.refundAsked+10*dayNanos)
+		g.owed = append(g.owed, memberTransfer{due: e.refundPaid, member: member, account: account, amount: amount, ref: "Expense repayment"})
+	}
+}
+
+// dueTransfer returns the index of the first owed member transfer due by at, or -1.
+func (g *generator) dueTransfer(at int64) int {
+	for i, mt := range g.owed {
+		if mt.due <= at {
+			return i
+		}
+	}
+	return -1
+}
+
+// memberPayment is a transfer between the business and a team member's own account.
+func (g *generator) memberPayment(mt memberTransfer, at int64) bundle {
+	m := &g.w.members[mt.member]
+	t := g.newTx(tTransfer, at)
+	l := g.newLeg(int(mt.account), mt.amount)
+	l.cpType, l.cpIndex = counterpartyMember, mt.member
+	if mt.amount < 0 {
+		l.desc = "To " + m.first + " " + m.last
+	} else {
+		l.desc = "Payment from " + m.first + " " + m.last
+	}
+	t.legs = []leg{l}
+	t.reference = mt.ref
+	return bundle{hasTx: true, tx: t, txEvents: []event{ev(evTxComplete, withMicros(g.r, at+2*int64(time.Second)))}}
+}
+
+// rareKind makes the rarer transaction types. Refunds of every kind point back to a real
+// earlier transaction with related_transaction_id; when there is none yet, a card payment
+// is made instead.
+func (g *generator) rareKind(kind int, at int64) bundle {
+	r, w := g.r, g.w
+	var b bundle
+	b.hasTx = true
+	complete := withMicros(r, between(r, at+hourNanos, at+3*dayNanos))
+	switch kind {
+	case kRevPayment:
+		return g.merchantPayment(at, true)
+	case kChargeback:
+		if g.nRecent == 0 {
+			return g.cardPayment(at)
+		}
+		// A disputed card payment, won: the whole amount comes back weeks later.
+		p := g.recent[r.IntN(min(g.nRecent, len(g.recent)))]
+		t := g.newTx(tCardChargeback, at)
+		t.related, t.card, t.merchant = p.id, p.card, p.merchant
+		l := g.newLeg(int(p.account), -p.amount)
+		l.desc = "Chargeback: " + w.merchants[p.merchant].name
+		if p.billCur >= 0 {
+			l.billCur, l.bill = p.billCur, -p.bill
+		}
+		t.legs = []leg{l}
+		b.tx = t
+		complete = withMicros(r, between(r, at+7*dayNanos, at+30*dayNanos))
+	case kCardCredit:
+		// Money a merchant pushes to a card (a cashback or goodwill credit), with no
+		// payment it refers to.
+		mi := r.IntN(len(w.merchants))
+		t := g.newTx(tCardCredit, at)
+		t.card, t.merchant = int32(g.holderCard()), int32(mi)
+		l := g.newLeg(0, g.amountIn(curGBP, 1, 40))
+		l.desc = w.merchants[mi].name
+		t.legs = []leg{l}
+		b.tx = t
+	case kCharge:
+		t := g.newTx(tCharge, at)
+		l := g.newLeg(0, -g.amountIn(curGBP, 2, 25))
+		l.desc = []string{"Additional user charge", "Express delivery charge", "Cash deposit charge"}[r.IntN(3)]
+		t.legs = []leg{l}
+		b.tx = t
+		g.charge = &paymentRef{id: t.id, account: 0, amount: l.amount}
+		complete = withMicros(r, at)
+	case kChargeRefund:
+		if g.charge == nil {
+			return g.generate(kFee, at)
+		}
+		p := *g.charge
+		t := g.newTx(tChargeRefund, at)
+		t.related = p.id
+		l := g.newLeg(int(p.account), -p.amount)
+		l.desc = "Charge refunded"
+		t.legs = []leg{l}
+		b.tx = t
+	case kLoan:
+		t := g.newTx(tLoan, at)
+		amt := g.amountIn(curGBP, 5000, 50000)
+		l := g.newLeg(0, amt)
+		l.desc = "Business loan drawdown"
+		if r.IntN(2) == 0 {
+			l.amount, l.desc = -g.amountIn(curGBP, 300, 2000), "Business loan repayment"
+		}
+		t.legs = []leg{l}
+		t.reference = "Loan"
+		b.tx = t
+	case kRefund:
+		if g.nTransfers == 0 {
+			return g.generate(kTransferOut, at)
+		}
+		// A payee sends back (part of) a transfer: an overpaid invoice, a cancelled order.
+		p := g.transfers[r.IntN(min(g.nTransfers, len(g.transfers)))]
+		cp := &w.counterparties[p.merchant]
+		t := g.newTx(tRefund, at)
+		t.related = p.id
+		amt := -p.amount
+		if r.IntN(2) == 0 {
+			amt = max(1, amt/3)
+		}
+		l := g.newLeg(int(p.account), amt)
+		l.cpType, l.cpIndex, l.desc = cpTypeOf(cp), int16(p.merchant), "Refund from "+cp.name
+		t.legs = []leg{l}
+		b.tx = t
+	case kTopupReturn:
+		if g.topup == nil {
+			return g.generate(kTopup, at)
+		}
+		p := *g.topup
+		t := g.newTx(tTopupReturn, at)
+		t.related = p.id
+		l := g.newLeg(int(p.account), -max(1, p.amount/2))
+		l.desc = "Top-up returned"
+		t.legs = []leg{l}
+		b.tx = t
+	case kTaxRefund:
+		t := g.newTx(tTaxRefund, at)
+		l := g.newLeg(0, g.amountIn(curGBP, 100, 3000))
+		l.desc = "HMRC VAT repayment"
+		t.legs = []leg{l}
+		t.reference = "VAT return"
+		b.tx = t
+	}
+	b.txEvents = []event{ev(evTxComplete, complete)}
 	return b
 }
 
@@ -437,6 +654,11 @@ func (g *generator) fillExpense(e *expense, merchantIdx int) {
 			tax = r.IntN(len(w.taxRates))
 		}
 		e.splits = append(e.splits, split{amount: amt, cur: e.spentCur, cat: uint8(cat), tax: uint8(tax)})
+	}
+	if last := &e.splits[len(e.splits)-1]; last.amount > 4 && r.IntN(100) < 3 {
+		// The submitter split only part of the spend: the splits add up to less than
+		// spent_amount.
+		last.amount -= last.amount / 4
 	}
 	for gi, grp := range w.labelGroups {
 		if r.IntN(100) < []int{80, 40, 25}[gi%3] {
@@ -503,7 +725,11 @@ func (g *generator) reimbursement(at int64) bundle {
 	approve := between(r, at+hourNanos, at+5*dayNanos)
 	b.expEvents = []event{ev(evExpApprove, approve)}
 	if r.IntN(10) < 8 {
-		b.expEvents = append(b.expEvents, ev(evExpReimbursed, between(r, approve+hourNanos, approve+5*dayNanos)))
+		paid := withMicros(r, between(r, approve+hourNanos, approve+5*dayNanos))
+		b.expEvents = append(b.expEvents, ev(evExpReimbursed, paid))
+		// The payout to the employee's own account, in pounds from the main account.
+		g.owed = append(g.owed, memberTransfer{due: paid, member: int16(payer), account: 0,
+			amount: -convert(e.spent, int(e.spentCur), curGBP), ref: "Expense reimbursement"})
 	}
 	return b
 }

@@ -101,6 +101,8 @@ func convert(minor int64, from, to int) int64 {
 var txTypeNames = []string{
 	"card_payment", "card_refund", "exchange", "transfer", "fee", "topup", "atm", "tax",
 	"card_cashback", // an unknown type, only on a quirk record
+	"card_chargeback", "card_credit", "charge", "charge_refund", "loan", "refund", "topup_return",
+	"tax_refund", "rev_payment",
 }
 
 const (
@@ -113,6 +115,15 @@ const (
 	tATM
 	tTax
 	tUnknown
+	tCardChargeback
+	tCardCredit
+	tCharge
+	tChargeRefund
+	tLoan
+	tRefund
+	tTopupReturn
+	tTaxRefund
+	tRevPayment
 )
 
 var txStateNames = []string{"created", "pending", "completed", "declined", "failed", "reverted", "on_hold"}
@@ -137,9 +148,10 @@ const (
 	counterpartySelf
 	counterpartyRevolut
 	counterpartyExternal
+	counterpartyMember // a team member's own Revolut account: reimbursements and repayments
 )
 
-var counterpartyTypeNames = []string{"", "self", "revolut", "external"}
+var counterpartyTypeNames = []string{"", "self", "revolut", "external", "revolut"}
 
 // txn is one transaction. Indices refer to the server's tables (accounts, merchants, cards).
 type txn struct {
@@ -160,9 +172,12 @@ type txn struct {
 
 // leg is one side of a transaction on one of the business's accounts.
 type leg struct {
-	id         uuid
-	amount     int64 // signed, minor units of the account currency
-	fee        int64 // positive, minor units; valid when hasFee
+	id     uuid
+	amount int64 // signed, minor units of the account currency
+	fee    int64 // positive, minor units; valid when hasFee
+	// authorised is the amount served while the transaction has not completed, when it
+	// differs from the completed amount (a tip, a hotel's final bill, fuel); 0 = the same.
+	authorised int64
 	bill       int64 // signed, minor units of billCur; valid when billCur >= 0
 	balance    int64 // account balance after the leg; valid when hasBalance
 	account    uint8
@@ -170,7 +185,7 @@ type leg struct {
 	hasFee     bool
 	hasBalance bool
 	cpType     uint8 // counterpartyNone, Self, Revolut, External
-	cpIndex    int16 // own account index (self) or counterparty index
+	cpIndex    int16 // own account index (self), counterparty index, or team member index (member)
 	desc       string
 }
 
@@ -183,14 +198,19 @@ func (l *leg) net() int64 {
 
 // expense is one expense record.
 type expense struct {
-	id          uuid
-	tx          int32 // -1 = none (external reimbursement, mileage)
-	date        int64 // expense_date, Unix nanoseconds
-	submitted   int64
-	completed   int64
-	seq         int32 // creation order; breaks ties in expense_date order
-	state       uint8
-	quirk       bool  // the expense_date is served without zero padding
+	id        uuid
+	tx        int32 // -1 = none (external reimbursement, mileage)
+	date      int64 // expense_date, Unix nanoseconds
+	submitted int64
+	completed int64
+	seq       int32 // creation order; breaks ties in expense_date order
+	state     uint8
+	quirk     bool // the expense_date is served without zero padding
+	// refundAsked and refundPaid script the refund_requested/refunded states of an expense
+	// an approver sent back as personal spend (0 = never). They apply from that instant
+	// while the expense is still awaiting review; see (*Server).expenseState.
+	refundAsked int64
+	refundPaid  int64
 	ttype       uint8 // index into expenseTypeNames
 	payer       int16 // team member index, -1 = the business
 	merchant    string
@@ -235,7 +255,7 @@ const (
 	eReverted
 )
 
-var expenseTypeNames = []string{"card_payment", "atm", "fee", "transfer", "external", "mileage_reimbursement"}
+var expenseTypeNames = []string{"card_payment", "atm", "fee", "transfer", "external", "mileage_reimbursement", "rev_payment"}
 
 const (
 	etCardPayment = iota
@@ -244,6 +264,7 @@ const (
 	etTransfer
 	etExternal
 	etMileage
+	etRevPayment
 )
 
 func nanos(t time.Time) int64 { return t.UnixNano() }
@@ -255,6 +276,12 @@ const (
 	hourNanos = int64(time.Hour)
 	dayNanos  = 24 * hourNanos
 )
+
+// withMicros moves an instant on a millisecond boundary to a random microsecond within
+// that millisecond: some API timestamps carry six decimals, as the spec's examples do.
+func withMicros(r *rand.Rand, at int64) int64 {
+	return at - at%msNanos + r.Int64N(1000)*int64(time.Microsecond)
+}
 
 // between returns a random instant in [lo, hi) on a millisecond boundary, as the API's own
 // timestamps are.

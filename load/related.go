@@ -1,0 +1,76 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/revledger/revledger/extract/revolut"
+)
+
+// Transaction returns one stored transaction with every expense linked to it, decoded from
+// the stored raw JSON, and false when the warehouse does not hold it. The booker uses it to
+// find the original a refund refers to.
+func (s *Store) Transaction(ctx context.Context, id string) (TransactionToBook, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.raw, e.id, e.raw
+		FROM transactions t LEFT JOIN expenses e ON e.transaction_id = t.id
+		WHERE t.id = $1 ORDER BY e.id`, id)
+	if err != nil {
+		return TransactionToBook{}, false, fmt.Errorf("load: query transaction %s: %w", id, interpret(err))
+	}
+	defer rows.Close()
+	var out TransactionToBook
+	found := false
+	for rows.Next() {
+		var traw, eraw []byte
+		var eid *string
+		if err := rows.Scan(&traw, &eid, &eraw); err != nil {
+			return TransactionToBook{}, false, fmt.Errorf("load: read transaction %s: %w", id, interpret(err))
+		}
+		if !found {
+			found = true
+			if err := decodeRaw(traw, &out.Transaction); err != nil {
+				return TransactionToBook{}, false, &DecodeError{Stream: "transactions", ID: id, Err: err}
+			}
+			out.Transaction.Raw = json.RawMessage(traw)
+			out.Transaction.ID = id
+		}
+		if eid != nil {
+			var e revolut.Expense
+			if err := decodeRaw(eraw, &e); err != nil {
+				return TransactionToBook{}, false, &DecodeError{Stream: "expenses", ID: *eid, Err: err}
+			}
+			e.Raw = json.RawMessage(eraw)
+			out.Expenses = append(out.Expenses, e)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return TransactionToBook{}, false, fmt.Errorf("load: read transaction %s: %w", id, interpret(err))
+	}
+	return out, found, nil
+}
+
+// FlagRelatedForBooking marks for booking every stored transaction whose
+// related_transaction_id names a transaction that is about to be booked (it, or one of its
+// expenses, needs booking). A refund mirrors its original's booking, so a refund booked
+// before its original arrived, or before the original's expense changed, is booked again
+// with it. It returns how many it flagged.
+func (s *Store) FlagRelatedForBooking(ctx context.Context, lock *RunLock) (int64, error) {
+	var n int64
+	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE transactions r SET needs_booking = true
+			WHERE r.related_transaction_id IS NOT NULL AND NOT r.needs_booking
+			  AND r.related_transaction_id IN (
+				SELECT id FROM transactions WHERE needs_booking
+				UNION
+				SELECT transaction_id FROM expenses WHERE needs_booking AND transaction_id IS NOT NULL)`)
+		if err != nil {
+			return fmt.Errorf("load: flag refunds of transactions to book: %w", interpret(err))
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	return n, err
+}
