@@ -1,8 +1,10 @@
 // Package exporters writes what accountants open for one period, from the ledger in the
 // warehouse to a folder or S3: the workbook revledger_{YYYY-MM}.xlsx, the canonical
-// journal_{YYYY-MM}.csv, one bank_{account}_{YYYY-MM}.csv per Revolut account,
-// xero_journal_{YYYY-MM}.csv and quickbooks_journal_{YYYY-MM}.csv, cards_{YYYY-MM}.csv (card
-// spend against each card's limit), and manifest.json, all under {YYYY-MM}/. Card labels,
+// journal_{YYYY-MM}.csv and cards_{YYYY-MM}.csv (card spend against each card's limit) for
+// the generic target, the Xero files (a precoded xero_statement_{account}_{YYYY-MM}.csv per
+// Revolut account and xero_journal_{YYYY-MM}.csv manual journals) and the QuickBooks Online
+// quickbooks_journal_{YYYY-MM}.csv, each split into parts within its importer's limit
+// (imports.go), and manifest.json, all under {YYYY-MM}/. Card labels,
 // states and limits come from the warehouse when the Ledger is also a CardSource.
 //
 // An Exporter reads the period's lines once, in the warehouse's order, through the Ledger

@@ -44,18 +44,16 @@ func Example() {
 		fmt.Printf("%s debit %s credit %s\n", t.Currency, t.Debit, t.Credit)
 	}
 	// Output:
-	// 2024-03/bank_acc-eur-0002_2024-03.csv: 1 rows
-	// 2024-03/bank_acc-gbp-0001_2024-03.csv: 3 rows
-	// 2024-03/bank_acc-jpy-0003_2024-03.csv: 1 rows
 	// 2024-03/cards_2024-03.csv: 0 rows
 	// 2024-03/journal_2024-03.csv: 14 rows
-	// 2024-03/quickbooks_journal_2024-03.csv: 9 rows
+	// 2024-03/quickbooks_journal_2024-03.csv: 7 rows
 	// 2024-03/quickbooks_journal_2024-03_EUR.csv: 2 rows
 	// 2024-03/quickbooks_journal_2024-03_JPY.csv: 3 rows
 	// 2024-03/revledger_2024-03.xlsx: 14 rows
-	// 2024-03/xero_journal_2024-03.csv: 9 rows
-	// 2024-03/xero_journal_2024-03_EUR.csv: 2 rows
-	// 2024-03/xero_journal_2024-03_JPY.csv: 3 rows
+	// 2024-03/xero_journal_2024-03.csv: 0 rows
+	// 2024-03/xero_statement_revolut-eur_2024-03.csv: 1 rows
+	// 2024-03/xero_statement_revolut-gbp_2024-03.csv: 4 rows
+	// 2024-03/xero_statement_revolut-jpy_2024-03.csv: 1 rows
 	// EUR debit 500.00 credit 500.00
 	// GBP debit 42.50 credit 42.50
 	// JPY debit 1500 credit 1500

@@ -68,6 +68,15 @@ type Config struct {
 	TmpDir     string // where files are written before upload; default the system's
 	Xero       csv.XeroOptions
 	QuickBooks csv.QuickBooksOptions
+	// Targets says which files to write besides the workbook and manifest: TargetXero,
+	// TargetQuickBooks, TargetGeneric. Empty means DefaultTargets (all).
+	Targets []string
+	// ReceiptLinks is how the workbook links receipts: ReceiptLinksRelative ("../receipts/..."
+	// from the period folder, which works when the whole export is downloaded), or the
+	// sink's own link (ReceiptLinksObject, ReceiptLinksPresigned: a URL that works for the
+	// workbook downloaded alone; the S3 sink is configured to presign or not). Empty:
+	// relative for a folder sink, the sink's link otherwise.
+	ReceiptLinks string
 	// BaseCurrency is the currency of the books the Xero and QuickBooks journals are imported
 	// into (ISO 4217); lines in other currencies go to files of their own. Default
 	// DefaultBaseCurrency.
@@ -103,12 +112,6 @@ func WorkbookName(period string) string { return "revledger_" + period + ".xlsx"
 
 // JournalName is the canonical journal CSV's name.
 func JournalName(period string) string { return "journal_" + period + ".csv" }
-
-// XeroName is the Xero manual journal CSV's name.
-func XeroName(period string) string { return "xero_journal_" + period + ".csv" }
-
-// QuickBooksName is the QuickBooks Online journal CSV's name.
-func QuickBooksName(period string) string { return "quickbooks_journal_" + period + ".csv" }
 
 // CardsName is the card spend CSV's name.
 func CardsName(period string) string { return "cards_" + period + ".csv" }
@@ -155,7 +158,7 @@ func (e *Exporter) ExportHolding(ctx context.Context, p Period, runID string, lo
 	defer os.RemoveAll(dir)
 
 	started := e.cfg.Now().UTC()
-	run := &run{e: e, p: p, dir: dir, bank: map[string]*bankFile{}, receipts: map[string][]sink.ObjectInfo{},
+	run := &run{e: e, p: p, dir: dir, receipts: map[string][]sink.ObjectInfo{},
 		withReceipts: map[string]bool{}}
 	defer run.close()
 	m, err := run.write(ctx, runID, started)
@@ -222,19 +225,14 @@ func (o *out) closeCSV(w csvWriter) (ManifestFile, error) {
 	return o.finish()
 }
 
-type bankFile struct {
-	out *out
-	w   *csv.BankStatement
-}
-
 // run is the state of one export while the ledger streams through it.
 type run struct {
 	e        *Exporter
 	p        Period
 	dir      string
 	wb       *xlsx.Workbook
-	bank     map[string]*bankFile
 	receipts map[string][]sink.ObjectInfo
+	listed   bool
 	// withReceipts holds the expenses of the period's lines that have receipts: the
 	// listing of receipts/ covers every period, and only these are kept from it.
 	withReceipts map[string]bool
@@ -267,15 +265,18 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	if err != nil {
 		return Manifest{}, err
 	}
-	jo, err := r.create(JournalName(label), csvType)
-	if err != nil {
-		return Manifest{}, err
+	generic := r.e.wants(TargetGeneric)
+	var jo *out
+	var journal *csv.Journal
+	if generic {
+		if jo, err = r.create(JournalName(label), csvType); err != nil {
+			return Manifest{}, err
+		}
+		if journal, err = csv.NewJournal(jo); err != nil {
+			return Manifest{}, err
+		}
 	}
-	journal, err := csv.NewJournal(jo)
-	if err != nil {
-		return Manifest{}, err
-	}
-	imports, err := newImportJournals(r)
+	imports, err := newImportFiles(r)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -297,8 +298,10 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		if err := r.wb.Line(&l, split); err != nil {
 			return Manifest{}, err
 		}
-		if err := journal.Write(&l); err != nil {
-			return Manifest{}, fmt.Errorf("write %s: %w", jo.name, err)
+		if journal != nil {
+			if err := journal.Write(&l); err != nil {
+				return Manifest{}, fmt.Errorf("write %s: %w", jo.name, err)
+			}
 		}
 		if err := imports.write(&l); err != nil {
 			return Manifest{}, err
@@ -329,22 +332,17 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 
 	var files []ManifestFile
-	for _, c := range []struct {
-		o *out
-		w csvWriter
-	}{{jo, journal}, {co, cardsCSV}} {
-		f, err := c.o.closeCSV(c.w)
-		if err != nil {
-			return Manifest{}, err
+	if generic {
+		for _, c := range []struct {
+			o *out
+			w csvWriter
+		}{{jo, journal}, {co, cardsCSV}} {
+			f, err := c.o.closeCSV(c.w)
+			if err != nil {
+				return Manifest{}, err
+			}
+			files = append(files, f)
 		}
-		files = append(files, f)
-	}
-	for _, b := range r.bank {
-		f, err := b.out.closeCSV(b.w)
-		if err != nil {
-			return Manifest{}, err
-		}
-		files = append(files, f)
 	}
 
 	importFiles, err := imports.finish()
@@ -371,6 +369,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	slices.SortFunc(files, func(a, b ManifestFile) int { return strings.Compare(a.Name, b.Name) })
 
 	m := newManifest(r.e.cfg.Company, r.p, runID, started, generated, files, sum, exceptions)
+	m.Receipts = r.manifestReceipts(ctx)
 	m.ContentSHA256 = fingerprint(files, hex.EncodeToString(excHash.Sum(nil)))
 	return m, nil
 }
@@ -386,6 +385,12 @@ func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csv.Ca
 		}
 	}
 	rows, refs := spend.Finish(infos)
+	if err := r.wb.Cards(rows, refs); err != nil {
+		return nil, nil, err
+	}
+	if !r.e.wants(TargetGeneric) {
+		return nil, nil, nil
+	}
 	o, err := r.create(CardsName(r.p.Label), csvType)
 	if err != nil {
 		return nil, nil, err
@@ -399,67 +404,68 @@ func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csv.Ca
 			return nil, nil, fmt.Errorf("write %s: %w", o.name, err)
 		}
 	}
-	if err := r.wb.Cards(rows, refs); err != nil {
-		return nil, nil, err
-	}
 	return o, w, nil
 }
 
+// bankRows adds bank rows to the workbook's Bank transactions sheet. (The statement files
+// are written per entry by importFiles, which knows what each movement paid for.)
 func (r *run) bankRows(rows []report.BankRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := r.wb.Bank(rows); err != nil {
-		return err
+	return r.wb.Bank(rows)
+}
+
+// Receipt link modes (Config.ReceiptLinks).
+const (
+	ReceiptLinksRelative  = "relative"  // ../receipts/... from the period folder
+	ReceiptLinksObject    = "object"    // the object's stable URL (needs read access to the bucket)
+	ReceiptLinksPresigned = "presigned" // a presigned GET URL, valid for the sink's expiry
+)
+
+// wants reports whether target is among the configured targets.
+func (e *Exporter) wants(target string) bool {
+	if len(e.cfg.Targets) == 0 {
+		return true
 	}
-	for i := range rows {
-		l := &rows[i].Line
-		b := r.bank[l.RevolutAccountID]
-		if b == nil {
-			o, err := r.create(csv.AccountFileName(l.RevolutAccountID, r.p.Label), csvType)
-			if err != nil {
-				return err
-			}
-			w, err := csv.NewBankStatement(o)
-			if err != nil {
-				return err
-			}
-			b = &bankFile{out: o, w: w}
-			r.bank[l.RevolutAccountID] = b
-		}
-		if err := b.w.Write(l); err != nil {
-			return fmt.Errorf("write %s: %w", b.out.name, err)
+	return slices.Contains(e.cfg.Targets, target)
+}
+
+// listReceipts lists the receipts folder once and keeps the objects of this period's
+// expenses, grouped by expense: one request per page of the listing instead of one per
+// expense, which on S3 is a LIST call each. It runs once every line has been read: the
+// listing covers every receipt ever stored, hundreds of thousands for a busy business.
+func (r *run) listReceipts(ctx context.Context) {
+	if r.listed || len(r.withReceipts) == 0 {
+		return
+	}
+	r.listed = true
+	objs, err := r.e.sink.List(ctx, sink.ReceiptsFolder)
+	if err != nil {
+		r.e.log.WarnContext(ctx, "receipt links unavailable", slog.Any("error", err))
+	}
+	for _, o := range objs {
+		expense, _, ok := strings.Cut(strings.TrimPrefix(o.Key, sink.ReceiptsFolder), "/")
+		if ok && r.withReceipts[expense] {
+			r.receipts[expense] = append(r.receipts[expense], o)
 		}
 	}
-	return nil
 }
 
 // receiptLinker finds each receipt in the sink and returns its link as seen from the
-// workbook in {period}/: a folder sink's relative key gets "../". A receipt that is not
-// stored (yet) is listed by id without a link. The receipts folder is listed once, on the
-// first receipt, and grouped by expense: one request per page of the listing instead of one
-// per expense, which on S3 is a LIST call each. Only the keys of this period's expenses are
-// kept (the links are asked for once every line has been read): the listing covers every
-// receipt ever stored, hundreds of thousands for a busy business.
+// workbook in {period}/. Relative links ("../receipts/...") work in a folder and in a whole
+// downloaded export; the sink's link (a presigned or a stable object URL on S3) works for
+// the workbook downloaded alone. A receipt that is not stored (yet) is listed by id without a
+// link.
 func (r *run) receiptLinker(ctx context.Context) func(expenseID, receiptID string) string {
-	listed := false
 	return func(expenseID, receiptID string) string {
-		if !listed {
-			listed = true
-			objs, err := r.e.sink.List(ctx, sink.ReceiptsFolder)
-			if err != nil {
-				r.e.log.WarnContext(ctx, "receipt links unavailable", slog.Any("error", err))
-			}
-			for _, o := range objs {
-				expense, _, ok := strings.Cut(strings.TrimPrefix(o.Key, sink.ReceiptsFolder), "/")
-				if ok && r.withReceipts[expense] {
-					r.receipts[expense] = append(r.receipts[expense], o)
-				}
-			}
-		}
+		r.listReceipts(ctx)
 		want := sink.ReceiptPrefix(expenseID) + receiptID + "."
 		for _, o := range r.receipts[expenseID] {
 			if strings.HasPrefix(o.Key, want) {
+				if r.e.cfg.ReceiptLinks == ReceiptLinksRelative {
+					return "../" + o.Key
+				}
 				link := r.e.sink.Link(o.Key)
 				if link != "" && !strings.Contains(link, "://") {
 					link = "../" + link
@@ -469,6 +475,19 @@ func (r *run) receiptLinker(ctx context.Context) func(expenseID, receiptID strin
 		}
 		return ""
 	}
+}
+
+// manifestReceipts lists the stored receipts of the period's expenses, by key.
+func (r *run) manifestReceipts(ctx context.Context) []ManifestReceipt {
+	r.listReceipts(ctx)
+	var out []ManifestReceipt
+	for _, objs := range r.receipts {
+		for _, o := range objs {
+			out = append(out, ManifestReceipt{Key: o.Key, Size: o.Size, SHA256: o.SHA256})
+		}
+	}
+	slices.SortFunc(out, func(a, b ManifestReceipt) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // fingerprint hashes the data the CSV files carry and the exceptions: equal data, equal

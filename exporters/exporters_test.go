@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	stdcsv "encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -20,10 +20,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/exporters/csv"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/testenv"
-	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -34,9 +34,10 @@ var (
 )
 
 var wantFiles = []string{
-	"bank_acc-eur-0002_2024-03.csv", "bank_acc-gbp-0001_2024-03.csv", "bank_acc-jpy-0003_2024-03.csv", "cards_2024-03.csv",
+	"cards_2024-03.csv",
 	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv", "quickbooks_journal_2024-03_EUR.csv", "quickbooks_journal_2024-03_JPY.csv",
-	"revledger_2024-03.xlsx", "xero_journal_2024-03.csv", "xero_journal_2024-03_EUR.csv", "xero_journal_2024-03_JPY.csv",
+	"revledger_2024-03.xlsx", "xero_journal_2024-03.csv",
+	"xero_statement_revolut-eur_2024-03.csv", "xero_statement_revolut-gbp_2024-03.csv", "xero_statement_revolut-jpy_2024-03.csv",
 }
 
 func readManifest(t *testing.T, s sink.Sink, key string) exporters.Manifest {
@@ -129,9 +130,10 @@ func TestExportToFolder(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 	files := verifyObjects(t, d, "2024-03/", m)
-	// Row counts: journal 14 lines, GBP statement 3 bank lines.
+	// Row counts: journal 14 lines; GBP statement 4 lines (tx-1's movement; tx-2's two splits
+	// and its fee).
 	for _, f := range m.Files {
-		want := map[string]int{"journal_2024-03.csv": 14, "bank_acc-gbp-0001_2024-03.csv": 3, "revledger_2024-03.xlsx": 14}
+		want := map[string]int{"journal_2024-03.csv": 14, "xero_statement_revolut-gbp_2024-03.csv": 4, "revledger_2024-03.xlsx": 14}
 		if n, ok := want[f.Name]; ok && f.Rows != n {
 			t.Errorf("%s rows = %d, want %d", f.Name, f.Rows, n)
 		}
@@ -221,7 +223,7 @@ func TestReexportKeepsHistory(t *testing.T) {
 	// The current folder holds the new version only: the EUR statement is gone.
 	cur := readManifest(t, d, "2024-03/manifest.json")
 	verifyObjects(t, d, "2024-03/", cur)
-	if _, ok, _ := d.Stat(ctx, "2024-03/bank_acc-eur-0002_2024-03.csv"); ok {
+	if _, ok, _ := d.Stat(ctx, "2024-03/xero_statement_revolut-eur_2024-03.csv"); ok {
 		t.Error("the EUR statement of the previous version is still in the period folder")
 	}
 }
@@ -343,10 +345,11 @@ func TestExportFailsOnLedgerError(t *testing.T) {
 }
 
 // TestImportJournalsOnePerCurrency: Xero and QuickBooks post every journal amount in the
-// organisation's base currency, so each import file holds one currency. Sample: 9 GBP lines
-// (the base currency by default), 2 EUR lines and 3 JPY lines; each file's journals balance
-// on their own (the ledger balances per currency). With EUR as the base currency the EUR
-// lines take the plain name instead.
+// organisation's base currency, so each import file holds one currency. Sample on the Xero
+// journal route: 7 GBP rows (tx-1: bank + net at 20%, its VAT line left to Xero; tx-2: bank,
+// fee, fee's bank line, net at 20%, net at 0%), 2 EUR lines and 3 JPY lines (Japan's 10% is
+// not a UK rate: net and VAT lines stay). Each file's journals balance on their own once
+// Xero adds its tax. With EUR as the base currency the EUR lines take the plain name instead.
 func TestImportJournalsOnePerCurrency(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -354,14 +357,14 @@ func TestImportJournalsOnePerCurrency(t *testing.T) {
 		base  string
 		files map[string]int // xero file → data rows
 	}{
-		{"", map[string]int{"xero_journal_2024-03.csv": 9, "xero_journal_2024-03_EUR.csv": 2, "xero_journal_2024-03_JPY.csv": 3}},
-		{"EUR", map[string]int{"xero_journal_2024-03.csv": 2, "xero_journal_2024-03_GBP.csv": 9, "xero_journal_2024-03_JPY.csv": 3}},
+		{"", map[string]int{"xero_journal_2024-03.csv": 7, "xero_journal_2024-03_EUR.csv": 2, "xero_journal_2024-03_JPY.csv": 3}},
+		{"EUR", map[string]int{"xero_journal_2024-03.csv": 2, "xero_journal_2024-03_GBP.csv": 7, "xero_journal_2024-03_JPY.csv": 3}},
 	} {
 		d, err := sink.NewDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := exporters.New(ledgertest.Sample(), d, exporters.Config{Now: clock, BaseCurrency: tc.base}).Export(ctx, march, "run-1"); err != nil {
+		if _, err := exporters.New(ledgertest.Sample(), d, exporters.Config{Now: clock, BaseCurrency: tc.base, Xero: csv.XeroOptions{Route: csv.XeroRouteJournal}}).Export(ctx, march, "run-1"); err != nil {
 			t.Fatal(err)
 		}
 		m := readManifest(t, d, "2024-03/manifest.json")
@@ -381,20 +384,14 @@ func TestImportJournalsOnePerCurrency(t *testing.T) {
 		if !maps.Equal(got, tc.files) {
 			t.Errorf("base %q: Xero files %v, want %v", tc.base, got, tc.files)
 		}
-		// Every Xero journal (lines sharing a narration) sums to zero in its file.
+		// Every Xero journal balances in its file once Xero adds its tax.
 		for name := range tc.files {
-			sums := map[string]decimal.Decimal{}
-			recs, err := stdcsv.NewReader(bytes.NewReader(files[name])).ReadAll()
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
+			cur := "GBP"
+			if m := regexp.MustCompile(`_([A-Z]{3})\.csv$`).FindStringSubmatch(name); m != nil {
+				cur = m[1]
 			}
-			for _, rec := range recs[1:] { // *Narration, *Date, Description, *AccountCode, *TaxRate, *Amount, ...
-				sums[rec[0]] = sums[rec[0]].Add(decimal.RequireFromString(rec[5]))
-			}
-			for narration, sum := range sums {
-				if !sum.IsZero() {
-					t.Errorf("base %q: %s: journal %q sums to %s", tc.base, name, narration, sum)
-				}
+			if _, err := csv.ValidateXeroJournal(files[name], csv.XeroOptions{}.TaxPercents(), map[string]bool{"1200": true, "1201": true, "1202": true}, cur); err != nil {
+				t.Errorf("base %q: %s: %v", tc.base, name, err)
 			}
 		}
 	}

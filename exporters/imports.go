@@ -2,8 +2,10 @@ package exporters
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/revledger/revledger/exporters/csv"
 	"github.com/revledger/revledger/transform"
@@ -13,105 +15,275 @@ import (
 // imported into, unless Config.BaseCurrency says otherwise.
 const DefaultBaseCurrency = "GBP"
 
-// XeroCurrencyName is the name of the Xero manual journal CSV of one currency other than
-// the base currency.
+// Export targets (Config.Targets).
+const (
+	TargetXero       = "xero"       // precoded statements or manual journals for Xero
+	TargetQuickBooks = "quickbooks" // QuickBooks Online journals
+	TargetGeneric    = "generic"    // the canonical journal and card spend CSVs
+)
+
+// DefaultTargets is every target.
+var DefaultTargets = []string{TargetXero, TargetQuickBooks, TargetGeneric}
+
+// XeroName is the first (often only) Xero manual journal file of the base currency.
+func XeroName(period string) string { return "xero_journal_" + period + ".csv" }
+
+// QuickBooksName is the first (often only) QuickBooks journal file of the base currency.
+func QuickBooksName(period string) string { return "quickbooks_journal_" + period + ".csv" }
+
+// XeroCurrencyName is the first Xero manual journal file of a currency other than the base
+// currency.
 func XeroCurrencyName(period, currency string) string {
-	return "xero_journal_" + period + "_" + currency + ".csv"
+	return csv.PartName(csv.JournalBase("xero_journal", period, currency, ""), 1)
 }
 
-// QuickBooksCurrencyName is the name of the QuickBooks journal CSV of one currency other
-// than the base currency.
+// QuickBooksCurrencyName is the first QuickBooks journal file of a currency other than the
+// base currency.
 func QuickBooksCurrencyName(period, currency string) string {
-	return "quickbooks_journal_" + period + "_" + currency + ".csv"
+	return csv.PartName(csv.JournalBase("quickbooks_journal", period, currency, ""), 1)
 }
 
-// importJournals writes a period's Xero and QuickBooks journal files, one pair per currency.
-// Both imports take every amount in the organisation's base currency: a EUR line among GBP
-// lines would be posted as that many pounds. So the base currency's lines go to the plain
-// names (always written, possibly empty), and each other currency met gets its own pair,
-// suffixed with the currency, for the accountant to convert or post to a foreign-currency
-// ledger. The lines of an entry sum to zero per currency, so each file's journals balance.
-type importJournals struct {
-	r     *run
-	base  string
-	pairs map[string]*importPair
+// importFiles writes a period's Xero and QuickBooks files as the lines stream by, an entry at
+// a time (the ledger yields an entry's lines together).
+//
+// Xero, statement route: each Revolut account's bank movements go to its precoded
+// statement, xero_statement_{account slug}_{YYYY-MM}.csv, and what touches no bank
+// (out-of-pocket expenses) to the manual journal. Journal route: every entry is a manual
+// journal with the bank side on clearing accounts. QuickBooks: every entry is a journal.
+//
+// Journals are per currency: both importers take journal amounts in the organisation's base
+// currency, so base-currency lines go to the plain names (always written, possibly empty)
+// and each other currency to files suffixed with it, as they are until ledger lines carry
+// base amounts (issue 17). Every file is split into numbered parts within its importer's
+// limit, never splitting a journal.
+type importFiles struct {
+	r          *run
+	base       string
+	xero, qbo  bool
+	route      string
+	statements map[string]*partFile // by Revolut account id
+	slugs      map[string]string    // slug → Revolut account id
+	xj, qj     map[string]*partFile // by currency
+	entry      []transform.Line
 }
 
-type importPair struct {
-	xo, qo *out
-	xero   *csv.XeroJournal
-	qbo    *csv.QuickBooksJournal
+// partWriter is a format writer of package csv that writes numbered parts.
+type partWriter interface {
+	Close() error
+	Rows() []int
 }
 
-func newImportJournals(r *run) (*importJournals, error) {
+type partFile struct {
+	outs []*out
+	w    partWriter
+	st   *csv.XeroStatement
+	xj   *csv.XeroJournal
+	qj   *csv.QuickBooksJournal
+}
+
+func (f *partFile) opener(r *run, base string) csv.Opener {
+	return func(part int) (io.Writer, error) {
+		o, err := r.create(csv.PartName(base, part), csvType)
+		if err != nil {
+			return nil, err
+		}
+		f.outs = append(f.outs, o)
+		return o, nil
+	}
+}
+
+func newImportFiles(r *run) (*importFiles, error) {
 	base := r.e.cfg.BaseCurrency
 	if base == "" {
 		base = DefaultBaseCurrency
 	}
-	j := &importJournals{r: r, base: base, pairs: map[string]*importPair{}}
-	if _, err := j.pair(base); err != nil {
-		return nil, err
+	j := &importFiles{
+		r: r, base: base, xero: r.e.wants(TargetXero), qbo: r.e.wants(TargetQuickBooks),
+		route:      r.e.cfg.Xero.WithDefaults().Route,
+		statements: map[string]*partFile{}, slugs: map[string]string{},
+		xj: map[string]*partFile{}, qj: map[string]*partFile{},
+	}
+	if j.xero {
+		if _, err := j.xeroJournal(base); err != nil {
+			return nil, err
+		}
+	}
+	if j.qbo {
+		if _, err := j.quickBooks(base); err != nil {
+			return nil, err
+		}
 	}
 	return j, nil
 }
 
-func (j *importJournals) pair(currency string) (*importPair, error) {
-	if p, ok := j.pairs[currency]; ok {
-		return p, nil
+func (j *importFiles) xeroJournal(currency string) (*csv.XeroJournal, error) {
+	if f, ok := j.xj[currency]; ok {
+		return f.xj, nil
 	}
-	label := j.r.p.Label
-	xn, qn := XeroName(label), QuickBooksName(label)
-	if currency != j.base {
-		xn, qn = XeroCurrencyName(label, currency), QuickBooksCurrencyName(label, currency)
-	}
-	p := &importPair{}
-	var err error
-	if p.xo, err = j.r.create(xn, csvType); err != nil {
+	f := &partFile{}
+	f.xj = csv.NewXeroJournal(f.opener(j.r, csv.JournalBase("xero_journal", j.r.p.Label, currency, j.base)), j.r.e.cfg.Xero)
+	f.w = f.xj
+	if err := f.xj.Open(); err != nil {
 		return nil, err
 	}
-	if p.xero, err = csv.NewXeroJournal(p.xo, j.r.e.cfg.Xero); err != nil {
-		return nil, err
-	}
-	if p.qo, err = j.r.create(qn, csvType); err != nil {
-		return nil, err
-	}
-	if p.qbo, err = csv.NewQuickBooksJournal(p.qo, j.r.e.cfg.QuickBooks); err != nil {
-		return nil, err
-	}
-	j.pairs[currency] = p
-	return p, nil
+	j.xj[currency] = f
+	return f.xj, nil
 }
 
-// write routes l to the pair of its currency.
-func (j *importJournals) write(l *transform.Line) error {
-	p, err := j.pair(l.Currency)
-	if err != nil {
-		return err
+func (j *importFiles) quickBooks(currency string) (*csv.QuickBooksJournal, error) {
+	if f, ok := j.qj[currency]; ok {
+		return f.qj, nil
 	}
-	if err := p.xero.Write(l); err != nil {
-		return fmt.Errorf("write %s: %w", p.xo.name, err)
+	opts := j.r.e.cfg.QuickBooks
+	opts.BaseCurrency = j.base
+	f := &partFile{}
+	f.qj = csv.NewQuickBooksJournal(f.opener(j.r, csv.JournalBase("quickbooks_journal", j.r.p.Label, currency, j.base)), opts)
+	f.w = f.qj
+	if err := f.qj.Open(); err != nil {
+		return nil, err
 	}
-	if err := p.qbo.Write(l); err != nil {
-		return fmt.Errorf("write %s: %w", p.qo.name, err)
+	j.qj[currency] = f
+	return f.qj, nil
+}
+
+// statement returns the statement writer of the Revolut account of bank line l. Its file is
+// named after the account's ledger name ("Revolut Main GBP" → revolut-main-gbp); two
+// accounts whose names make the same slug (both booked on one shared code) are told apart by
+// the start of the account id.
+func (j *importFiles) statement(l *transform.Line) *csv.XeroStatement {
+	if f, ok := j.statements[l.RevolutAccountID]; ok {
+		return f.st
+	}
+	slug := csv.Slug(l.AccountName)
+	if slug == "" {
+		slug = "account"
+	}
+	if other, taken := j.slugs[slug]; taken && other != l.RevolutAccountID {
+		id := csv.Slug(l.RevolutAccountID)
+		slug += "-" + id[:min(8, len(id))]
+	}
+	j.slugs[slug] = l.RevolutAccountID
+	f := &partFile{}
+	f.st = csv.NewXeroStatement(f.opener(j.r, csv.StatementBase(slug, j.r.p.Label)), j.r.e.cfg.Xero)
+	f.w = f.st
+	j.statements[l.RevolutAccountID] = f
+	return f.st
+}
+
+// write takes the next line; an entry is written when the next one starts.
+func (j *importFiles) write(l *transform.Line) error {
+	if !j.xero && !j.qbo {
+		return nil
+	}
+	if len(j.entry) > 0 && j.entry[0].EntryID != l.EntryID {
+		if err := j.flush(); err != nil {
+			return err
+		}
+	}
+	j.entry = append(j.entry, *l)
+	return nil
+}
+
+func (j *importFiles) flush() error {
+	if len(j.entry) == 0 {
+		return nil
+	}
+	defer func() { j.entry = j.entry[:0] }()
+	journal := j.entry
+	if j.xero && j.route == csv.XeroRouteStatement {
+		lines, rest := csv.StatementLines(j.entry)
+		byAccount := map[string][]csv.StatementLine{}
+		var order []string
+		for _, sl := range lines {
+			id := sl.Bank.RevolutAccountID
+			if _, ok := byAccount[id]; !ok {
+				order = append(order, id)
+			}
+			byAccount[id] = append(byAccount[id], sl)
+		}
+		for _, id := range order {
+			st := j.statement(byAccount[id][0].Bank)
+			if err := st.Write(byAccount[id]); err != nil {
+				return fmt.Errorf("write Xero statement of account %s: %w", id, err)
+			}
+		}
+		journal = rest
+	}
+	if j.xero {
+		for cur, lines := range byCurrency(journal) {
+			w, err := j.xeroJournal(cur)
+			if err != nil {
+				return err
+			}
+			if err := w.WriteEntry(lines); err != nil {
+				return fmt.Errorf("write Xero journal %s: %w", cur, err)
+			}
+		}
+	}
+	if j.qbo {
+		for cur, lines := range byCurrency(j.entry) {
+			w, err := j.quickBooks(cur)
+			if err != nil {
+				return err
+			}
+			if err := w.WriteEntry(lines); err != nil {
+				return fmt.Errorf("write QuickBooks journal %s: %w", cur, err)
+			}
+		}
 	}
 	return nil
 }
 
-// finish closes every file, in currency order, and describes them for the manifest.
-func (j *importJournals) finish() ([]ManifestFile, error) {
-	var files []ManifestFile
-	for _, cur := range slices.Sorted(maps.Keys(j.pairs)) {
-		p := j.pairs[cur]
-		for _, c := range []struct {
-			o *out
-			w csvWriter
-		}{{p.xo, p.xero}, {p.qo, p.qbo}} {
-			f, err := c.o.closeCSV(c.w)
-			if err != nil {
-				return nil, err
+// byCurrency splits an entry's lines by currency (each part balances on its own), in the
+// order the currencies appear.
+func byCurrency(lines []transform.Line) func(func(string, []transform.Line) bool) {
+	return func(yield func(string, []transform.Line) bool) {
+		var order []string
+		parts := map[string][]transform.Line{}
+		for _, l := range lines {
+			if _, ok := parts[l.Currency]; !ok {
+				order = append(order, l.Currency)
 			}
-			files = append(files, f)
+			parts[l.Currency] = append(parts[l.Currency], l)
+		}
+		for _, c := range order {
+			if !yield(c, parts[c]) {
+				return
+			}
+		}
+	}
+}
+
+// finish writes the last entry, closes every file and describes them for the manifest.
+func (j *importFiles) finish() ([]ManifestFile, error) {
+	if err := j.flush(); err != nil {
+		return nil, err
+	}
+	var files []ManifestFile
+	for _, group := range []map[string]*partFile{j.statements, j.xj, j.qj} {
+		for _, k := range slices.Sorted(maps.Keys(group)) {
+			f := group[k]
+			if err := f.w.Close(); err != nil {
+				return nil, fmt.Errorf("write %s: %w", strings.Join(names(f.outs), ", "), err)
+			}
+			rows := f.w.Rows()
+			for i, o := range f.outs {
+				o.rows = rows[i]
+				mf, err := o.finish()
+				if err != nil {
+					return nil, err
+				}
+				files = append(files, mf)
+			}
 		}
 	}
 	return files, nil
+}
+
+func names(outs []*out) []string {
+	n := make([]string, len(outs))
+	for i, o := range outs {
+		n[i] = o.name
+	}
+	return n
 }

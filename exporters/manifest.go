@@ -23,6 +23,16 @@ type Manifest struct {
 	Counts        ManifestCounts  `json:"counts"`
 	Totals        []ManifestTotal `json:"control_totals"`
 	Checks        []report.Check  `json:"checks"`
+	// Receipts are the stored receipts of the period's expenses (keys from the export
+	// root), so that a reader of the period folder alone knows what to fetch beside it.
+	Receipts []ManifestReceipt `json:"receipts,omitempty"`
+}
+
+// ManifestReceipt is one stored receipt: its key, size, and SHA-256 when the store knows it.
+type ManifestReceipt struct {
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // ManifestFile is one exported file. SHA256 is computed by the job over the whole file (an

@@ -87,6 +87,7 @@ type Booking struct {
 
 // NewBooker validates the chart and indexes the settings.
 func NewBooker(s Settings) (*Booker, error) {
+	s.Chart = s.Chart.ForAccounts(s.Accounts) // a bank code per Revolut account (chart.go)
 	if err := s.Chart.Validate(); err != nil {
 		return nil, fmt.Errorf("transform: new booker: %w", err)
 	}

@@ -527,7 +527,8 @@ func TestBookTransaction(t *testing.T) {
 				split("1000", "JPY", "c1", "Printing", "461", "tr-10", "10"))},
 			wantBooked: true,
 			wantLines: []string{
-				"txn:t16 0/bank 1209 -1000 JPY",
+				// acc-bhd (opened first by id) keeps the default 1209; acc-jpy gets the next free code.
+				"txn:t16 0/bank 1211 -1000 JPY",
 				"txn:t16 0/net 461 909 JPY [gross 1000 = net 909 + tax 91 @10%]",
 				"txn:t16 0/vat 2201 91 JPY [gross 1000 = net 909 + tax 91 @10%]",
 			},
@@ -543,7 +544,7 @@ func TestBookTransaction(t *testing.T) {
 				split("2.00", "USD", "c3", "C", "400", "z", "0"))},
 			wantBooked: true,
 			wantLines: []string{
-				"txn:t17 0/bank 1209 -1000 JPY",
+				"txn:t17 0/bank 1211 -1000 JPY",
 				"txn:t17 0/net 461 334 JPY orig 2.00 USD [gross 334 = net 334 + tax 0 @0%]",
 				"txn:t17 1/net 429 333 JPY orig 2.00 USD [gross 333 = net 333 + tax 0 @0%]",
 				"txn:t17 2/net 400 333 JPY orig 2.00 USD [gross 333 = net 333 + tax 0 @0%]",
@@ -729,7 +730,7 @@ func TestBookTransactionProvenance(t *testing.T) {
 		}
 	}
 	bank, net, vat, groc := got.Lines[0], got.Lines[1], got.Lines[2], got.Lines[3]
-	if bank.Key.String() != "transaction/t1/0/bank" || bank.AccountName != "Revolut GBP" ||
+	if bank.Key.String() != "transaction/t1/0/bank" || bank.AccountName != "Revolut Main GBP" ||
 		bank.RevolutAccountID != "acc-gbp" || !bank.BankBalance.Valid || !bank.BankBalance.Decimal.Equal(dec("975.62")) ||
 		bank.Description != "Best Printers" || bank.Counterparty != "Best Printers Company" || bank.Gross.Valid ||
 		bank.ExpenseID != "e1" || !reflect.DeepEqual(bank.ReceiptIDs, []string{"rcpt-e1"}) || bank.Labels != nil {

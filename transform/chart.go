@@ -1,10 +1,12 @@
 package transform
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/revledger/revledger/extract/revolut"
@@ -23,6 +25,9 @@ type Chart struct {
 	BankByCurrency map[string]string `yaml:"bank_by_currency"`
 	// BankDefault is the bank GL code for currencies not in BankByCurrency.
 	BankDefault string `yaml:"bank_default"`
+	// BankMergeByCurrency books every Revolut account of one currency on that currency's
+	// code, as revledger did before accounts got codes of their own (see ForAccounts).
+	BankMergeByCurrency bool `yaml:"bank_merge_by_currency"`
 
 	// InputVAT receives the reclaimable VAT of every expense split.
 	InputVAT string `yaml:"input_vat"`
@@ -322,4 +327,113 @@ func (c Chart) name(code, fallback string) string {
 		return fallback
 	}
 	return code
+}
+
+// firstExtraBankCode and lastExtraBankCode bound the codes ForAccounts gives a second (third...)
+// Revolut account in one currency: right after the default per-currency codes 1200–1209, and
+// below petty cash (1230).
+const (
+	firstExtraBankCode = 1210
+	lastExtraBankCode  = 1229
+)
+
+// ForAccounts returns c with a bank code of its own for every Revolut account, so that two
+// accounts in one currency (Main and Savings in GBP) are two bank accounts in the books, each
+// reconcilable against its own statement. Precedence, highest first:
+//
+//  1. BankByAccount: the user's code for that account id, as configured.
+//  2. BankByCurrency (or BankDefault): the first account of the currency, in the order the
+//     accounts were opened (created_at, then id), keeps the currency's code, so a business
+//     with one account per currency keeps the codes it had.
+//  3. Every further account of that currency gets the next code in 1210–1229 used nowhere
+//     else in the chart, in opening order: an account opened later never moves the codes of
+//     the older ones. When that range is used up, or the currency's code is not a number,
+//     the account shares the currency's code as before.
+//
+// BankMergeByCurrency switches 2 and 3 off (every account of a currency shares its code).
+// Each code assigned here is named after the account, "Revolut {name} {currency}", unless
+// Names gives the code a name other than DefaultChart's.
+func (c Chart) ForAccounts(accounts []revolut.Account) Chart {
+	if len(accounts) == 0 {
+		return c
+	}
+	c.BankByAccount = maps.Clone(c.BankByAccount)
+	if c.BankByAccount == nil {
+		c.BankByAccount = map[string]string{}
+	}
+	c.Names = maps.Clone(c.Names)
+	if c.Names == nil {
+		c.Names = map[string]string{}
+	}
+	defaults := DefaultChart().Names
+	used := c.usedCodes()
+	sorted := slices.Clone(accounts)
+	slices.SortStableFunc(sorted, func(a, b revolut.Account) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt.Time), strings.Compare(a.ID, b.ID))
+	})
+	if c.BankMergeByCurrency {
+		return c
+	}
+	taken := map[string]bool{} // codes already given to an account
+	for _, code := range c.BankByAccount {
+		taken[code] = true
+	}
+	next := firstExtraBankCode
+	for _, a := range sorted {
+		if a.ID == "" {
+			continue
+		}
+		if _, ok := c.BankByAccount[a.ID]; ok {
+			continue
+		}
+		cur := strings.ToUpper(a.Currency)
+		code := c.bankCode("", cur)
+		if taken[code] {
+			_, numeric := strconv.Atoi(code)
+			for numeric == nil && next <= lastExtraBankCode && used[strconv.Itoa(next)] {
+				next++
+			}
+			if numeric != nil || next > lastExtraBankCode {
+				continue // share the currency's code, as before per-account codes
+			}
+			code = strconv.Itoa(next)
+			used[code] = true
+		}
+		taken[code] = true
+		c.BankByAccount[a.ID] = code
+		if n, ok := c.Names[code]; !ok || n == "" || n == defaults[code] {
+			c.Names[code] = accountName(a, cur)
+		}
+	}
+	return c
+}
+
+// accountName names the bank account of a Revolut account: "Revolut Main GBP".
+func accountName(a revolut.Account, cur string) string {
+	name := strings.TrimSpace(a.Name)
+	if name == "" {
+		id := a.ID
+		if len(id) > 8 {
+			id = id[:8]
+		}
+		name = id
+	}
+	return "Revolut " + name + " " + cur
+}
+
+// usedCodes is every account code the chart names or books to.
+func (c Chart) usedCodes() map[string]bool {
+	used := map[string]bool{}
+	for _, code := range []string{c.BankDefault, c.InputVAT, c.BankFees, c.FXClearing, c.Suspense, c.EmployeeReimbursements} {
+		used[code] = true
+	}
+	for _, m := range []map[string]string{c.BankByAccount, c.BankByCurrency, c.ByTransactionType, c.ByCategoryCode} {
+		for _, code := range m {
+			used[code] = true
+		}
+	}
+	for code := range c.Names {
+		used[code] = true
+	}
+	return used
 }

@@ -35,6 +35,10 @@ type Config struct {
 
 	// Chart is the chart-of-accounts mapping; omitted parts take transform.DefaultChart's.
 	Chart transform.Chart `yaml:"chart"`
+
+	// Xero and QuickBooks shape the import files of those targets (exportconfig.go).
+	Xero       XeroConfig       `yaml:"xero"`
+	QuickBooks QuickBooksConfig `yaml:"quickbooks"`
 }
 
 // RevolutConfig is how to reach and authenticate with the Revolut Business API.
@@ -74,6 +78,11 @@ type ExportConfig struct {
 	// BaseCurrency is the currency of the books the Xero and QuickBooks journals go into:
 	// its lines get the plain file names, every other currency files of its own.
 	BaseCurrency string `yaml:"base_currency"`
+	// Targets are the import targets to write: xero, quickbooks, generic (default all).
+	Targets []string `yaml:"targets"`
+	// ReceiptLinks is how the workbook links receipts: relative, object or presigned.
+	// Default relative for a folder, presigned (PresignHours, default 168) for S3.
+	ReceiptLinks string `yaml:"receipt_links"`
 }
 
 // SyncConfig shapes the nightly run and backfills.

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/sink"
@@ -16,16 +15,21 @@ import (
 
 // openOutput opens the export sink named by the configuration and the exporter over it.
 func openOutput(ctx context.Context, cfg Config, store *load.Store, log *slog.Logger) (sink.Sink, *exporters.Exporter, error) {
+	ecfg, presign, err := cfg.exportersConfig()
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
 	s, err := sink.Open(ctx, sink.Config{URL: cfg.Export.URL, S3: sink.S3Options{
 		SSE:           cfg.Export.ServerSideEncryption,
 		SSEKMSKeyID:   cfg.Export.KMSKeyID,
 		PublicBaseURL: cfg.Export.ReceiptLinkBase,
-		PresignTTL:    time.Duration(cfg.Export.PresignHours) * time.Hour,
+		PresignTTL:    presign,
 	}})
 	if err != nil {
 		return nil, nil, usageError{fmt.Errorf("open the export location %s: %w", cfg.Export.URL, err)}
 	}
-	exp := exporters.New(store, s, exporters.Config{Company: cfg.Company, BaseCurrency: cfg.Export.BaseCurrency, Logger: log})
+	ecfg.Logger = log
+	exp := exporters.New(store, s, ecfg)
 	return s, exp, nil
 }
 

@@ -62,7 +62,6 @@ func render(t *testing.T, lines []transform.Line, open func(*bytes.Buffer) (line
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	lines := sampleLines(t)
-	gbpBank := func(l *transform.Line) bool { return l.RevolutAccountID == "acc-gbp-0001" }
 	cases := []struct {
 		name    string
 		golden  string
@@ -73,14 +72,6 @@ func TestGolden(t *testing.T) {
 	}{
 		{"canonical journal", "journal_2024-03.csv.golden", true,
 			func(b *bytes.Buffer) (lineWriter, error) { return csv.NewJournal(b) }, nil, len(csv.JournalHeader)},
-		{"bank statement", "bank_acc-gbp-0001_2024-03.csv.golden", false,
-			func(b *bytes.Buffer) (lineWriter, error) { return csv.NewBankStatement(b) }, gbpBank, 5},
-		{"xero manual journal", "xero_journal_2024-03.csv.golden", false,
-			func(b *bytes.Buffer) (lineWriter, error) { return csv.NewXeroJournal(b, csv.XeroOptions{}) }, nil, 10},
-		{"quickbooks journal", "quickbooks_journal_2024-03.csv.golden", false,
-			func(b *bytes.Buffer) (lineWriter, error) {
-				return csv.NewQuickBooksJournal(b, csv.QuickBooksOptions{ClassGroup: "Department", LocationGroup: "Project"})
-			}, nil, 9},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,12 +165,5 @@ func TestJournalNo(t *testing.T) {
 	got := csv.JournalNo(long)
 	if len(got) != 21 || !strings.HasPrefix(got, "RL") || got != csv.JournalNo(long) {
 		t.Errorf("JournalNo(long) = %q: want 21 stable characters starting RL", got)
-	}
-}
-
-func TestAccountFileName(t *testing.T) {
-	t.Parallel()
-	if got := csv.AccountFileName("acc/../x y", "2024-03"); got != "bank_acc____x_y_2024-03.csv" {
-		t.Errorf("got %q", got)
 	}
 }

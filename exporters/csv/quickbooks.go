@@ -3,58 +3,123 @@ package csv
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
 
 	"github.com/revledger/revledger/transform"
+	"github.com/shopspring/decimal"
 )
 
-// QuickBooksHeader is the header of QuickBooks Online's journal entry import.
+// QuickBooksHeader is the header of QuickBooks Online's journal entry import (UK edition,
+// with the tax columns).
 var QuickBooksHeader = []string{
-	"Journal No", "Journal Date", "Account Name", "Debits", "Credits", "Description", "Name", "Class", "Location",
+	"Journal No", "Journal Date", "Account", "Debits", "Credits", "Description", "Name",
+	"Currency", "Exchange Rate", "Tax Code", "Tax Amount", "Class", "Location",
 }
 
 // DefaultQuickBooksDateLayout is the Journal Date layout unless configured: dd/mm/yyyy, the
 // format QuickBooks' import offers for UK and EU companies.
 const DefaultQuickBooksDateLayout = "02/01/2006"
 
+// QuickBooksMaxLines is the most lines written to one QuickBooks journal file. QuickBooks
+// does not publish a line limit for its journal entry import (what it documents: Journal No
+// up to 21 characters, a journal's lines share it and must balance, Debits and Credits
+// positive in their own columns, accounts by name or number, Currency and Exchange Rate when
+// multicurrency is on; its statement upload caps files at 350 KB). 1,000 lines keeps a file
+// near 150 KB, well inside every size limit QuickBooks states for imports.
+const QuickBooksMaxLines = 1000
+
+// DefaultQuickBooksTaxCodes are QuickBooks Online UK's VAT codes by Revolut rate percentage.
+func DefaultQuickBooksTaxCodes() TaxMap {
+	return TaxMap{
+		"20":     {Expenses: "20.0% S", Income: "20.0% S"},
+		"5":      {Expenses: "5.0% R", Income: "5.0% R"},
+		"0":      {Expenses: "0.0% Z", Income: "0.0% Z"},
+		"exempt": {Expenses: "Exempt", Income: "Exempt"},
+	}
+}
+
 // QuickBooksOptions configures the QuickBooks Online journal.
 type QuickBooksOptions struct {
-	// DateLayout is a Go time layout for Journal Date; QuickBooks asks for the format in its
-	// import wizard ("MM/dd/yyyy" for US companies is "01/02/2006"). Default
-	// DefaultQuickBooksDateLayout.
+	// DateLayout is a Go time layout for Journal Date, the company's date format
+	// ("MM/dd/yyyy" for US companies is "01/02/2006"). Default DefaultQuickBooksDateLayout.
 	DateLayout string
 	// ClassGroup and LocationGroup name the label groups whose labels fill the Class and
 	// Location columns; empty leaves the column blank.
 	ClassGroup    string
 	LocationGroup string
+	// TaxCodes maps Revolut tax rates to QuickBooks tax codes; entries are added to (and win
+	// over) DefaultQuickBooksTaxCodes. A rate without a code keeps its VAT line.
+	TaxCodes TaxMap
+	// BaseCurrency is the company's home currency: its lines get Exchange Rate 1.
+	BaseCurrency string
+	// MaxLines caps each file; default QuickBooksMaxLines.
+	MaxLines int
 }
 
 // quickBooksMaxJournalNo is the length QuickBooks accepts for a journal number (DocNumber).
 const quickBooksMaxJournalNo = 21
 
-// QuickBooksJournal writes the QuickBooks Online journal CSV: one journal per ledger entry,
-// debits and credits as positive figures in their own columns, the account by name (which is
-// how QuickBooks matches accounts).
+// QuickBooksJournal writes QuickBooks Online journals, one per ledger entry, in parts of at
+// most MaxLines lines that never split a journal: debits and credits as positive figures in
+// their own columns, the account by name (how QuickBooks matches accounts). A split with a
+// mapped tax code is one line, the net amount with its Tax Code and Tax Amount (revledger's
+// VAT, exactly: QuickBooks takes a given tax amount as it is and posts it to its VAT
+// control account), and its VAT line is left out. Text is written as it is.
+//
+// Currency and Exchange Rate: base-currency lines carry the base currency and rate 1. Lines
+// in another currency (their own files) carry their currency and an empty rate, as before the
+// base-currency work: the seam is exchangeRate below, which will give the line's rate once
+// lines carry one.
 type QuickBooksJournal struct {
-	writer
-	opts QuickBooksOptions
+	parts *Parts
+	opts  QuickBooksOptions
 }
 
-// NewQuickBooksJournal writes the header to w and returns the QuickBooksJournal.
-func NewQuickBooksJournal(w io.Writer, opts QuickBooksOptions) (*QuickBooksJournal, error) {
+// NewQuickBooksJournal returns a journal writer; open creates its parts.
+func NewQuickBooksJournal(open Opener, opts QuickBooksOptions) *QuickBooksJournal {
 	if opts.DateLayout == "" {
 		opts.DateLayout = DefaultQuickBooksDateLayout
 	}
-	cw, err := newWriter(w, false, QuickBooksHeader)
-	if err != nil {
-		return nil, fmt.Errorf("quickbooks journal: %w", err)
+	if opts.MaxLines <= 0 {
+		opts.MaxLines = QuickBooksMaxLines
 	}
-	return &QuickBooksJournal{writer: cw, opts: opts}, nil
+	opts.TaxCodes = DefaultQuickBooksTaxCodes().Merge(opts.TaxCodes)
+	return &QuickBooksJournal{parts: NewParts(QuickBooksHeader, opts.MaxLines, open), opts: opts}
 }
 
-// Write appends a line.
-func (q *QuickBooksJournal) Write(l *transform.Line) error {
+// Open makes sure the first part exists even when no journal is written.
+func (q *QuickBooksJournal) Open() error { return q.parts.Open() }
+
+// WriteEntry writes the journal of one entry (its lines in one currency).
+func (q *QuickBooksJournal) WriteEntry(entry []transform.Line) error {
+	ptrs := make([]*transform.Line, len(entry))
+	for i := range entry {
+		ptrs[i] = &entry[i]
+	}
+	var rows [][]string
+	for _, g := range splitGroups(ptrs) {
+		net := netOf(g)
+		code, taxed := "", false
+		if net != nil && net.Tax.Valid {
+			code, taxed = q.opts.TaxCodes.taxName(net, net.Amount.IsNegative(), "")
+		}
+		if taxed {
+			tax := decimal.Zero
+			for _, l := range g {
+				if baseRole(l) == transform.RoleVAT {
+					tax = tax.Add(l.Amount)
+				}
+			}
+			rows = append(rows, q.row(net, code, Amount(tax.Abs(), net.Currency)))
+			continue
+		}
+		for _, l := range g {
+			rows = append(rows, q.row(l, "", ""))
+		}
+	}
+	return q.parts.Group(rows)
+}
+
+func (q *QuickBooksJournal) row(l *transform.Line, taxCode, taxAmount string) []string {
 	debit, credit := "", ""
 	if l.Amount.IsNegative() {
 		credit = Amount(l.Amount.Neg(), l.Currency)
@@ -76,11 +141,27 @@ func (q *QuickBooksJournal) Write(l *transform.Line) error {
 	if q.opts.LocationGroup != "" {
 		location = l.Labels[q.opts.LocationGroup]
 	}
-	return q.record([]string{
-		t(JournalNo(l.EntryID)), l.BookingDate.Format(q.opts.DateLayout), t(account), debit, credit,
-		t(desc + " [" + l.EntryID + "]"), t(Payee(l)), t(class), t(location),
-	})
+	return []string{
+		JournalNo(l.EntryID), l.BookingDate.Format(q.opts.DateLayout), account, debit, credit,
+		desc + " [" + l.EntryID + "]", Payee(l), l.Currency, q.exchangeRate(l), taxCode, taxAmount,
+		class, location,
+	}
 }
+
+// exchangeRate is the Exchange Rate column: 1 for the home currency; empty for other
+// currencies until ledger lines carry the rate they were converted at (base-currency work).
+func (q *QuickBooksJournal) exchangeRate(l *transform.Line) string {
+	if q.opts.BaseCurrency != "" && l.Currency == q.opts.BaseCurrency {
+		return "1"
+	}
+	return ""
+}
+
+// Close flushes the last part.
+func (q *QuickBooksJournal) Close() error { return q.parts.Close() }
+
+// Rows returns the data rows of each part.
+func (q *QuickBooksJournal) Rows() []int { return q.parts.Rows() }
 
 // JournalNo returns the entry id when it fits QuickBooks' 21-character journal number, else
 // "RL" and the first 19 hex digits of its SHA-256: stable across runs, and the full entry id
