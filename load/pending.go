@@ -164,7 +164,7 @@ type Settings struct {
 	Counterparties []revolut.Counterparty
 
 	// TaxRateHistory and CategoryHistory are every version of each tax rate and category seen
-	// (migration 0007), ordered by id and valid_from.
+	// (migration 0006), ordered by id and valid_from.
 	TaxRateHistory  []transform.TaxRateVersion
 	CategoryHistory []transform.CategoryVersion
 
