@@ -20,7 +20,8 @@ import (
 )
 
 // TestS3EchoLeaksNoSecret: an S3 endpoint that echoes each request's Authorization header
-// and query into its error answer (as a misconfigured gateway does) makes the sync fail;
+// and query into its error answer (as a misconfigured gateway does) makes the sync fail (at
+// the export location's probe, before anything is touched);
 // what the CLI prints (errors and every log record) and the run history's error column
 // carry neither the AWS access key id, nor the secret key (which SigV4 never sends: only
 // its HMAC), nor the signature, nor any Revolut credential.
@@ -97,7 +98,21 @@ func TestS3EchoLeaksNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	rows, err := conn.Query(context.Background(), "SELECT id, coalesce(error, '') FROM runs")
+	// The export location is probed before anything is touched, so the 403 normally stops the
+	// command (exit 2) before the run history exists; when it does exist, its errors are
+	// checked too.
+	var haveRuns bool
+	if err := conn.QueryRow(context.Background(), "SELECT to_regclass('runs') IS NOT NULL").Scan(&haveRuns); err != nil {
+		t.Fatal(err)
+	}
+	if !haveRuns && code != exitUsage {
+		t.Fatalf("exit %d without a run history: a refused export location must exit %d before touching the database", code, exitUsage)
+	}
+	query := "SELECT id, coalesce(error, '') FROM runs"
+	if !haveRuns {
+		query = "SELECT 0::bigint, ''::text WHERE false"
+	}
+	rows, err := conn.Query(context.Background(), query)
 	if err != nil {
 		t.Fatal(err)
 	}
