@@ -1,4 +1,4 @@
--- 0007_settings_history: tax rates and accounting categories as they were over time.
+-- 0006_settings_history: tax rates and accounting categories as they were over time.
 --
 -- A booking uses the tax rate and the category in force on its tax point (a transaction's
 -- completed_at, an expense's date), not whatever the settings say today: a rate that changes
