@@ -23,6 +23,7 @@ import (
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -51,15 +52,6 @@ type Sink interface {
 	List(ctx context.Context, prefix string) ([]sink.ObjectInfo, error)
 	Link(key string) string
 }
-
-// Period is the window of one export; see report.Period.
-type Period = report.Period
-
-// Month returns the Period of a calendar month.
-func Month(year int, month time.Month) Period { return report.Month(year, month) }
-
-// ParseMonth parses "YYYY-MM".
-func ParseMonth(s string) (Period, error) { return report.ParseMonth(s) }
 
 // Config configures an Exporter. The zero value works.
 type Config struct {
@@ -135,7 +127,7 @@ type Holder interface {
 
 // Export writes every file of period p and its manifest, tagged with runID, for a caller that
 // holds no run lock (a test, an example); the pipeline uses ExportHolding.
-func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, error) {
+func (e *Exporter) Export(ctx context.Context, p period.Period, runID string) (Result, error) {
 	return e.ExportHolding(ctx, p, runID, nil)
 }
 
@@ -144,7 +136,7 @@ func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, 
 // must still be held, else the export stops with lock's error, before the manifest when it can,
 // so the previous manifest stays. Losing the lock used to be noticed only at the next commit,
 // after every file of the period had been rewritten. A nil lock is not checked.
-func (e *Exporter) ExportHolding(ctx context.Context, p Period, runID string, lock Holder) (Result, error) {
+func (e *Exporter) ExportHolding(ctx context.Context, p period.Period, runID string, lock Holder) (Result, error) {
 	if p.Label == "" || !p.From.Before(p.To) {
 		return Result{}, fmt.Errorf("export: invalid period %q [%s, %s)", p.Label, p.From, p.To)
 	}
@@ -228,7 +220,7 @@ func (o *out) closeCSV(w csvWriter) (ManifestFile, error) {
 // run is the state of one export while the ledger streams through it.
 type run struct {
 	e        *Exporter
-	p        Period
+	p        period.Period
 	dir      string
 	wb       *xlsx.Workbook
 	receipts map[string][]sink.ObjectInfo

@@ -23,12 +23,13 @@ import (
 	"github.com/revledger/revledger/exporters/csv"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/internal/testenv"
 	"github.com/xuri/excelize/v2"
 )
 
 var (
-	march = exporters.Month(2024, 3)
+	march = period.Month(2024, 3)
 	clock = func() time.Time { return time.Date(2024, 4, 1, 2, 0, 0, 0, time.UTC) }
 	pdf   = []byte("%PDF-1.4\n%%EOF\n")
 )

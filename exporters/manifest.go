@@ -5,6 +5,7 @@ import (
 
 	"github.com/revledger/revledger/exporters/csv"
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/internal/period"
 )
 
 // Manifest is manifest.json: what a period folder holds and the figures to check it by.
@@ -62,7 +63,7 @@ type ManifestTotal struct {
 	Lines    int    `json:"lines"`
 }
 
-func newManifest(company string, p report.Period, runID string, started, generated time.Time,
+func newManifest(company string, p period.Period, runID string, started, generated time.Time,
 	files []ManifestFile, sum report.Summary, exceptions int) Manifest {
 	m := Manifest{
 		Company: company, Period: p.Label, From: p.From.UTC(), To: p.To.UTC(), RunID: runID,

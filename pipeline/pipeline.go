@@ -64,7 +64,7 @@ type Warehouse interface {
 // satisfies it.
 type Exporter interface {
 	// ExportHolding checks that lock is still held before each file is published.
-	ExportHolding(ctx context.Context, p exporters.Period, runID string, lock exporters.Holder) (exporters.Result, error)
+	ExportHolding(ctx context.Context, p Period, runID string, lock exporters.Holder) (exporters.Result, error)
 }
 
 // ExportedPeriod is what an export of one period wrote.

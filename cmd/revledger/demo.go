@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/internal/pgserver"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
@@ -110,8 +111,8 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		for _, e := range sum.Exports {
 			done[e.Period] = true
 		}
-		var rest []pipeline.Period
-		for _, p := range pipeline.PeriodsBetween(from, end) {
+		var rest []period.Period
+		for _, p := range period.Between(from, end) {
 			if !done[p.String()] {
 				rest = append(rest, p)
 			}

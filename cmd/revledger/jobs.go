@@ -20,6 +20,7 @@ import (
 	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
 	"github.com/revledger/revledger/transform"
@@ -170,9 +171,9 @@ const maxExportPeriods = 120
 
 // checkPeriods refuses periods that lie wholly outside the dates revledger believes: no
 // record can be booked there, and a period such as 0000-01 or 9999-12 cannot even be written.
-func checkPeriods(periods []pipeline.Period, pr transform.DateRange) error {
+func checkPeriods(periods []period.Period, pr transform.DateRange) error {
 	for _, p := range periods {
-		from, to := p.Bounds()
+		from, to := p.From, p.To
 		if !pr.Contains(from) && !pr.Contains(to.Add(-time.Nanosecond)) {
 			return usagef("period %s is outside the dates revledger books, %s (sync.plausible_past_years, sync.plausible_future_days)", p, pr)
 		}
@@ -181,34 +182,33 @@ func checkPeriods(periods []pipeline.Period, pr transform.DateRange) error {
 }
 
 // exportPeriods reads --period or --from/--to.
-func exportPeriods(period, from, to string) ([]pipeline.Period, error) {
+func exportPeriods(month, from, to string) ([]period.Period, error) {
 	switch {
-	case period != "" && (from != "" || to != ""):
+	case month != "" && (from != "" || to != ""):
 		return nil, usagef("use either --period or --from/--to, not both")
-	case period != "":
-		p, err := pipeline.ParsePeriod(period)
+	case month != "":
+		p, err := period.Parse(month)
 		if err != nil {
 			return nil, usageError{err}
 		}
-		return []pipeline.Period{p}, nil
+		return []period.Period{p}, nil
 	case from != "" && to != "":
-		f, err := pipeline.ParsePeriod(from)
+		f, err := period.Parse(from)
 		if err != nil {
 			return nil, usageError{err}
 		}
-		t, err := pipeline.ParsePeriod(to)
+		t, err := period.Parse(to)
 		if err != nil {
 			return nil, usageError{err}
 		}
-		fb, _ := f.Bounds()
-		_, tb := t.Bounds()
+		fb, tb := f.From, t.To
 		if !fb.Before(tb) {
 			return nil, usagef("--from %s is after --to %s", from, to)
 		}
-		if n := (t.Year-f.Year)*12 + int(t.Month) - int(f.Month) + 1; n > maxExportPeriods {
+		if n := (t.From.Year()-f.From.Year())*12 + int(t.From.Month()) - int(f.From.Month()) + 1; n > maxExportPeriods {
 			return nil, usagef("--from %s --to %s is %d months; export at most %d (ten years) per command", from, to, n, maxExportPeriods)
 		}
-		return pipeline.PeriodsBetween(fb, tb), nil
+		return period.Between(fb, tb), nil
 	default:
 		return nil, usagef("export needs --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
 	}

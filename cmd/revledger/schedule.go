@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/pipeline"
 	"github.com/revledger/revledger/schedules"
 )
@@ -67,7 +68,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 				case "export-previous-month":
 					now := time.Now().In(loc)
 					prev := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC)
-					sum, err = j.pipe.Export(ctx, []pipeline.Period{{Year: prev.Year(), Month: prev.Month()}})
+					sum, err = j.pipe.Export(ctx, []period.Period{period.Month(prev.Year(), prev.Month())})
 				}
 				if sum != nil {
 					rep = schedules.Report{Rows: sum.LinesWritten, APIRequests: sum.APIRequests, RateLimited: sum.APIRateLimited}

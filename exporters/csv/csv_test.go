@@ -12,7 +12,7 @@ import (
 
 	"github.com/revledger/revledger/exporters/csv"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
@@ -27,7 +27,7 @@ type lineWriter interface {
 
 func sampleLines(t *testing.T) []transform.Line {
 	t.Helper()
-	p := report.Month(2024, 3)
+	p := period.Month(2024, 3)
 	var lines []transform.Line
 	for l, err := range ledgertest.Sample().LedgerLines(context.Background(), p.From, p.To) {
 		if err != nil {

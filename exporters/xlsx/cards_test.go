@@ -14,6 +14,7 @@ import (
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/internal/period"
 )
 
 var cardSample = flag.String("card-sample", "", "write the card sample workbook (April 2024) to this path")
@@ -23,7 +24,7 @@ var cardSample = flag.String("card-sample", "", "write the card sample workbook 
 func buildCards(t *testing.T) []byte {
 	t.Helper()
 	ctx := context.Background()
-	april := report.Month(2024, 4)
+	april := period.Month(2024, 4)
 	led := ledgertest.CardSample()
 	w, err := xlsx.New(xlsx.Options{})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -49,7 +50,7 @@ type Options struct {
 // Info is what the Summary sheet says about the run that produced the workbook.
 type Info struct {
 	Company     string
-	Period      report.Period
+	Period      period.Period
 	RunID       string
 	GeneratedAt time.Time
 }

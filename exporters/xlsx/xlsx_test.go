@@ -13,10 +13,11 @@ import (
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/xuri/excelize/v2"
 )
 
-var march = report.Month(2024, 3)
+var march = period.Month(2024, 3)
 
 var sample = flag.String("sample", "", "write the sample workbook to this path (to look at it in a spreadsheet)")
 
