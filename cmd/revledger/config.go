@@ -237,7 +237,7 @@ func (c Config) validate() error {
 	if p, f := c.Sync.PlausiblePastYears, c.Sync.PlausibleFutureDays; p < 1 || p > 100 || f < 1 || f > 366 {
 		errs = append(errs, fmt.Errorf("sync.plausible_past_years must be 1 to 100 (is %d) and sync.plausible_future_days 1 to 366 (is %d)", p, f))
 	}
-	if !isCurrencyCode(c.Export.BaseCurrency) {
+	if !transform.IsCurrencyCode(c.Export.BaseCurrency) {
 		errs = append(errs, fmt.Errorf("export.base_currency %q is not an ISO 4217 code such as GBP", c.Export.BaseCurrency))
 	}
 	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 ||
@@ -325,17 +325,4 @@ func validateExportURL(raw string) error {
 	default:
 		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: use s3://bucket/prefix or file:///path", raw)
 	}
-}
-
-// isCurrencyCode reports whether s is three upper-case ASCII letters.
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
 }
