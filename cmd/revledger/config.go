@@ -230,7 +230,7 @@ func (c Config) validate() error {
 		// The URL may hold a password: say what is wrong without echoing it.
 		errs = append(errs, errors.New("REVLEDGER_DATABASE_URL is not a valid PostgreSQL connection string: use postgres://user:password@host:5432/database (or key=value pairs)"))
 	}
-	if err := validateExportURL(c.Export.URL); err != nil {
+	if _, err := sink.ParseURL(c.Export.URL); err != nil {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Export.validate()...)
@@ -302,27 +302,4 @@ func (c Config) validateAPI() error {
 		errs = append(errs, errors.New("revolut.rate_per_minute must be positive"))
 	}
 	return errors.Join(errs...)
-}
-
-func validateExportURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: %w", raw, err)
-	}
-	switch u.Scheme {
-	case "":
-		return nil // a plain folder path
-	case "file":
-		if u.Host != "" {
-			return fmt.Errorf("REVLEDGER_EXPORT_URL %q: a file URL needs three slashes and an absolute path: file:///path", raw)
-		}
-		return nil
-	case "s3":
-		if u.Host == "" {
-			return fmt.Errorf("REVLEDGER_EXPORT_URL %q: an S3 URL needs a bucket: s3://bucket/prefix", raw)
-		}
-		return nil
-	default:
-		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: use s3://bucket/prefix or file:///path", raw)
-	}
 }

@@ -3,13 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/sink"
 )
 
 // XeroConfig is the config file's xero section.
@@ -54,10 +54,8 @@ func (c Config) exportersConfig() (exporters.Config, time.Duration, error) {
 			errs = append(errs, fmt.Errorf("export.targets: %q is not one of %s", t, strings.Join(exporters.DefaultTargets, ", ")))
 		}
 	}
-	s3 := false
-	if u, err := url.Parse(c.Export.URL); err == nil && u.Scheme == "s3" {
-		s3 = true
-	}
+	loc, _ := sink.ParseURL(c.Export.URL) // validate reports a bad URL
+	s3 := loc.IsS3()
 	mode := c.Export.ReceiptLinks
 	if mode == "" {
 		mode = exporters.ReceiptLinksRelative
