@@ -94,17 +94,6 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	if *fromS == "" || *toS == "" {
 		return usagef("backfill needs --from and --to (YYYY-MM-DD)")
 	}
-	// Check the dates before anything connects.
-	f, err1 := time.Parse("2006-01-02", *fromS)
-	t, err2 := time.Parse("2006-01-02", *toS)
-	switch {
-	case err1 != nil:
-		return usagef("--from %q: want YYYY-MM-DD", *fromS)
-	case err2 != nil:
-		return usagef("--to %q: want YYYY-MM-DD", *toS)
-	case !f.Before(t):
-		return usagef("--from %s must be before --to %s (--to is exclusive)", *fromS, *toS)
-	}
 	cfg, err := cf.config(env)
 	if err != nil {
 		return err
@@ -113,16 +102,40 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	// A day starts at its local midnight, or where the clocks jump over midnight, at the first
-	// instant of the day (extract.DayStart, the month chunks' rule too).
-	from := extract.DayStart(f.Year(), f.Month(), f.Day(), loc)
-	to := extract.DayStart(t.Year(), t.Month(), t.Day(), loc)
+	// Check the dates before anything connects.
+	from, to, err := backfillRange(*fromS, *toS, loc)
+	if err != nil {
+		return err
+	}
 	if err := checkBackfillRange(from, to, cfg, time.Now()); err != nil {
 		return err
 	}
 	return withJob(ctx, env, cf, rf, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
 		return j.pipe.Backfill(ctx, from, to)
 	})
+}
+
+// backfillRange reads --from and --to (YYYY-MM-DD, --to exclusive) as instants in loc. A day
+// starts at its local midnight, or where the clocks jump over midnight, at the first instant
+// of the day (extract.DayStart, the month chunks' rule too).
+func backfillRange(fromS, toS string, loc *time.Location) (from, to time.Time, err error) {
+	day := func(flag, s string) (time.Time, error) {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return time.Time{}, usagef("--%s %q: want YYYY-MM-DD", flag, s)
+		}
+		return extract.DayStart(d.Year(), d.Month(), d.Day(), loc), nil
+	}
+	if from, err = day("from", fromS); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if to, err = day("to", toS); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if !from.Before(to) {
+		return time.Time{}, time.Time{}, usagef("--from %s must be before --to %s (--to is exclusive)", fromS, toS)
+	}
+	return from, to, nil
 }
 
 // checkBackfillRange keeps a backfill within the dates revledger believes (Config.plausible):
