@@ -19,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/exporters/xlsx"
@@ -58,8 +58,8 @@ type Config struct {
 	Company    string // shown on the Summary sheet and in the manifest
 	RowLimit   int    // rows per sheet before a continuation sheet; default xlsx.MaxRows
 	TmpDir     string // where files are written before upload; default the system's
-	Xero       csv.XeroOptions
-	QuickBooks csv.QuickBooksOptions
+	Xero       csvfmt.XeroOptions
+	QuickBooks csvfmt.QuickBooksOptions
 	// Targets says which files to write besides the workbook and manifest: TargetXero,
 	// TargetQuickBooks, TargetGeneric. Empty means DefaultTargets (all).
 	Targets []string
@@ -202,7 +202,7 @@ func (o *out) finish() (ManifestFile, error) {
 	return ManifestFile{Name: o.name, Size: o.n, SHA256: hex.EncodeToString(o.h.Sum(nil)), Rows: o.rows, ContentType: o.ct}, nil
 }
 
-// csvWriter is a CSV format writer of package csv: it counts its data rows.
+// csvWriter is a CSV format writer of package csvfmt: it counts its data rows.
 type csvWriter interface {
 	Close() error
 	Rows() int
@@ -259,12 +259,12 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 	generic := r.e.wants(TargetGeneric)
 	var jo *out
-	var journal *csv.Journal
+	var journal *csvfmt.Journal
 	if generic {
 		if jo, err = r.create(JournalName(label), csvType); err != nil {
 			return Manifest{}, err
 		}
-		if journal, err = csv.NewJournal(jo); err != nil {
+		if journal, err = csvfmt.NewJournal(jo); err != nil {
 			return Manifest{}, err
 		}
 	}
@@ -368,7 +368,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 
 // cards writes the card spend of the period: cards_{period}.csv and the workbook's Cards and
 // Card references sheets, with the cards described by the warehouse when it can.
-func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csv.Cards, error) {
+func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csvfmt.Cards, error) {
 	var infos []transform.CardInfo
 	if r.e.cards != nil {
 		var err error
@@ -387,7 +387,7 @@ func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csv.Ca
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := csv.NewCards(o)
+	w, err := csvfmt.NewCards(o)
 	if err != nil {
 		return nil, nil, err
 	}

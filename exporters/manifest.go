@@ -3,7 +3,7 @@ package exporters
 import (
 	"time"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/internal/period"
 )
@@ -73,7 +73,7 @@ func newManifest(company string, p period.Period, runID string, started, generat
 	}
 	for _, t := range sum.Totals {
 		m.Totals = append(m.Totals, ManifestTotal{
-			Currency: t.Currency, Debit: csv.Amount(t.Debit, t.Currency), Credit: csv.Amount(t.Credit, t.Currency), Lines: t.Lines,
+			Currency: t.Currency, Debit: csvfmt.Amount(t.Debit, t.Currency), Credit: csvfmt.Amount(t.Credit, t.Currency), Lines: t.Lines,
 		})
 	}
 	return m
