@@ -9,8 +9,8 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/period"
+	"github.com/revledger/revledger/sink"
 )
 
 // TestExportCards exports ledgertest.CardSample (whose figures are computed by hand in its

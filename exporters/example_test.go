@@ -9,8 +9,8 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/period"
+	"github.com/revledger/revledger/sink"
 )
 
 // Example exports March 2024 to a folder, the way the pipeline does after loading: store the

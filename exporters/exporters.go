@@ -21,9 +21,9 @@ import (
 
 	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/report"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/exporters/xlsx"
 	"github.com/revledger/revledger/internal/period"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 )
 

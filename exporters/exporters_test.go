@@ -22,9 +22,9 @@ import (
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/internal/testenv"
+	"github.com/revledger/revledger/sink"
 	"github.com/xuri/excelize/v2"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/csvfmt"
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/sink"
 )
 
 // XeroConfig is the config file's xero section.

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/sink"
 )
 
 // openOutput opens the export sink named by the configuration and the exporter over it.

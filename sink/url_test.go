@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/sink"
 )
 
 // TestParseURL pins what an export URL means; the configuration check, the sink and the
