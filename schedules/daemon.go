@@ -153,7 +153,7 @@ func (d *Daemon) job(e Entry) cron.Job {
 }
 
 // RunNow runs one entry immediately, recording its metrics. The daemon uses it for every
-// scheduled start; tests and `revledger schedule --run-now` use it directly.
+// scheduled start; tests call it directly.
 func (d *Daemon) RunNow(ctx context.Context, e Entry) {
 	log := d.cfg.Logger.With(slog.String("job", e.Name))
 	start := d.cfg.Now()

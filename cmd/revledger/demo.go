@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -171,7 +172,7 @@ func bookedCoverage(ctx context.Context, store *load.Store) (string, error) {
 // demoDatabaseURL finds a PostgreSQL server the way the tests do and makes sure the demo's
 // database exists on it.
 func demoDatabaseURL(ctx context.Context, env *environment) (dsn, where string, err error) {
-	if u := firstNonEmpty(env.getenv("REVLEDGER_DATABASE_URL"), env.getenv("DATABASE_URL")); u != "" {
+	if u := cmp.Or(env.getenv("REVLEDGER_DATABASE_URL"), env.getenv("DATABASE_URL")); u != "" {
 		return u, "REVLEDGER_DATABASE_URL", nil
 	}
 	srv, err := pgserver.Find(ctx, pgserver.Options{PrivateDir: filepath.Join(".cache", "demo-postgres")})
@@ -217,13 +218,4 @@ func latestWorkbook(root string) string {
 		return rel
 	}
 	return latest
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

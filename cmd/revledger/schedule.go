@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/revledger/revledger/internal/period"
@@ -56,7 +57,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	runJob := func(kind string) func(context.Context) (schedules.Report, error) {
 		return func(ctx context.Context) (schedules.Report, error) {
 			var rep schedules.Report
-			quiet := &environment{stdout: discard{}, stderr: env.stderr, getenv: env.getenv}
+			quiet := &environment{stdout: io.Discard, stderr: env.stderr, getenv: env.getenv}
 			err := withJob(ctx, quiet, cf, &runFlags{}, kind == "sync", func(ctx context.Context, j *job) (*pipeline.Summary, error) {
 				var (
 					sum *pipeline.Summary
@@ -100,7 +101,3 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(env.stderr, "revledger schedule: %d entries in %s; health and metrics on http://%s\n", len(entries), loc, cfg.Schedule.Address)
 	return d.Run(ctx)
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
