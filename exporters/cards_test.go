@@ -9,7 +9,8 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/internal/period"
+	"github.com/revledger/revledger/sink"
 )
 
 // TestExportCards exports ledgertest.CardSample (whose figures are computed by hand in its
@@ -44,7 +45,7 @@ func TestExportCards(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := exporters.New(tc.ledger, d, exporters.Config{Now: func() time.Time { return time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC) }})
-			res, err := e.Export(context.Background(), exporters.Month(2024, 4), "run-1")
+			res, err := e.Export(context.Background(), period.Month(2024, 4), "run-1")
 			if err != nil {
 				t.Fatal(err)
 			}

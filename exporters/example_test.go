@@ -9,7 +9,8 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/internal/period"
+	"github.com/revledger/revledger/sink"
 )
 
 // Example exports March 2024 to a folder, the way the pipeline does after loading: store the
@@ -33,7 +34,7 @@ func Example() {
 		Company: "Acme Ltd",
 		Now:     func() time.Time { return time.Date(2024, 4, 1, 2, 0, 0, 0, time.UTC) },
 	})
-	res, err := e.Export(ctx, exporters.Month(2024, 3), "run-42")
+	res, err := e.Export(ctx, period.Month(2024, 3), "run-42")
 	if err != nil {
 		panic(err)
 	}

@@ -19,10 +19,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/report"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/internal/period"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -52,22 +53,13 @@ type Sink interface {
 	Link(key string) string
 }
 
-// Period is the window of one export; see report.Period.
-type Period = report.Period
-
-// Month returns the Period of a calendar month.
-func Month(year int, month time.Month) Period { return report.Month(year, month) }
-
-// ParseMonth parses "YYYY-MM".
-func ParseMonth(s string) (Period, error) { return report.ParseMonth(s) }
-
 // Config configures an Exporter. The zero value works.
 type Config struct {
 	Company    string // shown on the Summary sheet and in the manifest
 	RowLimit   int    // rows per sheet before a continuation sheet; default xlsx.MaxRows
 	TmpDir     string // where files are written before upload; default the system's
-	Xero       csv.XeroOptions
-	QuickBooks csv.QuickBooksOptions
+	Xero       csvfmt.XeroOptions
+	QuickBooks csvfmt.QuickBooksOptions
 	// Targets says which files to write besides the workbook and manifest: TargetXero,
 	// TargetQuickBooks, TargetGeneric. Empty means DefaultTargets (all).
 	Targets []string
@@ -135,7 +127,7 @@ type Holder interface {
 
 // Export writes every file of period p and its manifest, tagged with runID, for a caller that
 // holds no run lock (a test, an example); the pipeline uses ExportHolding.
-func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, error) {
+func (e *Exporter) Export(ctx context.Context, p period.Period, runID string) (Result, error) {
 	return e.ExportHolding(ctx, p, runID, nil)
 }
 
@@ -144,7 +136,7 @@ func (e *Exporter) Export(ctx context.Context, p Period, runID string) (Result, 
 // must still be held, else the export stops with lock's error, before the manifest when it can,
 // so the previous manifest stays. Losing the lock used to be noticed only at the next commit,
 // after every file of the period had been rewritten. A nil lock is not checked.
-func (e *Exporter) ExportHolding(ctx context.Context, p Period, runID string, lock Holder) (Result, error) {
+func (e *Exporter) ExportHolding(ctx context.Context, p period.Period, runID string, lock Holder) (Result, error) {
 	if p.Label == "" || !p.From.Before(p.To) {
 		return Result{}, fmt.Errorf("export: invalid period %q [%s, %s)", p.Label, p.From, p.To)
 	}
@@ -210,7 +202,7 @@ func (o *out) finish() (ManifestFile, error) {
 	return ManifestFile{Name: o.name, Size: o.n, SHA256: hex.EncodeToString(o.h.Sum(nil)), Rows: o.rows, ContentType: o.ct}, nil
 }
 
-// csvWriter is a CSV format writer of package csv: it counts its data rows.
+// csvWriter is a CSV format writer of package csvfmt: it counts its data rows.
 type csvWriter interface {
 	Close() error
 	Rows() int
@@ -228,7 +220,7 @@ func (o *out) closeCSV(w csvWriter) (ManifestFile, error) {
 // run is the state of one export while the ledger streams through it.
 type run struct {
 	e        *Exporter
-	p        Period
+	p        period.Period
 	dir      string
 	wb       *xlsx.Workbook
 	receipts map[string][]sink.ObjectInfo
@@ -267,12 +259,12 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 	generic := r.e.wants(TargetGeneric)
 	var jo *out
-	var journal *csv.Journal
+	var journal *csvfmt.Journal
 	if generic {
 		if jo, err = r.create(JournalName(label), csvType); err != nil {
 			return Manifest{}, err
 		}
-		if journal, err = csv.NewJournal(jo); err != nil {
+		if journal, err = csvfmt.NewJournal(jo); err != nil {
 			return Manifest{}, err
 		}
 	}
@@ -376,7 +368,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 
 // cards writes the card spend of the period: cards_{period}.csv and the workbook's Cards and
 // Card references sheets, with the cards described by the warehouse when it can.
-func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csv.Cards, error) {
+func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csvfmt.Cards, error) {
 	var infos []transform.CardInfo
 	if r.e.cards != nil {
 		var err error
@@ -395,7 +387,7 @@ func (r *run) cards(ctx context.Context, spend *report.CardSpend) (*out, *csv.Ca
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := csv.NewCards(o)
+	w, err := csvfmt.NewCards(o)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -20,15 +20,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/internal/testenv"
+	"github.com/revledger/revledger/sink"
 	"github.com/xuri/excelize/v2"
 )
 
 var (
-	march = exporters.Month(2024, 3)
+	march = period.Month(2024, 3)
 	clock = func() time.Time { return time.Date(2024, 4, 1, 2, 0, 0, 0, time.UTC) }
 	pdf   = []byte("%PDF-1.4\n%%EOF\n")
 )
@@ -139,7 +140,7 @@ func TestExportToFolder(t *testing.T) {
 		}
 	}
 	// The journal is the format's golden file, byte for byte.
-	golden, err := os.ReadFile(filepath.Join("csv", "testdata", "journal_2024-03.csv.golden"))
+	golden, err := os.ReadFile(filepath.Join("csvfmt", "testdata", "journal_2024-03.csv.golden"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +365,7 @@ func TestImportJournalsOnePerCurrency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := exporters.New(ledgertest.Sample(), d, exporters.Config{Now: clock, BaseCurrency: tc.base, Xero: csv.XeroOptions{Route: csv.XeroRouteJournal}}).Export(ctx, march, "run-1"); err != nil {
+		if _, err := exporters.New(ledgertest.Sample(), d, exporters.Config{Now: clock, BaseCurrency: tc.base, Xero: csvfmt.XeroOptions{Route: csvfmt.XeroRouteJournal}}).Export(ctx, march, "run-1"); err != nil {
 			t.Fatal(err)
 		}
 		m := readManifest(t, d, "2024-03/manifest.json")
@@ -390,7 +391,7 @@ func TestImportJournalsOnePerCurrency(t *testing.T) {
 			if m := regexp.MustCompile(`_([A-Z]{3})\.csv$`).FindStringSubmatch(name); m != nil {
 				cur = m[1]
 			}
-			if _, err := csv.ValidateXeroJournal(files[name], csv.XeroOptions{}.TaxPercents(), map[string]bool{"1200": true, "1201": true, "1202": true}, cur); err != nil {
+			if _, err := csvfmt.ValidateXeroJournal(files[name], csvfmt.XeroOptions{}.TaxPercents(), map[string]bool{"1200": true, "1201": true, "1202": true}, cur); err != nil {
 				t.Errorf("base %q: %s: %v", tc.base, name, err)
 			}
 		}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -34,13 +34,13 @@ func QuickBooksName(period string) string { return "quickbooks_journal_" + perio
 // XeroCurrencyName is the first Xero manual journal file of a currency other than the base
 // currency.
 func XeroCurrencyName(period, currency string) string {
-	return csv.PartName(csv.JournalBase("xero_journal", period, currency, ""), 1)
+	return csvfmt.PartName(csvfmt.JournalBase("xero_journal", period, currency, ""), 1)
 }
 
 // QuickBooksCurrencyName is the first QuickBooks journal file of a currency other than the
 // base currency.
 func QuickBooksCurrencyName(period, currency string) string {
-	return csv.PartName(csv.JournalBase("quickbooks_journal", period, currency, ""), 1)
+	return csvfmt.PartName(csvfmt.JournalBase("quickbooks_journal", period, currency, ""), 1)
 }
 
 // importFiles writes a period's Xero and QuickBooks files as the lines stream by, an entry at
@@ -67,7 +67,7 @@ type importFiles struct {
 	entry      []transform.Line
 }
 
-// partWriter is a format writer of package csv that writes numbered parts.
+// partWriter is a format writer of package csvfmt that writes numbered parts.
 type partWriter interface {
 	Close() error
 	Rows() []int
@@ -76,14 +76,14 @@ type partWriter interface {
 type partFile struct {
 	outs []*out
 	w    partWriter
-	st   *csv.XeroStatement
-	xj   *csv.XeroJournal
-	qj   *csv.QuickBooksJournal
+	st   *csvfmt.XeroStatement
+	xj   *csvfmt.XeroJournal
+	qj   *csvfmt.QuickBooksJournal
 }
 
-func (f *partFile) opener(r *run, base string) csv.Opener {
+func (f *partFile) opener(r *run, base string) csvfmt.Opener {
 	return func(part int) (io.Writer, error) {
-		o, err := r.create(csv.PartName(base, part), csvType)
+		o, err := r.create(csvfmt.PartName(base, part), csvType)
 		if err != nil {
 			return nil, err
 		}
@@ -116,12 +116,12 @@ func newImportFiles(r *run) (*importFiles, error) {
 	return j, nil
 }
 
-func (j *importFiles) xeroJournal(currency string) (*csv.XeroJournal, error) {
+func (j *importFiles) xeroJournal(currency string) (*csvfmt.XeroJournal, error) {
 	if f, ok := j.xj[currency]; ok {
 		return f.xj, nil
 	}
 	f := &partFile{}
-	f.xj = csv.NewXeroJournal(f.opener(j.r, csv.JournalBase("xero_journal", j.r.p.Label, currency, j.base)), j.r.e.cfg.Xero)
+	f.xj = csvfmt.NewXeroJournal(f.opener(j.r, csvfmt.JournalBase("xero_journal", j.r.p.Label, currency, j.base)), j.r.e.cfg.Xero)
 	f.w = f.xj
 	if err := f.xj.Open(); err != nil {
 		return nil, err
@@ -130,14 +130,14 @@ func (j *importFiles) xeroJournal(currency string) (*csv.XeroJournal, error) {
 	return f.xj, nil
 }
 
-func (j *importFiles) quickBooks(currency string) (*csv.QuickBooksJournal, error) {
+func (j *importFiles) quickBooks(currency string) (*csvfmt.QuickBooksJournal, error) {
 	if f, ok := j.qj[currency]; ok {
 		return f.qj, nil
 	}
 	opts := j.r.e.cfg.QuickBooks
 	opts.BaseCurrency = j.base
 	f := &partFile{}
-	f.qj = csv.NewQuickBooksJournal(f.opener(j.r, csv.JournalBase("quickbooks_journal", j.r.p.Label, currency, j.base)), opts)
+	f.qj = csvfmt.NewQuickBooksJournal(f.opener(j.r, csvfmt.JournalBase("quickbooks_journal", j.r.p.Label, currency, j.base)), opts)
 	f.w = f.qj
 	if err := f.qj.Open(); err != nil {
 		return nil, err
@@ -150,21 +150,21 @@ func (j *importFiles) quickBooks(currency string) (*csv.QuickBooksJournal, error
 // named after the account's ledger name ("Revolut Main GBP" → revolut-main-gbp); two
 // accounts whose names make the same slug (both booked on one shared code) are told apart by
 // the start of the account id.
-func (j *importFiles) statement(l *transform.Line) *csv.XeroStatement {
+func (j *importFiles) statement(l *transform.Line) *csvfmt.XeroStatement {
 	if f, ok := j.statements[l.RevolutAccountID]; ok {
 		return f.st
 	}
-	slug := csv.Slug(l.AccountName)
+	slug := csvfmt.Slug(l.AccountName)
 	if slug == "" {
 		slug = "account"
 	}
 	if other, taken := j.slugs[slug]; taken && other != l.RevolutAccountID {
-		id := csv.Slug(l.RevolutAccountID)
+		id := csvfmt.Slug(l.RevolutAccountID)
 		slug += "-" + id[:min(8, len(id))]
 	}
 	j.slugs[slug] = l.RevolutAccountID
 	f := &partFile{}
-	f.st = csv.NewXeroStatement(f.opener(j.r, csv.StatementBase(slug, j.r.p.Label)), j.r.e.cfg.Xero)
+	f.st = csvfmt.NewXeroStatement(f.opener(j.r, csvfmt.StatementBase(slug, j.r.p.Label)), j.r.e.cfg.Xero)
 	f.w = f.st
 	j.statements[l.RevolutAccountID] = f
 	return f.st
@@ -190,9 +190,9 @@ func (j *importFiles) flush() error {
 	}
 	defer func() { j.entry = j.entry[:0] }()
 	journal := j.entry
-	if j.xero && j.route == csv.XeroRouteStatement {
-		lines, rest := csv.StatementLines(j.entry)
-		byAccount := map[string][]csv.StatementLine{}
+	if j.xero && j.route == csvfmt.XeroRouteStatement {
+		lines, rest := csvfmt.StatementLines(j.entry)
+		byAccount := map[string][]csvfmt.StatementLine{}
 		var order []string
 		for _, sl := range lines {
 			id := sl.Bank.RevolutAccountID

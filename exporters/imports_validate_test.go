@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
@@ -32,7 +32,7 @@ func series(name string) string { return partSuffix.ReplaceAllString(name, ".csv
 func TestImportFilesValidate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, route := range []string{csv.XeroRouteStatement, csv.XeroRouteJournal} {
+	for _, route := range []string{csvfmt.XeroRouteStatement, csvfmt.XeroRouteJournal} {
 		for name, ledger := range map[string]*ledgertest.Ledger{"sample": ledgertest.Sample(), "generated": ledgertest.Generated(6300)} {
 			t.Run(route+"/"+name, func(t *testing.T) {
 				t.Parallel()
@@ -40,7 +40,7 @@ func TestImportFilesValidate(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				cfg := exporters.Config{Now: clock, Xero: csv.XeroOptions{Route: route}}
+				cfg := exporters.Config{Now: clock, Xero: csvfmt.XeroOptions{Route: route}}
 				if _, err := exporters.New(ledger, d, cfg).Export(ctx, march, "run-1"); err != nil {
 					t.Fatal(err)
 				}
@@ -62,9 +62,9 @@ func checkImports(t *testing.T, lines []transform.Line, files map[string][]byte,
 			bankSums[l.RevolutAccountID] = bankSums[l.RevolutAccountID].Add(l.Amount)
 		}
 	}
-	xo := csv.XeroOptions{Route: route}.WithDefaults()
+	xo := csvfmt.XeroOptions{Route: route}.WithDefaults()
 	xeroNames := xo.TaxRates.Names(xo.NoTaxRate)
-	qboCodes := csv.DefaultQuickBooksTaxCodes().Names("")
+	qboCodes := csvfmt.DefaultQuickBooksTaxCodes().Names("")
 	delete(qboCodes, "")
 
 	seen := map[string]map[string]string{} // series → journal → file
@@ -84,10 +84,10 @@ func checkImports(t *testing.T, lines []transform.Line, files map[string][]byte,
 		switch {
 		case strings.HasPrefix(name, "xero_statement_"):
 			statements++
-			if route != csv.XeroRouteStatement {
+			if route != csvfmt.XeroRouteStatement {
 				t.Errorf("%s written on the journal route: the bank would be counted twice", name)
 			}
-			err = csv.ValidateXeroStatement(data, xeroNames, bankCodes)
+			err = csvfmt.ValidateXeroStatement(data, xeroNames, bankCodes)
 			recs, _ := stdcsv.NewReader(bytes.NewReader(data)).ReadAll()
 			for _, r := range recs[1:] {
 				statementSums[series(name)] = statementSums[series(name)].Add(decimal.RequireFromString(r[1]))
@@ -98,10 +98,10 @@ func checkImports(t *testing.T, lines []transform.Line, files map[string][]byte,
 			if m := regexp.MustCompile(`_([A-Z]{3})(_part\d+)?\.csv$`).FindStringSubmatch(name); m != nil {
 				cur = m[1]
 			}
-			journals, err = csv.ValidateXeroJournal(data, xo.TaxPercents(), bankCodes, cur)
+			journals, err = csvfmt.ValidateXeroJournal(data, xo.TaxPercents(), bankCodes, cur)
 		case strings.HasPrefix(name, "quickbooks_journal_"):
 			qbo++
-			journals, err = csv.ValidateQuickBooks(data, csv.DefaultQuickBooksDateLayout, qboCodes)
+			journals, err = csvfmt.ValidateQuickBooks(data, csvfmt.DefaultQuickBooksDateLayout, qboCodes)
 		default:
 			continue
 		}
@@ -120,10 +120,10 @@ func checkImports(t *testing.T, lines []transform.Line, files map[string][]byte,
 		}
 	}
 	t.Logf("%d statement files, %d Xero journal files, %d QuickBooks files", statements, xeroJournals, qbo)
-	if xeroJournals == 0 || qbo == 0 || (route == csv.XeroRouteStatement) != (statements > 0) {
+	if xeroJournals == 0 || qbo == 0 || (route == csvfmt.XeroRouteStatement) != (statements > 0) {
 		t.Errorf("files: %d statements, %d Xero journals, %d QuickBooks journals", statements, xeroJournals, qbo)
 	}
-	if route == csv.XeroRouteStatement {
+	if route == csvfmt.XeroRouteStatement {
 		// Each account's statement (all its parts) sums to its bank lines.
 		var want, got []string
 		for _, s := range bankSums {

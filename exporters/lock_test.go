@@ -14,9 +14,9 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/testenv"
 	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/sink"
 )
 
 // putHook is a folder sink that calls after once its nth Put has stored its object.

@@ -3,8 +3,9 @@ package exporters
 import (
 	"time"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/internal/period"
 )
 
 // Manifest is manifest.json: what a period folder holds and the figures to check it by.
@@ -62,7 +63,7 @@ type ManifestTotal struct {
 	Lines    int    `json:"lines"`
 }
 
-func newManifest(company string, p report.Period, runID string, started, generated time.Time,
+func newManifest(company string, p period.Period, runID string, started, generated time.Time,
 	files []ManifestFile, sum report.Summary, exceptions int) Manifest {
 	m := Manifest{
 		Company: company, Period: p.Label, From: p.From.UTC(), To: p.To.UTC(), RunID: runID,
@@ -72,7 +73,7 @@ func newManifest(company string, p report.Period, runID string, started, generat
 	}
 	for _, t := range sum.Totals {
 		m.Totals = append(m.Totals, ManifestTotal{
-			Currency: t.Currency, Debit: csv.Amount(t.Debit, t.Currency), Credit: csv.Amount(t.Credit, t.Currency), Lines: t.Lines,
+			Currency: t.Currency, Debit: csvfmt.Amount(t.Debit, t.Currency), Credit: csvfmt.Amount(t.Credit, t.Currency), Lines: t.Lines,
 		})
 	}
 	return m

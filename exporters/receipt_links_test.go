@@ -11,8 +11,8 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/testenv"
+	"github.com/revledger/revledger/sink"
 	"github.com/xuri/excelize/v2"
 )
 

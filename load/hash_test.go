@@ -14,19 +14,6 @@ import (
 	"github.com/revledger/revledger/transform"
 )
 
-func TestKeyStringMatchesLineKey(t *testing.T) {
-	t.Parallel()
-	for _, k := range []transform.LineKey{
-		{SourceType: transform.SourceTransaction, SourceID: "tx-1", Index: 0, Role: "bank"},
-		{SourceType: transform.SourceExpense, SourceID: "a/b", Index: -3, Role: ""},
-		{SourceType: transform.SourceTransaction, SourceID: "ü", Index: 123456, Role: "vat"},
-	} {
-		if got, want := keyString(k), k.String(); got != want {
-			t.Errorf("keyString(%#v) = %q, want %q", k, got, want)
-		}
-	}
-}
-
 func TestEntryHash(t *testing.T) {
 	t.Parallel()
 	ptrs := func(ls []transform.Line) []*transform.Line {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -202,7 +201,7 @@ func lineRow(l *transform.Line, row []any) {
 		receipts = l.ReceiptIDs
 	}
 	fillRow(row,
-		l.EntryID, keyString(l.Key), l.Key.SourceType, l.Key.SourceID, l.Key.Index, l.Key.Role,
+		l.EntryID, l.Key.String(), l.Key.SourceType, l.Key.SourceID, l.Key.Index, l.Key.Role,
 		l.BookingDate, l.OccurredAt.UTC(), l.Period,
 		l.AccountCode, nullString(l.AccountName), l.Amount, l.Currency, l.OriginalAmount, nullString(l.OriginalCurrency),
 		l.Net, l.Tax, l.Gross, nullString(l.TaxRateID), nullString(l.TaxRateName), l.TaxRatePercent,
@@ -227,7 +226,7 @@ func entryHash(lines []*transform.Line) []byte {
 func (h *hasher) entry(lines []*transform.Line) []byte {
 	h.buf, h.sorted = h.buf[:0], h.sorted[:0]
 	for _, l := range lines {
-		h.sorted = append(h.sorted, keyedLine{keyString(l.Key), l})
+		h.sorted = append(h.sorted, keyedLine{l.Key.String(), l})
 	}
 	sorted := h.sorted
 	if len(sorted) > 1 {
@@ -294,11 +293,6 @@ func (h *hasher) entry(lines []*transform.Line) []byte {
 	}
 	sum := sha256.Sum256(h.buf)
 	return sum[:]
-}
-
-// keyString is transform.LineKey.String without fmt (same "type/id/index/role" form).
-func keyString(k transform.LineKey) string {
-	return k.SourceType + "/" + k.SourceID + "/" + strconv.Itoa(k.Index) + "/" + k.Role
 }
 
 // hasher accumulates the length-prefixed encoding of an entry.

@@ -14,8 +14,11 @@ import (
 )
 
 // DecodeError says that a stored raw record could not be decoded into its model (written by
-// an earlier version, or changed by hand). Iterators yield it and carry on if the consumer
-// does: one bad record must not stop a run. Raw is the stored JSON, for the quarantine.
+// an earlier version, or changed by hand). One bad record must not stop a run: iterators
+// yield it and carry on, and settings and history readers collect it (Undecodable), so the
+// caller can hand it to Store.QuarantineStored, which quarantines the record with Raw (the
+// stored JSON) and takes it out of the booking queue until Revolut sends it anew. Store.
+// Transaction returns it without Raw for a related transaction, which is treated as not held.
 type DecodeError struct {
 	Stream string
 	ID     string

@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
+	"github.com/revledger/revledger/sink"
 )
 
 // The benchmarks below feed docs/BENCHMARKS.md (scripts/bench.sh, `make bench`). They

@@ -19,10 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
 	"github.com/revledger/revledger/pipeline"
+	"github.com/revledger/revledger/sink"
 )
 
 // stopMidUpload passes requests through to the real S3 server until the at-th PUT of a

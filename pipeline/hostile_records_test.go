@@ -11,12 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 )
 

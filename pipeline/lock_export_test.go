@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
+	"github.com/revledger/revledger/sink"
 )
 
 // killLockOnExport is a folder sink that terminates the run lock's PostgreSQL session once

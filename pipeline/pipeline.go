@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -64,7 +64,7 @@ type Warehouse interface {
 // satisfies it.
 type Exporter interface {
 	// ExportHolding checks that lock is still held before each file is published.
-	ExportHolding(ctx context.Context, p exporters.Period, runID string, lock exporters.Holder) (exporters.Result, error)
+	ExportHolding(ctx context.Context, p Period, runID string, lock exporters.Holder) (exporters.Result, error)
 }
 
 // ExportedPeriod is what an export of one period wrote.
@@ -116,7 +116,6 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	day := 24 * time.Hour
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
@@ -124,19 +123,19 @@ func (c Config) withDefaults() Config {
 		c.Chart = transform.DefaultChart()
 	}
 	if c.TransactionsLookback == 0 {
-		c.TransactionsLookback = 30 * day
+		c.TransactionsLookback = extract.DefaultTransactionsLookback
 	}
 	if c.ExpensesWindow == 0 {
-		c.ExpensesWindow = 180 * day
+		c.ExpensesWindow = extract.DefaultExpensesWindow
 	}
 	if c.InitialHistory == 0 {
-		c.InitialHistory = 365 * day
+		c.InitialHistory = extract.DefaultInitialHistory
 	}
 	if c.PendingRecheck == 0 {
-		c.PendingRecheck = 60 * day
+		c.PendingRecheck = extract.DefaultPendingRecheck
 	}
 	if c.ExpensesFullRefresh == 0 {
-		c.ExpensesFullRefresh = 7 * day
+		c.ExpensesFullRefresh = extract.DefaultExpensesFullRefresh
 	}
 	if c.FlushRecords == 0 {
 		c.FlushRecords = 5000

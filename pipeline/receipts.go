@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/sink"
 )
 
 // maxReceiptFailures caps the failures listed in the summary.

@@ -13,6 +13,7 @@ import (
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/load"
 )
 
@@ -177,8 +178,7 @@ func (p *Pipeline) Export(ctx context.Context, periods []Period) (*Summary, erro
 	if len(periods) == 0 {
 		return nil, errors.New("export: no period")
 	}
-	from, _ := periods[0].Bounds()
-	_, to := periods[len(periods)-1].Bounds()
+	from, to := periods[0].From, periods[len(periods)-1].To
 	return p.execute(ctx, "export", Window{From: from, To: to}, func(ctx context.Context, r *run) error {
 		for _, period := range periods {
 			if err := r.export(ctx, period); err != nil {
@@ -370,7 +370,7 @@ func (r *run) exportChanged(ctx context.Context) error {
 	}
 	slices.Sort(periods)
 	for _, s := range periods {
-		period, err := ParsePeriod(s)
+		period, err := period.Parse(s)
 		if err != nil {
 			return err
 		}
@@ -384,7 +384,7 @@ func (r *run) exportChanged(ctx context.Context) error {
 // export writes one period and records in the warehouse which files it wrote.
 func (r *run) export(ctx context.Context, period Period) error {
 	label := period.String()
-	res, err := r.p.exporter.ExportHolding(ctx, exporters.Month(period.Year, period.Month), strconv.FormatInt(r.sum.RunID, 10), r.lock)
+	res, err := r.p.exporter.ExportHolding(ctx, period, strconv.FormatInt(r.sum.RunID, 10), r.lock)
 	if err != nil {
 		return err
 	}

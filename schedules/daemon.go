@@ -40,7 +40,8 @@ type Config struct {
 	Location *time.Location
 	// Address serves /healthz and /metrics; empty disables the HTTP server.
 	Address string
-	// Grace is how long shutdown waits for a running job before cancelling it. Default 60s.
+	// Grace is how long shutdown waits for a running job before cancelling it. Default
+	// DefaultGrace.
 	Grace time.Duration
 	// Logger receives the daemon's logs. Default slog.Default().
 	Logger *slog.Logger
@@ -48,12 +49,15 @@ type Config struct {
 	Now func() time.Time
 }
 
+// DefaultGrace is Config.Grace's default: long enough for a chunk to commit.
+const DefaultGrace = 60 * time.Second
+
 func (c Config) withDefaults() Config {
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
 	if c.Grace == 0 {
-		c.Grace = 60 * time.Second
+		c.Grace = DefaultGrace
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -149,7 +153,7 @@ func (d *Daemon) job(e Entry) cron.Job {
 }
 
 // RunNow runs one entry immediately, recording its metrics. The daemon uses it for every
-// scheduled start; tests and `revledger schedule --run-now` use it directly.
+// scheduled start; tests call it directly.
 func (d *Daemon) RunNow(ctx context.Context, e Entry) {
 	log := d.cfg.Logger.With(slog.String("job", e.Name))
 	start := d.cfg.Now()

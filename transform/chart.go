@@ -246,7 +246,7 @@ func (c Chart) Validate() error {
 	}
 	addBank("bank_default", c.BankDefault)
 	for _, cur := range slices.Sorted(maps.Keys(c.BankByCurrency)) {
-		if !isCurrencyCode(cur) {
+		if !IsCurrencyCode(cur) {
 			bad("bank_by_currency: %q is not an ISO 4217 currency code (three capital letters)", cur)
 		}
 		addBank("bank_by_currency."+cur, c.BankByCurrency[cur])
@@ -293,18 +293,6 @@ func (c Chart) Validate() error {
 		return nil
 	}
 	return fmt.Errorf("invalid chart of accounts: %w", errors.Join(errs...))
-}
-
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
 }
 
 // bankCode returns the GL code of the Revolut account accountID holding currency.

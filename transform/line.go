@@ -1,7 +1,7 @@
 package transform
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -24,9 +24,11 @@ type LineKey struct {
 }
 
 // String renders the key as "source_type/source_id/index/role", the form stored in the
-// warehouse and shown in exports.
+// warehouse and shown in exports. It is the one encoding of a key: the loader hashes and
+// stores it and the workbook shows it for every line, so it concatenates rather than
+// formatting with fmt.
 func (k LineKey) String() string {
-	return fmt.Sprintf("%s/%s/%d/%s", k.SourceType, k.SourceID, k.Index, k.Role)
+	return k.SourceType + "/" + k.SourceID + "/" + strconv.Itoa(k.Index) + "/" + k.Role
 }
 
 // Line is the canonical ledger line: one side of a balanced journal entry, with every piece of

@@ -6,14 +6,16 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gopkg.in/yaml.v3"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/extract"
+	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/schedules"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -130,31 +132,32 @@ type ScheduleEntry struct {
 	Job string `yaml:"job"`
 }
 
-// Production is the Revolut Business API's production base URL.
-const Production = "https://b2b.revolut.com/api/1.0"
-
+// defaultConfig is the configuration before the file, the environment and the flags. Its
+// numbers are the packages' own defaults (what each package does with a zero value), named
+// here so that the configuration shows and checks the values a run uses.
 func defaultConfig() Config {
+	days := func(d time.Duration) int { return int(d / (24 * time.Hour)) }
 	return Config{
 		Company:  "My company",
 		TimeZone: "Europe/London",
 		Revolut: RevolutConfig{
-			APIURL:        Production,
-			RatePerMinute: 60,
+			APIURL:        revolut.ProductionURL,
+			RatePerMinute: revolut.DefaultRatePerMinute,
 			TokenFile:     defaultTokenFile(),
 		},
 		Export: ExportConfig{URL: "exports", BaseCurrency: exporters.DefaultBaseCurrency},
 		Sync: SyncConfig{
-			TransactionsLookbackDays: 30,
-			ExpensesWindowDays:       180,
-			InitialHistoryDays:       365,
+			TransactionsLookbackDays: days(extract.DefaultTransactionsLookback),
+			ExpensesWindowDays:       days(extract.DefaultExpensesWindow),
+			InitialHistoryDays:       days(extract.DefaultInitialHistory),
 			PlausiblePastYears:       transform.DefaultPlausiblePastYears,
 			PlausibleFutureDays:      transform.DefaultPlausibleFutureDays,
-			PendingRecheckDays:       60,
-			ExpensesFullRefreshDays:  7,
+			PendingRecheckDays:       days(extract.DefaultPendingRecheck),
+			ExpensesFullRefreshDays:  days(extract.DefaultExpensesFullRefresh),
 		},
 		Schedule: ScheduleConfig{
 			Address:              "127.0.0.1:9464",
-			ShutdownGraceSeconds: 60,
+			ShutdownGraceSeconds: int(schedules.DefaultGrace / time.Second),
 			Entries: []ScheduleEntry{
 				{Name: "nightly-sync", Cron: "0 2 * * *", Job: "sync"},
 				{Name: "monthly-export", Cron: "0 4 1 * *", Job: "export-previous-month"},
@@ -230,14 +233,14 @@ func (c Config) validate() error {
 		// The URL may hold a password: say what is wrong without echoing it.
 		errs = append(errs, errors.New("REVLEDGER_DATABASE_URL is not a valid PostgreSQL connection string: use postgres://user:password@host:5432/database (or key=value pairs)"))
 	}
-	if err := validateExportURL(c.Export.URL); err != nil {
+	if _, err := sink.ParseURL(c.Export.URL); err != nil {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Export.validate()...)
 	if p, f := c.Sync.PlausiblePastYears, c.Sync.PlausibleFutureDays; p < 1 || p > 100 || f < 1 || f > 366 {
 		errs = append(errs, fmt.Errorf("sync.plausible_past_years must be 1 to 100 (is %d) and sync.plausible_future_days 1 to 366 (is %d)", p, f))
 	}
-	if !isCurrencyCode(c.Export.BaseCurrency) {
+	if !transform.IsCurrencyCode(c.Export.BaseCurrency) {
 		errs = append(errs, fmt.Errorf("export.base_currency %q is not an ISO 4217 code such as GBP", c.Export.BaseCurrency))
 	}
 	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 ||
@@ -280,62 +283,34 @@ func (c Config) plausible(now time.Time) transform.DateRange {
 	return transform.PlausibleRange(now, c.Sync.PlausiblePastYears, c.Sync.PlausibleFutureDays)
 }
 
-// validateAPI checks the Revolut settings of a command that calls the API.
+// revolutSettings names the configuration behind each revolut.Config setting, for messages.
+var revolutSettings = map[string]string{
+	"BaseURL":       "REVOLUT_API_URL",
+	"ClientID":      "REVOLUT_CLIENT_ID (shown in the Revolut Business web app under APIs after uploading the certificate)",
+	"Issuer":        "REVOLUT_ISSUER (the host of the redirect URI configured for the API certificate)",
+	"RatePerMinute": "revolut.rate_per_minute",
+}
+
+// validateAPI checks the Revolut settings of a command that calls the API, before the key
+// file is read: the key file is this command's to name; the rest is revolut.Config's one
+// check, each problem prefixed with the setting to fix.
 func (c Config) validateAPI() error {
 	var errs []error
-	u, err := url.Parse(c.Revolut.APIURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("REVOLUT_API_URL %q is not an http(s) URL", c.Revolut.APIURL))
-	}
-	if c.Revolut.ClientID == "" {
-		errs = append(errs, errors.New("no Revolut client id: set REVOLUT_CLIENT_ID (shown in the Revolut Business web app under APIs after uploading the certificate)"))
-	}
 	if c.Revolut.PrivateKeyFile == "" {
 		errs = append(errs, errors.New("no private key: set REVOLUT_PRIVATE_KEY_FILE to the PEM file of the key the API certificate was made from"))
 	}
-	if c.Revolut.Issuer == "" {
-		errs = append(errs, errors.New("no issuer: set REVOLUT_ISSUER to the host of the redirect URI configured for the API certificate (no scheme, no path)"))
-	} else if strings.Contains(c.Revolut.Issuer, "/") {
-		errs = append(errs, fmt.Errorf("REVOLUT_ISSUER %q must be a bare host, without scheme or path", c.Revolut.Issuer))
-	}
-	if c.Revolut.RatePerMinute <= 0 {
-		errs = append(errs, errors.New("revolut.rate_per_minute must be positive"))
+	if err := c.revolutConfig(nil, "", nil, nil).CheckSettings(); err != nil {
+		problems := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			problems = j.Unwrap()
+		}
+		for _, p := range problems {
+			var se *revolut.SettingError
+			if errors.As(p, &se) && revolutSettings[se.Setting] != "" {
+				p = fmt.Errorf("%s: %w", revolutSettings[se.Setting], p)
+			}
+			errs = append(errs, p)
+		}
 	}
 	return errors.Join(errs...)
-}
-
-func validateExportURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: %w", raw, err)
-	}
-	switch u.Scheme {
-	case "":
-		return nil // a plain folder path
-	case "file":
-		if u.Host != "" {
-			return fmt.Errorf("REVLEDGER_EXPORT_URL %q: a file URL needs three slashes and an absolute path: file:///path", raw)
-		}
-		return nil
-	case "s3":
-		if u.Host == "" {
-			return fmt.Errorf("REVLEDGER_EXPORT_URL %q: an S3 URL needs a bucket: s3://bucket/prefix", raw)
-		}
-		return nil
-	default:
-		return fmt.Errorf("REVLEDGER_EXPORT_URL %q: use s3://bucket/prefix or file:///path", raw)
-	}
-}
-
-// isCurrencyCode reports whether s is three upper-case ASCII letters.
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
 }

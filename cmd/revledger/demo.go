@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/internal/pgserver"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
@@ -110,8 +112,8 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		for _, e := range sum.Exports {
 			done[e.Period] = true
 		}
-		var rest []pipeline.Period
-		for _, p := range pipeline.PeriodsBetween(from, end) {
+		var rest []period.Period
+		for _, p := range period.Between(from, end) {
 			if !done[p.String()] {
 				rest = append(rest, p)
 			}
@@ -170,7 +172,7 @@ func bookedCoverage(ctx context.Context, store *load.Store) (string, error) {
 // demoDatabaseURL finds a PostgreSQL server the way the tests do and makes sure the demo's
 // database exists on it.
 func demoDatabaseURL(ctx context.Context, env *environment) (dsn, where string, err error) {
-	if u := firstNonEmpty(env.getenv("REVLEDGER_DATABASE_URL"), env.getenv("DATABASE_URL")); u != "" {
+	if u := cmp.Or(env.getenv("REVLEDGER_DATABASE_URL"), env.getenv("DATABASE_URL")); u != "" {
 		return u, "REVLEDGER_DATABASE_URL", nil
 	}
 	srv, err := pgserver.Find(ctx, pgserver.Options{PrivateDir: filepath.Join(".cache", "demo-postgres")})
@@ -216,13 +218,4 @@ func latestWorkbook(root string) string {
 		return rel
 	}
 	return latest
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

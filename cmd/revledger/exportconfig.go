@@ -3,13 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
+	"github.com/revledger/revledger/sink"
 )
 
 // XeroConfig is the config file's xero section.
@@ -20,7 +20,7 @@ type XeroConfig struct {
 	Route string `yaml:"route"`
 	// TaxRates maps a Revolut tax rate (id, name, a word in its name, or its percentage) to
 	// Xero tax rate names, {expenses: ..., income: ...}; added to Xero UK's defaults.
-	TaxRates csv.TaxMap `yaml:"tax_rates"`
+	TaxRates csvfmt.TaxMap `yaml:"tax_rates"`
 	// NoTaxRate is the organisation's no-tax rate name; default "No VAT".
 	NoTaxRate string `yaml:"no_tax_rate"`
 	// ClearingAccounts maps a Revolut account id or a bank GL code to the clearing account of
@@ -38,7 +38,7 @@ type QuickBooksConfig struct {
 	ClassGroup    string `yaml:"class_group"`
 	LocationGroup string `yaml:"location_group"`
 	// TaxCodes maps a Revolut tax rate to QuickBooks tax codes; added to the UK defaults.
-	TaxCodes csv.TaxMap `yaml:"tax_codes"`
+	TaxCodes csvfmt.TaxMap `yaml:"tax_codes"`
 }
 
 // defaultPresignHours is how long presigned receipt links last when receipt_links is
@@ -54,10 +54,8 @@ func (c Config) exportersConfig() (exporters.Config, time.Duration, error) {
 			errs = append(errs, fmt.Errorf("export.targets: %q is not one of %s", t, strings.Join(exporters.DefaultTargets, ", ")))
 		}
 	}
-	s3 := false
-	if u, err := url.Parse(c.Export.URL); err == nil && u.Scheme == "s3" {
-		s3 = true
-	}
+	loc, _ := sink.ParseURL(c.Export.URL) // validate reports a bad URL
+	s3 := loc.IsS3()
 	mode := c.Export.ReceiptLinks
 	if mode == "" {
 		mode = exporters.ReceiptLinksRelative
@@ -81,7 +79,7 @@ func (c Config) exportersConfig() (exporters.Config, time.Duration, error) {
 		presign = 0 // the object's stable URL, even if presign_hours is set
 	}
 	switch c.Xero.Route {
-	case "", csv.XeroRouteStatement, csv.XeroRouteJournal:
+	case "", csvfmt.XeroRouteStatement, csvfmt.XeroRouteJournal:
 	default:
 		errs = append(errs, fmt.Errorf("xero.route %q: use statement or journal", c.Xero.Route))
 	}
@@ -98,11 +96,11 @@ func (c Config) exportersConfig() (exporters.Config, time.Duration, error) {
 	}
 	return exporters.Config{
 		Company: c.Company, BaseCurrency: c.Export.BaseCurrency, Targets: c.Export.Targets, ReceiptLinks: links,
-		Xero: csv.XeroOptions{
+		Xero: csvfmt.XeroOptions{
 			Route: c.Xero.Route, TaxRates: c.Xero.TaxRates, NoTaxRate: c.Xero.NoTaxRate,
 			Clearing: c.Xero.ClearingAccounts, ClearingPrefix: c.Xero.ClearingPrefix,
 		},
-		QuickBooks: csv.QuickBooksOptions{
+		QuickBooks: csvfmt.QuickBooksOptions{
 			DateLayout: layout, ClassGroup: c.QuickBooks.ClassGroup, LocationGroup: c.QuickBooks.LocationGroup,
 			TaxCodes: c.QuickBooks.TaxCodes,
 		},

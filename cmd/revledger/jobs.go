@@ -17,11 +17,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/extract"
 	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/pipeline"
+	"github.com/revledger/revledger/sink"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -93,17 +94,6 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	if *fromS == "" || *toS == "" {
 		return usagef("backfill needs --from and --to (YYYY-MM-DD)")
 	}
-	// Check the dates before anything connects.
-	f, err1 := time.Parse("2006-01-02", *fromS)
-	t, err2 := time.Parse("2006-01-02", *toS)
-	switch {
-	case err1 != nil:
-		return usagef("--from %q: want YYYY-MM-DD", *fromS)
-	case err2 != nil:
-		return usagef("--to %q: want YYYY-MM-DD", *toS)
-	case !f.Before(t):
-		return usagef("--from %s must be before --to %s (--to is exclusive)", *fromS, *toS)
-	}
 	cfg, err := cf.config(env)
 	if err != nil {
 		return err
@@ -112,16 +102,40 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	// A day starts at its local midnight, or where the clocks jump over midnight, at the first
-	// instant of the day (extract.DayStart, the month chunks' rule too).
-	from := extract.DayStart(f.Year(), f.Month(), f.Day(), loc)
-	to := extract.DayStart(t.Year(), t.Month(), t.Day(), loc)
+	// Check the dates before anything connects.
+	from, to, err := backfillRange(*fromS, *toS, loc)
+	if err != nil {
+		return err
+	}
 	if err := checkBackfillRange(from, to, cfg, time.Now()); err != nil {
 		return err
 	}
 	return withJob(ctx, env, cf, rf, true, func(ctx context.Context, j *job) (*pipeline.Summary, error) {
 		return j.pipe.Backfill(ctx, from, to)
 	})
+}
+
+// backfillRange reads --from and --to (YYYY-MM-DD, --to exclusive) as instants in loc. A day
+// starts at its local midnight, or where the clocks jump over midnight, at the first instant
+// of the day (extract.DayStart, the month chunks' rule too).
+func backfillRange(fromS, toS string, loc *time.Location) (from, to time.Time, err error) {
+	day := func(flag, s string) (time.Time, error) {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return time.Time{}, usagef("--%s %q: want YYYY-MM-DD", flag, s)
+		}
+		return extract.DayStart(d.Year(), d.Month(), d.Day(), loc), nil
+	}
+	if from, err = day("from", fromS); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if to, err = day("to", toS); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if !from.Before(to) {
+		return time.Time{}, time.Time{}, usagef("--from %s must be before --to %s (--to is exclusive)", fromS, toS)
+	}
+	return from, to, nil
 }
 
 // checkBackfillRange keeps a backfill within the dates revledger believes (Config.plausible):
@@ -170,9 +184,9 @@ const maxExportPeriods = 120
 
 // checkPeriods refuses periods that lie wholly outside the dates revledger believes: no
 // record can be booked there, and a period such as 0000-01 or 9999-12 cannot even be written.
-func checkPeriods(periods []pipeline.Period, pr transform.DateRange) error {
+func checkPeriods(periods []period.Period, pr transform.DateRange) error {
 	for _, p := range periods {
-		from, to := p.Bounds()
+		from, to := p.From, p.To
 		if !pr.Contains(from) && !pr.Contains(to.Add(-time.Nanosecond)) {
 			return usagef("period %s is outside the dates revledger books, %s (sync.plausible_past_years, sync.plausible_future_days)", p, pr)
 		}
@@ -181,34 +195,33 @@ func checkPeriods(periods []pipeline.Period, pr transform.DateRange) error {
 }
 
 // exportPeriods reads --period or --from/--to.
-func exportPeriods(period, from, to string) ([]pipeline.Period, error) {
+func exportPeriods(month, from, to string) ([]period.Period, error) {
 	switch {
-	case period != "" && (from != "" || to != ""):
+	case month != "" && (from != "" || to != ""):
 		return nil, usagef("use either --period or --from/--to, not both")
-	case period != "":
-		p, err := pipeline.ParsePeriod(period)
+	case month != "":
+		p, err := period.Parse(month)
 		if err != nil {
 			return nil, usageError{err}
 		}
-		return []pipeline.Period{p}, nil
+		return []period.Period{p}, nil
 	case from != "" && to != "":
-		f, err := pipeline.ParsePeriod(from)
+		f, err := period.Parse(from)
 		if err != nil {
 			return nil, usageError{err}
 		}
-		t, err := pipeline.ParsePeriod(to)
+		t, err := period.Parse(to)
 		if err != nil {
 			return nil, usageError{err}
 		}
-		fb, _ := f.Bounds()
-		_, tb := t.Bounds()
+		fb, tb := f.From, t.To
 		if !fb.Before(tb) {
 			return nil, usagef("--from %s is after --to %s", from, to)
 		}
-		if n := (t.Year-f.Year)*12 + int(t.Month) - int(f.Month) + 1; n > maxExportPeriods {
+		if n := (t.From.Year()-f.From.Year())*12 + int(t.From.Month()) - int(f.From.Month()) + 1; n > maxExportPeriods {
 			return nil, usagef("--from %s --to %s is %d months; export at most %d (ten years) per command", from, to, n, maxExportPeriods)
 		}
-		return pipeline.PeriodsBetween(fb, tb), nil
+		return period.Between(fb, tb), nil
 	default:
 		return nil, usagef("export needs --period YYYY-MM, or --from YYYY-MM and --to YYYY-MM")
 	}

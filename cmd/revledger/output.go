@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"strings"
 
 	"github.com/revledger/revledger/exporters"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/load"
+	"github.com/revledger/revledger/sink"
 )
 
 // openOutput opens the export sink named by the configuration and the exporter over it.
@@ -36,15 +35,14 @@ func openOutput(ctx context.Context, cfg Config, store *load.Store, log *slog.Lo
 // exportLocation renders a key under the export root the way a person opens it: a local path
 // for a folder, an s3:// URL otherwise.
 func exportLocation(exportURL, key string) string {
-	u, err := url.Parse(exportURL)
-	if err == nil && u.Scheme == "s3" {
-		return "s3://" + u.Host + "/" + strings.Trim(strings.TrimPrefix(u.Path, "/")+"/"+key, "/")
+	loc, err := sink.ParseURL(exportURL)
+	if err != nil {
+		loc = sink.Location{Dir: exportURL}
 	}
-	root := exportURL
-	if err == nil && u.Scheme == "file" {
-		root = u.Path
+	p := loc.Path(key)
+	if loc.IsS3() {
+		return p
 	}
-	p := filepath.Join(root, filepath.FromSlash(key))
 	if rel, err := filepath.Rel(".", p); err == nil && !strings.HasPrefix(rel, "..") {
 		return rel
 	}

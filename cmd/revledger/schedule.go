@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/pipeline"
 	"github.com/revledger/revledger/schedules"
 )
@@ -55,7 +57,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	runJob := func(kind string) func(context.Context) (schedules.Report, error) {
 		return func(ctx context.Context) (schedules.Report, error) {
 			var rep schedules.Report
-			quiet := &environment{stdout: discard{}, stderr: env.stderr, getenv: env.getenv}
+			quiet := &environment{stdout: io.Discard, stderr: env.stderr, getenv: env.getenv}
 			err := withJob(ctx, quiet, cf, &runFlags{}, kind == "sync", func(ctx context.Context, j *job) (*pipeline.Summary, error) {
 				var (
 					sum *pipeline.Summary
@@ -67,7 +69,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 				case "export-previous-month":
 					now := time.Now().In(loc)
 					prev := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC)
-					sum, err = j.pipe.Export(ctx, []pipeline.Period{{Year: prev.Year(), Month: prev.Month()}})
+					sum, err = j.pipe.Export(ctx, []period.Period{period.Month(prev.Year(), prev.Month())})
 				}
 				if sum != nil {
 					rep = schedules.Report{Rows: sum.LinesWritten, APIRequests: sum.APIRequests, RateLimited: sum.APIRateLimited}
@@ -99,7 +101,3 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(env.stderr, "revledger schedule: %d entries in %s; health and metrics on http://%s\n", len(entries), loc, cfg.Schedule.Address)
 	return d.Run(ctx)
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rsa"
 	"errors"
 	"log/slog"
 
@@ -17,20 +18,25 @@ func newAPIClient(cfg Config, refreshToken string, log *slog.Logger, onRefresh f
 	if err != nil {
 		return nil, usageError{err}
 	}
-	client, err := revolut.NewClient(revolut.Config{
-		BaseURL:        cfg.Revolut.APIURL,
-		ClientID:       cfg.Revolut.ClientID,
-		Issuer:         cfg.Revolut.Issuer,
-		PrivateKey:     key,
-		RefreshToken:   refreshToken,
-		OnRefreshToken: onRefresh,
-		RatePerMinute:  cfg.Revolut.RatePerMinute,
-		Logger:         log,
-	})
+	client, err := revolut.NewClient(cfg.revolutConfig(key, refreshToken, onRefresh, log))
 	if err != nil {
 		return nil, usageError{err}
 	}
 	return client, nil
+}
+
+// revolutConfig is the client's configuration from cfg.
+func (c Config) revolutConfig(key *rsa.PrivateKey, refreshToken string, onRefresh func(string), log *slog.Logger) revolut.Config {
+	return revolut.Config{
+		BaseURL:        c.Revolut.APIURL,
+		ClientID:       c.Revolut.ClientID,
+		Issuer:         c.Revolut.Issuer,
+		PrivateKey:     key,
+		RefreshToken:   refreshToken,
+		OnRefreshToken: onRefresh,
+		RatePerMinute:  c.Revolut.RatePerMinute,
+		Logger:         log,
+	}
 }
 
 // refreshToken returns the refresh token to use: REVOLUT_REFRESH_TOKEN, else the stored one.

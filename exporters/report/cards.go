@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 )
 
@@ -101,13 +102,13 @@ func (s *cardSums) add(l *transform.Line) {
 // Feed it every line (Add); it keeps only the bank line of each completed card payment or
 // refund, so fees, expense lines and reversals of reverted transactions never count twice.
 type CardSpend struct {
-	period Period
+	period period.Period
 	cards  map[cardKey]*cardSums
 	refs   map[refKey]*cardSums
 }
 
 // NewCardSpend returns an empty CardSpend for period p (which decides the matching limit).
-func NewCardSpend(p Period) *CardSpend {
+func NewCardSpend(p period.Period) *CardSpend {
 	return &CardSpend{period: p, cards: map[cardKey]*cardSums{}, refs: map[refKey]*cardSums{}}
 }
 
@@ -147,7 +148,7 @@ func (c *CardSpend) Add(l *transform.Line) {
 
 // LimitPeriod returns the card limit period that has the length of p: a calendar day, week
 // (7 days), month, quarter or year from its start; "" for any other window.
-func LimitPeriod(p Period) string {
+func LimitPeriod(p period.Period) string {
 	from, to := p.From.UTC(), p.To.UTC()
 	switch {
 	case to.Equal(from.AddDate(0, 0, 1)):

@@ -7,10 +7,11 @@ import (
 
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 )
 
-var april = report.Month(2024, 4)
+var april = period.Month(2024, 4)
 
 func cardSpend(t *testing.T, led *ledgertest.CardLedger, cards []transform.CardInfo) ([]report.CardRow, []report.CardRefRow) {
 	t.Helper()
@@ -133,7 +134,7 @@ func TestLimitPeriod(t *testing.T) {
 		{d(2024, 4, 1), d(2024, 4, 20), ""},
 	}
 	for _, tc := range tests {
-		if got := report.LimitPeriod(report.Period{From: tc.from, To: tc.to}); got != tc.want {
+		if got := report.LimitPeriod(period.Period{From: tc.from, To: tc.to}); got != tc.want {
 			t.Errorf("LimitPeriod [%s, %s) = %q, want %q", tc.from.Format(time.DateOnly), tc.to.Format(time.DateOnly), got, tc.want)
 		}
 	}

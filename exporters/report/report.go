@@ -11,29 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Period is the window one export covers: BookingDate in [From, To), named by Label
-// ("2024-01" for a month), which names the files and the folder.
-type Period struct {
-	Label string
-	From  time.Time
-	To    time.Time
-}
-
-// Month returns the Period of a calendar month, in UTC.
-func Month(year int, month time.Month) Period {
-	from := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC)
-	return Period{Label: from.Format("2006-01"), From: from, To: from.AddDate(0, 1, 0)}
-}
-
-// ParseMonth parses "YYYY-MM" into the Period of that month.
-func ParseMonth(s string) (Period, error) {
-	t, err := time.Parse("2006-01", s)
-	if err != nil {
-		return Period{}, err
-	}
-	return Month(t.Year(), t.Month()), nil
-}
-
 // CurrencyTotal is the control total of one currency: the sum of debits and of credits
 // (both positive) and the number of lines. Debit equals Credit when every entry balances.
 type CurrencyTotal struct {

@@ -137,17 +137,6 @@ func TestUnbalancedEntryAndSplits(t *testing.T) {
 	}
 }
 
-func TestParseMonth(t *testing.T) {
-	t.Parallel()
-	p, err := report.ParseMonth("2024-12")
-	if err != nil || p.Label != "2024-12" || !p.To.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("ParseMonth = %+v, %v", p, err)
-	}
-	if _, err := report.ParseMonth("2024-13"); err == nil {
-		t.Error("ParseMonth accepted month 13")
-	}
-}
-
 // TestFeeAndSameInstantCluster covers what real Revolut data does: the reported balance sits
 // on the leg's main line and is after its fee, and a bulk payout completes several legs in one
 // millisecond, whose order only the balances reveal.

@@ -15,6 +15,7 @@ import (
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -86,7 +87,7 @@ func BenchmarkWorkbook(b *testing.B) {
 				if err := w.Bank(bank); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := w.WriteTo(io.Discard, xlsx.Info{Period: report.Month(2024, 3)}, sum); err != nil {
+				if _, err := w.WriteTo(io.Discard, xlsx.Info{Period: period.Month(2024, 3)}, sum); err != nil {
 					b.Fatal(err)
 				}
 				w.Close()

@@ -3,8 +3,6 @@ package xlsx_test
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,16 +12,15 @@ import (
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/internal/period"
 )
-
-var cardSample = flag.String("card-sample", "", "write the card sample workbook (April 2024) to this path")
 
 // buildCards writes the workbook of ledgertest.CardSample for April 2024 the way the exporter
 // does (lines, bank rows, card spend, then WriteTo) and returns its bytes.
 func buildCards(t *testing.T) []byte {
 	t.Helper()
 	ctx := context.Background()
-	april := report.Month(2024, 4)
+	april := period.Month(2024, 4)
 	led := ledgertest.CardSample()
 	w, err := xlsx.New(xlsx.Options{})
 	if err != nil {
@@ -59,16 +56,6 @@ func buildCards(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// TestWriteCardSample writes the card sample workbook for a person (or LibreOffice) to open.
-func TestWriteCardSample(t *testing.T) {
-	if *cardSample == "" {
-		t.Skip("no -card-sample path")
-	}
-	if err := os.WriteFile(*cardSample, buildCards(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestCardsSheet opens the written workbook again and checks the Cards and Card references

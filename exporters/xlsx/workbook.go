@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -49,7 +49,7 @@ type Options struct {
 // Info is what the Summary sheet says about the run that produced the workbook.
 type Info struct {
 	Company     string
-	Period      report.Period
+	Period      period.Period
 	RunID       string
 	GeneratedAt time.Time
 }
@@ -256,7 +256,7 @@ func (w *Workbook) Line(l *transform.Line, split bool) error {
 	s.str(0, l.TransactionType)
 	s.str(0, l.TransactionState)
 	s.str(0, l.ExpenseState)
-	s.str(st.text, keyString(&l.Key))
+	s.str(st.text, l.Key.String())
 	s.integer(l.Version)
 	if err := s.end(); err != nil {
 		return err
@@ -319,7 +319,7 @@ func (w *Workbook) Bank(rows []report.BankRow) error {
 		s.str(st.text, l.Reference)
 		s.str(0, l.TransactionType)
 		s.str(st.text, l.TransactionID)
-		s.str(st.text, keyString(&l.Key))
+		s.str(st.text, l.Key.String())
 		if err := s.end(); err != nil {
 			return err
 		}
@@ -338,11 +338,6 @@ func (w *Workbook) Exception(e *transform.Exception) error {
 	s.str(st.text, e.EntryID)
 	s.str(0, e.Reason)
 	return s.end()
-}
-
-// keyString is transform.LineKey.String without fmt: it runs for every journal and bank row.
-func keyString(k *transform.LineKey) string {
-	return k.SourceType + "/" + k.SourceID + "/" + strconv.Itoa(k.Index) + "/" + k.Role
 }
 
 func payee(l *transform.Line) string {

@@ -64,11 +64,3 @@ func TestSpoolKeepsAmountsExact(t *testing.T) {
 		t.Errorf("split read back as %+v", got)
 	}
 }
-
-func TestKeyString(t *testing.T) {
-	t.Parallel()
-	k := transform.LineKey{SourceType: "expense", SourceID: "e-1", Index: 2, Role: "vat"}
-	if got, want := keyString(&k), k.String(); got != want {
-		t.Errorf("keyString = %q, want %q", got, want)
-	}
-}

@@ -3,8 +3,6 @@ package xlsx_test
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -13,22 +11,11 @@ import (
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/exporters/xlsx"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/xuri/excelize/v2"
 )
 
-var march = report.Month(2024, 3)
-
-var sample = flag.String("sample", "", "write the sample workbook to this path (to look at it in a spreadsheet)")
-
-// TestWriteSample writes the sample workbook for a person to open, when -sample is given.
-func TestWriteSample(t *testing.T) {
-	if *sample == "" {
-		t.Skip("no -sample path")
-	}
-	if err := os.WriteFile(*sample, write(t, ledgertest.Sample(), sampleOptions()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
+var march = period.Month(2024, 3)
 
 // build writes the workbook of led for March 2024 the way the exporter does, and opens it
 // again with excelize's reader.
@@ -41,11 +28,6 @@ func build(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) (*excelize.F
 	}
 	t.Cleanup(func() { f.Close() })
 	return f, sum
-}
-
-func write(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) []byte {
-	b, _ := writeSum(t, led, opts)
-	return b
 }
 
 func writeSum(t testing.TB, led *ledgertest.Ledger, opts xlsx.Options) ([]byte, report.Summary) {

@@ -141,36 +141,59 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func (c Config) validate() error {
+// SettingError is a Config setting that cannot work. Setting names the Config field
+// (BaseURL, ClientID, Issuer, PrivateKey, RatePerMinute, ...), so that a caller filling Config
+// from its own configuration can say which of its settings to fix.
+type SettingError struct {
+	Setting string
+	Problem string
+}
+
+func (e *SettingError) Error() string { return "revolut: " + e.Problem }
+
+// CheckSettings reports every setting of c that cannot work, other than the private key,
+// as *SettingError values joined with errors.Join, or nil. NewClient runs it (and checks the
+// key); a caller may run it first, before it reads the key file, as the one check of the
+// credentials' settings.
+func (c Config) CheckSettings() error {
+	c = c.withDefaults()
+	var errs []error
+	bad := func(setting, format string, args ...any) {
+		errs = append(errs, &SettingError{Setting: setting, Problem: fmt.Sprintf(format, args...)})
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("revolut: base URL %q must be an absolute http(s) URL such as %s", c.BaseURL, ProductionURL)
+		bad("BaseURL", "base URL %q must be an absolute http(s) URL such as %s", c.BaseURL, ProductionURL)
 	}
 	if c.ClientID == "" {
-		return errors.New("revolut: client ID is required (the client_id shown for the API certificate)")
+		bad("ClientID", "client ID is required (the client_id shown for the API certificate)")
 	}
 	if c.Issuer == "" {
-		return errors.New("revolut: issuer is required (the host of the certificate's redirect URI)")
-	}
-	if strings.Contains(c.Issuer, "://") || strings.ContainsAny(c.Issuer, "/?#") {
-		return fmt.Errorf("revolut: issuer %q must be the redirect URI's host only, without scheme or path", c.Issuer)
-	}
-	if c.PrivateKey == nil {
-		return errors.New("revolut: private key is required (see LoadPrivateKey)")
+		bad("Issuer", "issuer is required (the host of the certificate's redirect URI)")
+	} else if strings.Contains(c.Issuer, "://") || strings.ContainsAny(c.Issuer, "/?#") {
+		bad("Issuer", "issuer %q must be a bare host (the redirect URI's host only), without scheme or path", c.Issuer)
 	}
 	if c.RatePerMinute < 0 {
-		return fmt.Errorf("revolut: rate per minute %d must be positive", c.RatePerMinute)
+		bad("RatePerMinute", "rate per minute %d must be positive", c.RatePerMinute)
 	}
 	if c.MaxAttempts < 1 {
-		return fmt.Errorf("revolut: max attempts %d must be at least 1", c.MaxAttempts)
+		bad("MaxAttempts", "max attempts %d must be at least 1", c.MaxAttempts)
 	}
 	if c.MaxResponseBytes < 0 || c.MaxReceiptBytes < 0 {
-		return fmt.Errorf("revolut: response limits (%d, %d bytes) must be positive", c.MaxResponseBytes, c.MaxReceiptBytes)
+		bad("MaxResponseBytes", "response limits (%d, %d bytes) must be positive", c.MaxResponseBytes, c.MaxReceiptBytes)
 	}
 	if c.RetryBaseDelay < 0 || c.RetryMaxDelay < c.RetryBaseDelay {
-		return fmt.Errorf("revolut: retry delays base=%s max=%s must satisfy 0 <= base <= max", c.RetryBaseDelay, c.RetryMaxDelay)
+		bad("RetryBaseDelay", "retry delays base=%s max=%s must satisfy 0 <= base <= max", c.RetryBaseDelay, c.RetryMaxDelay)
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+func (c Config) validate() error {
+	err := c.CheckSettings()
+	if c.PrivateKey == nil {
+		err = errors.Join(err, &SettingError{Setting: "PrivateKey", Problem: "private key is required (see LoadPrivateKey)"})
+	}
+	return err
 }
 
 // Client calls the Revolut Business API. It is safe for concurrent use; all its requests

@@ -89,15 +89,6 @@ func (s *Server) Credentials() Credentials {
 	return Credentials{ClientID: a.clientID, Issuer: a.issuer, PrivateKeyPEM: a.pem, RefreshToken: a.firstRT, AuthCode: code}
 }
 
-// NewAuthCode issues a fresh one-time consent code, as re-consenting in the web app does.
-func (s *Server) NewAuthCode() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.auth.authCode = "oa_prod_" + s.auth.token(40)
-	s.auth.codeUsed = false
-	return s.auth.authCode
-}
-
 // RevokeRefreshToken revokes every refresh token issued so far: the next refresh answers
 // 400 invalid_grant. Access tokens already issued stay valid until they expire.
 func (s *Server) RevokeRefreshToken() {

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/revledger/revledger/exporters/sink"
+	"github.com/revledger/revledger/sink"
 )
 
 // htmlReceipt is what a hostile or broken upload looks like: a page with a script.

@@ -1,4 +1,4 @@
-package csv_test
+package csvfmt_test
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
-	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
@@ -27,7 +27,7 @@ type lineWriter interface {
 
 func sampleLines(t *testing.T) []transform.Line {
 	t.Helper()
-	p := report.Month(2024, 3)
+	p := period.Month(2024, 3)
 	var lines []transform.Line
 	for l, err := range ledgertest.Sample().LedgerLines(context.Background(), p.From, p.To) {
 		if err != nil {
@@ -71,7 +71,7 @@ func TestGolden(t *testing.T) {
 		columns int
 	}{
 		{"canonical journal", "journal_2024-03.csv.golden", true,
-			func(b *bytes.Buffer) (lineWriter, error) { return csv.NewJournal(b) }, nil, len(csv.JournalHeader)},
+			func(b *bytes.Buffer) (lineWriter, error) { return csvfmt.NewJournal(b) }, nil, len(csvfmt.JournalHeader)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,7 +133,7 @@ func TestNeutralize(t *testing.T) {
 		{"", ""},
 	}
 	for _, tc := range cases {
-		if got := csv.Neutralize(tc.in); got != tc.want {
+		if got := csvfmt.Neutralize(tc.in); got != tc.want {
 			t.Errorf("Neutralize(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -150,7 +150,7 @@ func TestAmount(t *testing.T) {
 		{"-2.345", "EUR", "-2.35"},
 	}
 	for _, tc := range cases {
-		if got := csv.Amount(decimal.RequireFromString(tc.amount), tc.currency); got != tc.want {
+		if got := csvfmt.Amount(decimal.RequireFromString(tc.amount), tc.currency); got != tc.want {
 			t.Errorf("Amount(%s %s) = %q, want %q", tc.amount, tc.currency, got, tc.want)
 		}
 	}
@@ -158,12 +158,12 @@ func TestAmount(t *testing.T) {
 
 func TestJournalNo(t *testing.T) {
 	t.Parallel()
-	if got := csv.JournalNo("tx-1"); got != "tx-1" {
+	if got := csvfmt.JournalNo("tx-1"); got != "tx-1" {
 		t.Errorf("short id changed: %q", got)
 	}
 	long := "transaction:6f1c2c1e-93b1-4c8e-9a57-6c4b8f0e2d11"
-	got := csv.JournalNo(long)
-	if len(got) != 21 || !strings.HasPrefix(got, "RL") || got != csv.JournalNo(long) {
+	got := csvfmt.JournalNo(long)
+	if len(got) != 21 || !strings.HasPrefix(got, "RL") || got != csvfmt.JournalNo(long) {
 		t.Errorf("JournalNo(long) = %q: want 21 stable characters starting RL", got)
 	}
 }

@@ -1,4 +1,4 @@
-package csv
+package csvfmt
 
 import (
 	stdcsv "encoding/csv"

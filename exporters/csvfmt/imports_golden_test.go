@@ -1,4 +1,4 @@
-package csv_test
+package csvfmt_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
@@ -154,14 +154,14 @@ var bankCodes = map[string]bool{"1200": true, "1210": true}
 
 func TestXeroStatementGolden(t *testing.T) {
 	t.Parallel()
-	opts := csv.XeroOptions{}
-	stmts := map[string]*csv.XeroStatement{}
+	opts := csvfmt.XeroOptions{}
+	stmts := map[string]*csvfmt.XeroStatement{}
 	out := map[string]*bufs{}
 	var rest []transform.Line
 	for _, e := range entries(importLines()) {
-		lines, r := csv.StatementLines(e)
+		lines, r := csvfmt.StatementLines(e)
 		rest = append(rest, r...)
-		byAcc := map[string][]csv.StatementLine{}
+		byAcc := map[string][]csvfmt.StatementLine{}
 		var order []string
 		for _, sl := range lines {
 			if byAcc[sl.Bank.RevolutAccountID] == nil {
@@ -172,14 +172,14 @@ func TestXeroStatementGolden(t *testing.T) {
 		for _, acc := range order {
 			if stmts[acc] == nil {
 				out[acc] = &bufs{}
-				stmts[acc] = csv.NewXeroStatement(out[acc].open, opts)
+				stmts[acc] = csvfmt.NewXeroStatement(out[acc].open, opts)
 			}
 			if err := stmts[acc].Write(byAcc[acc]); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	names := csv.XeroOptions{}.WithDefaults().TaxRates.Names(csv.DefaultXeroTaxRate)
+	names := csvfmt.XeroOptions{}.WithDefaults().TaxRates.Names(csvfmt.DefaultXeroTaxRate)
 	for acc, file := range map[string]string{
 		"acc-main":    "xero_statement_revolut-main-gbp_2024-03.csv",
 		"acc-savings": "xero_statement_revolut-savings-gbp_2024-03.csv",
@@ -192,14 +192,14 @@ func TestXeroStatementGolden(t *testing.T) {
 		}
 		got := out[acc].parts[0].Bytes()
 		compareGolden(t, file, got)
-		if err := csv.ValidateXeroStatement(got, names, bankCodes); err != nil {
+		if err := csvfmt.ValidateXeroStatement(got, names, bankCodes); err != nil {
 			t.Errorf("%s: %v", file, err)
 		}
 	}
 
 	// What touches no bank (exp:f) goes to the manual journal of the statement route.
 	var jb bufs
-	j := csv.NewXeroJournal(jb.open, opts)
+	j := csvfmt.NewXeroJournal(jb.open, opts)
 	for _, e := range entries(rest) {
 		if err := j.WriteEntry(e); err != nil {
 			t.Fatal(err)
@@ -213,9 +213,9 @@ func TestXeroStatementGolden(t *testing.T) {
 
 func TestXeroJournalGolden(t *testing.T) {
 	t.Parallel()
-	opts := csv.XeroOptions{Route: csv.XeroRouteJournal}
+	opts := csvfmt.XeroOptions{Route: csvfmt.XeroRouteJournal}
 	var b bufs
-	j := csv.NewXeroJournal(b.open, opts)
+	j := csvfmt.NewXeroJournal(b.open, opts)
 	for _, e := range entries(importLines()) {
 		if err := j.WriteEntry(e); err != nil {
 			t.Fatal(err)
@@ -226,16 +226,16 @@ func TestXeroJournalGolden(t *testing.T) {
 	}
 	got := b.parts[0].Bytes()
 	compareGolden(t, "xero_journal_journal-route_2024-03.csv", got)
-	if _, err := csv.ValidateXeroJournal(got, opts.TaxPercents(), bankCodes, "GBP"); err != nil {
+	if _, err := csvfmt.ValidateXeroJournal(got, opts.TaxPercents(), bankCodes, "GBP"); err != nil {
 		t.Error(err)
 	}
 }
 
 func TestQuickBooksGolden(t *testing.T) {
 	t.Parallel()
-	opts := csv.QuickBooksOptions{ClassGroup: "Department", LocationGroup: "Project", BaseCurrency: "GBP"}
+	opts := csvfmt.QuickBooksOptions{ClassGroup: "Department", LocationGroup: "Project", BaseCurrency: "GBP"}
 	var b bufs
-	q := csv.NewQuickBooksJournal(b.open, opts)
+	q := csvfmt.NewQuickBooksJournal(b.open, opts)
 	for _, e := range entries(importLines()) {
 		if err := q.WriteEntry(e); err != nil {
 			t.Fatal(err)
@@ -246,9 +246,9 @@ func TestQuickBooksGolden(t *testing.T) {
 	}
 	got := b.parts[0].Bytes()
 	compareGolden(t, "quickbooks_journal_2024-03.csv", got)
-	codes := csv.DefaultQuickBooksTaxCodes().Names("")
+	codes := csvfmt.DefaultQuickBooksTaxCodes().Names("")
 	delete(codes, "")
-	if _, err := csv.ValidateQuickBooks(got, csv.DefaultQuickBooksDateLayout, codes); err != nil {
+	if _, err := csvfmt.ValidateQuickBooks(got, csvfmt.DefaultQuickBooksDateLayout, codes); err != nil {
 		t.Error(err)
 	}
 }
@@ -259,7 +259,7 @@ func TestQuickBooksGolden(t *testing.T) {
 func TestXeroJournalPartsKeepJournalsWhole(t *testing.T) {
 	t.Parallel()
 	var b bufs
-	j := csv.NewXeroJournal(b.open, csv.XeroOptions{Route: csv.XeroRouteJournal, JournalMaxLines: 5})
+	j := csvfmt.NewXeroJournal(b.open, csvfmt.XeroOptions{Route: csvfmt.XeroRouteJournal, JournalMaxLines: 5})
 	for _, e := range entries(importLines()) {
 		if err := j.WriteEntry(e); err != nil {
 			t.Fatal(err)
@@ -273,7 +273,7 @@ func TestXeroJournalPartsKeepJournalsWhole(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for i, p := range b.parts {
-		narrations, err := csv.ValidateXeroJournal(p.Bytes(), csv.XeroOptions{}.TaxPercents(), bankCodes, "GBP")
+		narrations, err := csvfmt.ValidateXeroJournal(p.Bytes(), csvfmt.XeroOptions{}.TaxPercents(), bankCodes, "GBP")
 		if err != nil {
 			t.Errorf("part %d: %v", i+1, err)
 		}
@@ -284,7 +284,7 @@ func TestXeroJournalPartsKeepJournalsWhole(t *testing.T) {
 			seen[n] = i + 1
 		}
 	}
-	if csv.PartName("xero_journal_2024-03", 1) != "xero_journal_2024-03.csv" || csv.PartName("xero_journal_2024-03", 3) != "xero_journal_2024-03_part3.csv" {
+	if csvfmt.PartName("xero_journal_2024-03", 1) != "xero_journal_2024-03.csv" || csvfmt.PartName("xero_journal_2024-03", 3) != "xero_journal_2024-03_part3.csv" {
 		t.Error("part names")
 	}
 }
@@ -301,9 +301,9 @@ func TestXeroTaxableNetMatchesRevledgerVAT(t *testing.T) {
 			gross := decimal.New(p, -2)
 			tax := transform.Round(gross.Mul(r).Div(r.Add(decimal.NewFromInt(100))), "GBP")
 			net := gross.Sub(tax)
-			n, ok := csv.XeroTaxableNet(net, tax, r, "GBP")
-			if !ok || !csv.XeroTax(n, r, "GBP").Equal(tax) || n.Sub(net).Abs().GreaterThan(decimal.RequireFromString("0.02")) {
-				t.Fatalf("%s at %d%%: taxed %s, Xero's tax %s, want %s", gross, pct, n, csv.XeroTax(n, r, "GBP"), tax)
+			n, ok := csvfmt.XeroTaxableNet(net, tax, r, "GBP")
+			if !ok || !csvfmt.XeroTax(n, r, "GBP").Equal(tax) || n.Sub(net).Abs().GreaterThan(decimal.RequireFromString("0.02")) {
+				t.Fatalf("%s at %d%%: taxed %s, Xero's tax %s, want %s", gross, pct, n, csvfmt.XeroTax(n, r, "GBP"), tax)
 			}
 			if !n.Equal(net) {
 				moved++
@@ -322,19 +322,19 @@ func TestValidatorsReject(t *testing.T) {
 	stmt := "Date,Amount,Payee,Description,Reference,AccountCode,TaxType,ContactName\r\n" +
 		"2024-03-04,-1.00,A,,,1200,Made Up,A\r\n" + // ISO date, bank code, unmapped rate
 		"04/03/2024,0,'=x,,,,,\r\n" // zero amount, neutralised text
-	if err := csv.ValidateXeroStatement([]byte(stmt), names, bankCodes); err == nil {
+	if err := csvfmt.ValidateXeroStatement([]byte(stmt), names, bankCodes); err == nil {
 		t.Error("bad statement accepted")
 	}
 	journal := "*Narration,*Date,Description,*AccountCode,*TaxRate,*Amount,TrackingName1,TrackingOption1,TrackingName2,TrackingOption2\r\n" +
 		"N,04/03/2024,,1200,No VAT,-12.00,,,,\r\n" + // a bank account
 		"N,04/03/2024,,0410,20% (VAT on Expenses),12.00,,,,\r\n" // + 2.40 tax: unbalanced
-	if _, err := csv.ValidateXeroJournal([]byte(journal), csv.XeroOptions{}.TaxPercents(), bankCodes, "GBP"); err == nil {
+	if _, err := csvfmt.ValidateXeroJournal([]byte(journal), csvfmt.XeroOptions{}.TaxPercents(), bankCodes, "GBP"); err == nil {
 		t.Error("bad journal accepted")
 	}
 	qbo := "Journal No,Journal Date,Account,Debits,Credits,Description,Name,Currency,Exchange Rate,Tax Code,Tax Amount,Class,Location\r\n" +
 		"0123456789012345678901,04/03/2024,A,1.00,,,,GBP,1,,,,\r\n" + // 22 characters
 		"X,04/03/2024,B,,-1.00,,,GBP,1,,,,\r\n" // negative credit
-	if _, err := csv.ValidateQuickBooks([]byte(qbo), csv.DefaultQuickBooksDateLayout, nil); err == nil {
+	if _, err := csvfmt.ValidateQuickBooks([]byte(qbo), csvfmt.DefaultQuickBooksDateLayout, nil); err == nil {
 		t.Error("bad QuickBooks journal accepted")
 	}
 }

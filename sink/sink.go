@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"strings"
 )
@@ -56,7 +55,7 @@ type Sink interface {
 
 // Config selects and configures a sink. Only URL is required.
 type Config struct {
-	// URL is file:///absolute/path, a plain path, or s3://bucket/optional/prefix.
+	// URL is file:///absolute/path, a plain path, or s3://bucket/optional/prefix (ParseURL).
 	URL string
 	// S3 holds the settings of an S3 sink; ignored for a folder.
 	S3 S3Options
@@ -64,30 +63,16 @@ type Config struct {
 
 // Open returns the sink Config.URL names.
 func Open(ctx context.Context, cfg Config) (Sink, error) {
-	u, err := url.Parse(cfg.URL)
+	loc, err := ParseURL(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("parse export URL: %w", err)
+		return nil, err
 	}
-	switch u.Scheme {
-	case "s3":
-		if u.Host == "" {
-			return nil, fmt.Errorf("export URL %q: no bucket", cfg.URL)
-		}
+	if loc.IsS3() {
 		opts := cfg.S3
-		opts.Bucket, opts.Prefix = u.Host, strings.Trim(u.Path, "/")
+		opts.Bucket, opts.Prefix = loc.Bucket, loc.Prefix
 		return NewS3(ctx, opts)
-	case "file":
-		if u.Host != "" && u.Host != "localhost" {
-			// file://exports/books is not a valid file URL, but what it means is clear: a
-			// folder relative to the working directory.
-			return NewDir(u.Host + u.Path)
-		}
-		return NewDir(u.Path)
-	case "":
-		return NewDir(cfg.URL)
-	default:
-		return nil, fmt.Errorf("export URL %q: scheme %q is neither s3 nor file", cfg.URL, u.Scheme)
 	}
+	return NewDir(loc.Dir)
 }
 
 // CheckKey rejects keys that could leave the sink's root or that S3 and file systems treat

@@ -1,4 +1,4 @@
-package csv
+package csvfmt
 
 import (
 	"fmt"

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/revledger/revledger/exporters/sink"
 	"github.com/revledger/revledger/internal/testenv"
+	"github.com/revledger/revledger/sink"
 )
 
 func hexSum(b []byte) string {

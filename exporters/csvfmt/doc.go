@@ -1,8 +1,9 @@
-// Package csv writes a period's ledger lines as the CSV files accountants and bookkeeping
+// Package csvfmt writes a period's ledger lines as the CSV files accountants and bookkeeping
 // software import: the canonical journal and card spend (opened in a spreadsheet), and the
 // import files: a precoded Xero statement per Revolut account, Xero manual journals and
 // QuickBooks Online journals, each split into parts that stay within the importer's limit,
 // with a validator per format (validate.go).
+// (Named csvfmt, not csv, so that it never shadows encoding/csv beside it.)
 //
 // Every file is RFC 4180 with CRLF line ends (what the RFC specifies and what Excel, Xero and
 // QuickBooks all read), UTF-8, with fields quoted only when needed. The canonical journal
@@ -20,4 +21,4 @@
 // number. The import files carry text as it is: Xero and QuickBooks import it as text and
 // never evaluate it, and would keep the apostrophe. A carriage return inside a value is
 // written as a line break (CR LF), since encoding/csv would drop a lone one.
-package csv
+package csvfmt

@@ -1,4 +1,4 @@
-package csv_test
+package csvfmt_test
 
 // Hostile text in CSV cells (issue 21 item 9): formula triggers hidden behind characters a
 // spreadsheet skips, fullwidth triggers, and a lone carriage return inside a value.
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/revledger/revledger/exporters/csv"
+	"github.com/revledger/revledger/exporters/csvfmt"
 )
 
 func TestNeutralizeHidden(t *testing.T) {
@@ -36,7 +36,7 @@ func TestNeutralizeHidden(t *testing.T) {
 		{"\xff=1", "\xff=1"}, // invalid UTF-8 is not a space
 	}
 	for _, tc := range cases {
-		if got := csv.Neutralize(tc.in); got != tc.want {
+		if got := csvfmt.Neutralize(tc.in); got != tc.want {
 			t.Errorf("Neutralize(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -61,7 +61,7 @@ func TestLoneCR(t *testing.T) {
 	lines[0].Description = "Order 1\rOrder 2"
 	lines[0].Merchant = "Shop\r\nLtd"
 	var buf bytes.Buffer
-	j, err := csv.NewJournal(&buf)
+	j, err := csvfmt.NewJournal(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,7 @@
 // Package sink stores the exported files and the receipts: in a local folder (file:///path)
-// or in S3 (s3://bucket/prefix), one object per key, each with its SHA-256.
+// or in S3 (s3://bucket/prefix), one object per key, each with its SHA-256. It is its own
+// package, not part of exporters, because the receipt download stores into it too; ParseURL
+// is the one reader of the export URL.
 //
 // Writes are atomic per object: the folder sink writes a temporary file beside the target
 // and renames it over; S3 shows an object only once its upload (single or multipart) has
