@@ -92,7 +92,26 @@ type Line struct {
 	CardLabel      string // the card's label when the line was booked
 	CardHolder     string
 	CardReferences []CardReference // as recorded on the transaction, not the card's current ones
+
+	// On a line of an adjustment entry: the entry version, in a closed period, that the
+	// adjustment reverses or replaces, that version's period, and why (one of the
+	// Adjustment* reasons). Empty on ordinary lines. A closed period's entries are final, so a
+	// later change to their source is booked as an adjustment in the first open period.
+	AdjustsEntryID   string
+	AdjustsVersion   int
+	AdjustsPeriod    string
+	AdjustmentReason string
 }
+
+// Why an adjustment entry was booked (Line.AdjustmentReason).
+const (
+	AdjustmentReverted        = "reverted"         // the transaction was reverted, declined or failed after it was booked
+	AdjustmentRecategorised   = "recategorised"    // an expense's category, tax rate or labels changed
+	AdjustmentExpenseRejected = "expense_rejected" // the expense was rejected, reverted or reopened
+	AdjustmentAmountChanged   = "amount_changed"   // the booked amount changed (a pending payment completed with another amount)
+	AdjustmentSettingsChanged = "settings_changed" // a tax rate or category changed in the settings
+	AdjustmentOtherChange     = "changed"          // any other change to the booked lines
+)
 
 // CardReference is a name/value reference recorded on a card transaction (e.g. PNR).
 type CardReference struct {
