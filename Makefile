@@ -16,9 +16,9 @@ build:
 demo: build
 	./bin/revledger demo
 
-## test: every test, integration tests included (real PostgreSQL, real S3 via versitygw, fake API over HTTP)
+## test: every test with the race detector, integration tests included (real PostgreSQL, real S3 via versitygw, fake API over HTTP)
 test: tools
-	$(GO) test -count=1 -timeout 30m $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 ## bench: benchmarks (see docs/BENCHMARKS.md for the report)
 bench: tools

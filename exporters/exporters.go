@@ -120,7 +120,7 @@ type Result struct {
 }
 
 // Holder is the run lock as an export sees it: Held returns an error once the lock is no
-// longer held. *load.RunLock satisfies it.
+// longer held. *load.Writer satisfies it.
 type Holder interface {
 	Held(ctx context.Context) error
 }

@@ -42,6 +42,16 @@ type Batch struct {
 	Checkpoint *time.Time
 	WindowFrom time.Time
 	WindowTo   time.Time
+	// ForwardOnly keeps the stored checkpoint when it is later than Checkpoint (the nightly
+	// transactions checkpoint: a backfill or a rerun must not move it back). The comparison is
+	// made in the statement that writes it (GREATEST), so no reader of the old value can race
+	// with the write.
+	ForwardOnly bool
+
+	// CardsListedAt, when not zero, says that Cards (with the quarantined cards) is the API's
+	// complete card listing, made then: cards it no longer lists are marked missing in the
+	// same transaction as the cards are stored (see MarkMissingCards).
+	CardsListedAt time.Time
 }
 
 // Quarantined is a record that could not be parsed or stored, kept with its raw bytes and the
@@ -89,7 +99,7 @@ func (b *BatchStats) add(o BatchStats) {
 // refuse is quarantined with the reason instead. New or changed transactions and expenses get needs_booking, and their legs
 // or splits are replaced. Then quarantine, receipts and the checkpoint. If anything fails, or
 // the run lock was lost, nothing is written.
-func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchStats, error) {
+func (w *Writer) LoadBatch(ctx context.Context, b Batch) (BatchStats, error) {
 	var stats BatchStats
 	tables := []staged{
 		stageRaw(accountsTable, b.Accounts),
@@ -103,7 +113,7 @@ func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchSta
 		stageRaw(teamMembersTable, b.TeamMembers),
 		stageRaw(counterpartiesTable, b.Counterparties),
 	}
-	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+	err := w.inTx(ctx, func(tx pgx.Tx) error {
 		stats = BatchStats{}
 		// Staging tables have no statistics, so the planner's estimates for the merge can pass
 		// the JIT thresholds, and compiling then costs more than the statement itself. The
@@ -136,17 +146,26 @@ func (s *Store) LoadBatch(ctx context.Context, lock *RunLock, b Batch) (BatchSta
 		if err := writeReceipts(ctx, tx, b.RunID, b.Receipts); err != nil {
 			return err
 		}
+		if !b.CardsListedAt.IsZero() {
+			if err := markMissingCards(ctx, tx, ListedCardIDs(b), b.CardsListedAt); err != nil {
+				return fmt.Errorf("mark missing cards: %w", err)
+			}
+		}
 		if b.Checkpoint != nil {
 			if b.Stream == "" {
 				return fmt.Errorf("load: batch has a checkpoint but no stream")
 			}
+			// A forward-only checkpoint is written only when it moves forward: the statement
+			// compares it with the stored one, so the row (window and run included) is left
+			// untouched otherwise.
 			_, err := tx.Exec(ctx, `INSERT INTO sync_state (stream, checkpoint, window_from, window_to, run_id, updated_at)
 				VALUES ($1, $2, $3, $4, $5, now())
 				ON CONFLICT (stream) DO UPDATE SET checkpoint = excluded.checkpoint, window_from = excluded.window_from,
 					window_to = excluded.window_to, run_id = excluded.run_id, updated_at = excluded.updated_at
 				WHERE (sync_state.checkpoint, sync_state.window_from, sync_state.window_to)
-					IS DISTINCT FROM (excluded.checkpoint, excluded.window_from, excluded.window_to)`,
-				b.Stream, b.Checkpoint.UTC(), nullTime(b.WindowFrom), nullTime(b.WindowTo), nullRun(b.RunID))
+					IS DISTINCT FROM (excluded.checkpoint, excluded.window_from, excluded.window_to)
+				  AND (NOT $6 OR excluded.checkpoint > sync_state.checkpoint)`,
+				b.Stream, b.Checkpoint.UTC(), nullTime(b.WindowFrom), nullTime(b.WindowTo), nullRun(b.RunID), b.ForwardOnly)
 			if err != nil {
 				return fmt.Errorf("store checkpoint: %w", interpret(err))
 			}

@@ -75,7 +75,7 @@ func BenchmarkLoadTransactions(b *testing.B) {
 			txs := benchTransactions(uniq("new"), benchRows)
 			b.StartTimer()
 			start := time.Now()
-			st, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: txs})
+			st, err := lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run, Transactions: txs})
 			if err != nil || st.Inserted != benchRows {
 				b.Fatalf("LoadBatch: %+v %v", st, err)
 			}
@@ -96,13 +96,13 @@ func BenchmarkLoadTransactions(b *testing.B) {
 	// unchanged: the same 100k transactions loaded again (nothing is written).
 	b.Run("unchanged", func(b *testing.B) {
 		txs := benchTransactions(uniq("same"), benchRows)
-		if _, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: txs}); err != nil {
+		if _, err := lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run, Transactions: txs}); err != nil {
 			b.Fatal(err)
 		}
 		var merge, raw time.Duration
 		for b.Loop() {
 			start := time.Now()
-			st, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: txs})
+			st, err := lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run, Transactions: txs})
 			if err != nil || st.Unchanged != benchRows {
 				b.Fatalf("LoadBatch: %+v %v", st, err)
 			}
@@ -198,7 +198,7 @@ func BenchmarkWriteBookings(b *testing.B) {
 			bk := next(i)
 			b.StartTimer()
 			start := time.Now()
-			st, err := s.WriteBookings(ctx, lock, run, bk)
+			st, err := lock.WriteBookings(ctx, run, bk)
 			if err != nil || !check(st) {
 				b.Fatalf("WriteBookings: %+v %v", st, err)
 			}
@@ -234,7 +234,7 @@ func BenchmarkWriteBookings(b *testing.B) {
 	})
 	b.Run("changed_entries", func(b *testing.B) {
 		prefix := uniq("chg")
-		if _, err := s.WriteBookings(ctx, lock, run, benchBookings(prefix, "1.00", benchRows)); err != nil {
+		if _, err := lock.WriteBookings(ctx, run, benchBookings(prefix, "1.00", benchRows)); err != nil {
 			b.Fatal(err)
 		}
 		measure(b, func(i int) []SourceBooking { return benchBookings(prefix, fmt.Sprintf("%d.00", i+2), benchRows) },
@@ -242,7 +242,7 @@ func BenchmarkWriteBookings(b *testing.B) {
 	})
 	b.Run("unchanged_entries", func(b *testing.B) {
 		bk := benchBookings(uniq("same"), "5.00", benchRows)
-		if _, err := s.WriteBookings(ctx, lock, run, bk); err != nil {
+		if _, err := lock.WriteBookings(ctx, run, bk); err != nil {
 			b.Fatal(err)
 		}
 		measure(b, func(int) []SourceBooking { return bk },
@@ -255,7 +255,7 @@ func BenchmarkLedgerLines(b *testing.B) {
 	ctx := context.Background()
 	s, _ := newStore(b)
 	lock, run := lockAndRun(b, s)
-	if _, err := s.WriteBookings(ctx, lock, run, benchBookings("read", "3.00", benchRows)); err != nil {
+	if _, err := lock.WriteBookings(ctx, run, benchBookings("read", "3.00", benchRows)); err != nil {
 		b.Fatal(err)
 	}
 	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)

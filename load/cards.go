@@ -37,23 +37,27 @@ func ListedCardIDs(b Batch) []string {
 // card loses its mark (a card can come back, e.g. after a listing glitch). Cards are never
 // deleted, because ledger lines name them. Call it only with a complete listing (see
 // ListedCardIDs); a partial one would mark cards that still exist.
-func (s *Store) MarkMissingCards(ctx context.Context, lock *RunLock, listedIDs []string, at time.Time) error {
-	if listedIDs == nil {
-		listedIDs = []string{}
-	}
-	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE cards SET missing_since = $2
-			WHERE missing_since IS NULL AND NOT (id = ANY ($1::text[]))`, listedIDs, at.UTC()); err != nil {
-			return interpret(err)
-		}
-		_, err := tx.Exec(ctx, `UPDATE cards SET missing_since = NULL
-			WHERE missing_since IS NOT NULL AND id = ANY ($1::text[])`, listedIDs)
-		return interpret(err)
-	})
+func (w *Writer) MarkMissingCards(ctx context.Context, listedIDs []string, at time.Time) error {
+	err := w.inTx(ctx, func(tx pgx.Tx) error { return markMissingCards(ctx, tx, listedIDs, at) })
 	if err != nil {
 		return fmt.Errorf("load: mark missing cards: %w", err)
 	}
 	return nil
+}
+
+// markMissingCards is MarkMissingCards inside tx; LoadBatch calls it for a batch that carries
+// a complete card listing (Batch.CardsListedAt), so the cards and their marks commit together.
+func markMissingCards(ctx context.Context, tx pgx.Tx, listedIDs []string, at time.Time) error {
+	if listedIDs == nil {
+		listedIDs = []string{}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE cards SET missing_since = $2
+		WHERE missing_since IS NULL AND NOT (id = ANY ($1::text[]))`, listedIDs, at.UTC()); err != nil {
+		return interpret(err)
+	}
+	_, err := tx.Exec(ctx, `UPDATE cards SET missing_since = NULL
+		WHERE missing_since IS NOT NULL AND id = ANY ($1::text[])`, listedIDs)
+	return interpret(err)
 }
 
 // Cards returns every stored card as the exports describe it, including the ones the API no

@@ -19,11 +19,11 @@ func card(id, label, state, monthLimit string) revolut.Card {
 	return withRaw(c, func(c *revolut.Card, r json.RawMessage) { c.Raw = r })
 }
 
-func loadCards(t *testing.T, s *Store, lock *RunLock, run RunID, cards ...revolut.Card) {
+func loadCards(t *testing.T, s *Store, lock *Writer, run RunID, cards ...revolut.Card) {
 	t.Helper()
 	members := []revolut.TeamMember{withRaw(revolut.TeamMember{ID: "tm-1", FirstName: "Ada", LastName: "Lovelace", State: "active"},
 		func(m *revolut.TeamMember, r json.RawMessage) { m.Raw = r })}
-	if _, err := s.LoadBatch(context.Background(), lock, Batch{Stream: "settings", RunID: run, Cards: cards, TeamMembers: members}); err != nil {
+	if _, err := lock.LoadBatch(context.Background(), Batch{Stream: "settings", RunID: run, Cards: cards, TeamMembers: members}); err != nil {
 		t.Fatalf("LoadBatch: %v", err)
 	}
 }
@@ -109,10 +109,10 @@ func TestMissingCardKeptAndMarked(t *testing.T) {
 
 	first := time.Date(2025, 2, 1, 6, 0, 0, 0, time.UTC)
 	b := Batch{Cards: []revolut.Card{card("card-01", "Travel", "active", "")}}
-	if err := s.MarkMissingCards(ctx, lock, ListedCardIDs(b), first); err != nil {
+	if err := lock.MarkMissingCards(ctx, ListedCardIDs(b), first); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkMissingCards(ctx, lock, ListedCardIDs(b), first.Add(24*time.Hour)); err != nil {
+	if err := lock.MarkMissingCards(ctx, ListedCardIDs(b), first.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	cards, err := s.Cards(ctx)
@@ -139,7 +139,7 @@ func TestMissingCardKeptAndMarked(t *testing.T) {
 
 	// A quarantined card is listed: it must not be marked.
 	b.Quarantine = []Quarantined{{Stream: "cards", SourceID: "card-02", Reason: "bad"}}
-	if err := s.MarkMissingCards(ctx, lock, ListedCardIDs(b), first.Add(48*time.Hour)); err != nil {
+	if err := lock.MarkMissingCards(ctx, ListedCardIDs(b), first.Add(48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if cards, err = s.Cards(ctx); err != nil {
@@ -160,7 +160,7 @@ func TestCardLabelRoundTrip(t *testing.T) {
 	for i := range lines {
 		lines[i].CardID, lines[i].CardLabel, lines[i].CardHolder = "card-01", "Travel", "Ada Lovelace"
 	}
-	if _, err := s.WriteBookings(ctx, lock, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-card", Lines: lines}}); err != nil {
+	if _, err := lock.WriteBookings(ctx, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-card", Lines: lines}}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0

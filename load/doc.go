@@ -34,8 +34,9 @@
 // final), a line with net + tax ≠ gross, a malformed currency, any UPDATE or DELETE of ledger
 // rows, and any change to a recorded version but its closing.
 //
-// Every write of warehouse data takes a *RunLock and verifies inside its transaction, just
-// before COMMIT, that the advisory lock is still held by the lock's connection; otherwise it
-// rolls back with ErrLockLost. Run bookkeeping (StartRun, FinishRun) and RecordExport do not
-// need the lock.
+// Every write of warehouse data is a method of the *Writer that AcquireRunLock returns (the
+// holder of the run lock), and verifies inside its transaction, just before COMMIT, that the
+// advisory lock is still held by the lock's connection; otherwise it rolls back with
+// ErrLockLost. Reads, run bookkeeping (StartRun, FinishRun) and RecordExport are methods of
+// *Store and do not need the lock.
 package load

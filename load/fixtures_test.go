@@ -31,7 +31,7 @@ func newStore(tb testing.TB) (*Store, string) {
 	return s, dsn
 }
 
-func lockAndRun(tb testing.TB, s *Store) (*RunLock, RunID) {
+func lockAndRun(tb testing.TB, s *Store) (*Writer, RunID) {
 	tb.Helper()
 	ctx := context.Background()
 	lock, err := s.AcquireRunLock(ctx, false)

@@ -81,13 +81,13 @@ func TestSourceHashIsRawHash(t *testing.T) {
 	s, _ := newStore(t)
 	lock, run := lockAndRun(t, s)
 	ctx := context.Background()
-	if _, err := s.LoadBatch(ctx, lock, fullBatch(run, time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC))); err != nil {
+	if _, err := lock.LoadBatch(ctx, fullBatch(run, time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC))); err != nil {
 		t.Fatal(err)
 	}
 	odd := txn("tx-odd", revolut.TransactionCompleted, "-1.50")
 	odd.Raw = json.RawMessage(`{"state":"completed","id":"tx-odd","legs":[{"amount":-1.50E0,"currency":"GBP"}],
 		"merchant":{"name":"Caf\u00e9 \"Bleu\""},"type":"card_payment","state":"completed"}`)
-	st, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{odd}})
+	st, err := lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{odd}})
 	if err != nil || st.Inserted != 1 {
 		t.Fatalf("LoadBatch: %+v %v", st, err)
 	}
@@ -105,7 +105,7 @@ func TestSourceHashIsRawHash(t *testing.T) {
 	same := odd
 	same.Raw = json.RawMessage(`{ "id" : "tx-odd", "type": "card_payment", "state": "completed",
 		"merchant": {"name": "Café \u0022Bleu\u0022"}, "legs": [ {"currency": "GBP", "amount": -15.0e-1} ] }`)
-	st, err = s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{same}})
+	st, err = lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{same}})
 	if err != nil || st != (BatchStats{Unchanged: 1}) {
 		t.Fatalf("same content in another form: %+v %v, want 1 unchanged", st, err)
 	}
@@ -124,7 +124,7 @@ func TestRecordsJsonbRefusesAreQuarantined(t *testing.T) {
 	nul.Raw = json.RawMessage(`{"id":"tx-nul","description":"a\u0000b"}`)
 	surrogate := txn("tx-sur", revolut.TransactionCompleted, "-4.00")
 	surrogate.Raw = json.RawMessage(`{"id":"tx-sur","description":"\ud800"}`)
-	st, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run,
+	st, err := lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run,
 		Transactions: []revolut.Transaction{good, nul, surrogate}})
 	if err != nil {
 		t.Fatalf("LoadBatch: %v", err)
@@ -156,7 +156,7 @@ func TestRecordsJsonbRefusesAreQuarantined(t *testing.T) {
 	before := tableDigests(t, s, []string{"transactions", "transaction_legs"})
 	later := good
 	later.Raw = json.RawMessage(`{"id":"tx-good","state":"completed","description":"\u0000"}`)
-	st, err = s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{later}})
+	st, err = lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run, Transactions: []revolut.Transaction{later}})
 	if err != nil || st != (BatchStats{Quarantined: 1}) {
 		t.Fatalf("stored record in a refused form: %+v %v, want 1 quarantined", st, err)
 	}

@@ -69,7 +69,7 @@ func readVersions(ctx context.Context, tx pgx.Tx, table string, add func(raw []b
 // which flags it). A quarantined transaction takes its linked expenses out of the queue too:
 // they are booked with it. Its ledger entries, if any, stay as they were. Counted records
 // are returned; the same bytes quarantined again are counted, not duplicated.
-func (s *Store) QuarantineStored(ctx context.Context, lock *RunLock, run RunID, bad []*DecodeError) (int, error) {
+func (w *Writer) QuarantineStored(ctx context.Context, run RunID, bad []*DecodeError) (int, error) {
 	if len(bad) == 0 {
 		return 0, nil
 	}
@@ -86,7 +86,7 @@ func (s *Store) QuarantineStored(ctx context.Context, lock *RunLock, run RunID, 
 		}
 	}
 	var n int
-	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+	err := w.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if n, err = writeQuarantine(ctx, tx, "", run, items); err != nil {
 			return err

@@ -22,11 +22,12 @@ func TestFinishRunStoresHostileErrorText(t *testing.T) {
 		t.Fatal(err)
 	}
 	errText := "extract expenses: store receipt a\x00b: bad \xff\xfe bytes; echo: Authorization: Bearer oa_prod_EchoedAccessToken123"
-	if err := s.FinishRun(ctx, id, RunFailed, map[string]int64{"changed": 1}, 7, errText); err != nil {
+	if err := s.FinishRun(ctx, id, Outcome{Status: RunFailed, Counts: map[string]int64{"changed": 1}, APIRequests: 7, Error: errText}); err != nil {
 		t.Fatalf("FinishRun with a NUL in the error text: %v", err)
 	}
 	c := connect(t, dsn)
-	var status, stored string
+	var status RunStatus
+	var stored string
 	if err := c.QueryRow(ctx, "SELECT status, error FROM runs WHERE id = $1", id).Scan(&status, &stored); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestQuarantineReasonWithNUL(t *testing.T) {
 	s, dsn := newStore(t)
 	ctx := context.Background()
 	lock, run := lockAndRun(t, s)
-	_, err := s.LoadBatch(ctx, lock, Batch{Stream: "expenses", RunID: run, Quarantine: []Quarantined{
+	_, err := lock.LoadBatch(ctx, Batch{Stream: "expenses", RunID: run, Quarantine: []Quarantined{
 		{Stream: "expenses", SourceID: "e1", Reason: "receipt id \"a\x00b\" cannot be stored", Raw: []byte(`{"id":"e1"}`)},
 	}})
 	if err != nil {
@@ -77,7 +78,7 @@ func TestFinishRunFailureIsNotSilent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.FinishRun(ctx, id, "fail\x00ed", nil, 0, "boom")
+	err = s.FinishRun(ctx, id, Outcome{Status: "fail\x00ed", Error: "boom"})
 	if err == nil || !strings.Contains(err.Error(), "stays recorded as running") {
 		t.Fatalf("FinishRun with an unstorable status = %v, want an error saying the run stays running", err)
 	}

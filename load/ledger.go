@@ -53,7 +53,7 @@ type WriteStats struct {
 // they are booked with the transaction now), and their current exceptions are replaced if
 // they differ. The database checks at commit that every written entry balances per currency
 // (ErrUnbalanced).
-func (s *Store) WriteBookings(ctx context.Context, lock *RunLock, run RunID, bookings []SourceBooking) (WriteStats, error) {
+func (w *Writer) WriteBookings(ctx context.Context, run RunID, bookings []SourceBooking) (WriteStats, error) {
 	if run == 0 {
 		return WriteStats{}, fmt.Errorf("load: write bookings: a run id is required")
 	}
@@ -62,7 +62,7 @@ func (s *Store) WriteBookings(ctx context.Context, lock *RunLock, run RunID, boo
 		return WriteStats{}, fmt.Errorf("load: write bookings: %w", err)
 	}
 	var st WriteStats
-	err = s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+	err = w.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		st, err = writeBookings(ctx, tx, run, prep)
 		return err

@@ -130,7 +130,7 @@ func TestLoadBatchTwiceChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	cp := time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC)
 
-	first, err := s.LoadBatch(ctx, lock, fullBatch(run, cp))
+	first, err := lock.LoadBatch(ctx, fullBatch(run, cp))
 	if err != nil {
 		t.Fatalf("LoadBatch: %v", err)
 	}
@@ -143,7 +143,7 @@ func TestLoadBatchTwiceChangesNothing(t *testing.T) {
 	quarantined := count(t, s, "SELECT count(*) FROM quarantine")
 
 	run2, _ := s.StartRun(ctx, "test", time.Time{}, time.Time{})
-	second, err := s.LoadBatch(ctx, lock, fullBatch(run2, cp))
+	second, err := lock.LoadBatch(ctx, fullBatch(run2, cp))
 	if err != nil {
 		t.Fatalf("LoadBatch again: %v", err)
 	}
@@ -170,7 +170,7 @@ func TestLoadBatchTwiceChangesNothing(t *testing.T) {
 	// A changed record is rewritten and flagged again; the unchanged ones are not.
 	b := fullBatch(run2, cp)
 	b.Transactions[1] = txn("tx-2", revolut.TransactionCompleted, "-31.50")
-	third, err := s.LoadBatch(ctx, lock, b)
+	third, err := lock.LoadBatch(ctx, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestBookingFlowAndVersions(t *testing.T) {
 	s, _ := newStore(t)
 	lock, run := lockAndRun(t, s)
 	ctx := context.Background()
-	if _, err := s.LoadBatch(ctx, lock, fullBatch(run, time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC))); err != nil {
+	if _, err := lock.LoadBatch(ctx, fullBatch(run, time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC))); err != nil {
 		t.Fatal(err)
 	}
 
@@ -244,7 +244,7 @@ func TestBookingFlowAndVersions(t *testing.T) {
 		{SourceType: transform.SourceExpense, SourceID: "ex-2"},
 		{SourceType: transform.SourceExpense, SourceID: "ex-3"},
 	}
-	st, err := s.WriteBookings(ctx, lock, run, pendingTx)
+	st, err := lock.WriteBookings(ctx, run, pendingTx)
 	if err != nil {
 		t.Fatalf("WriteBookings: %v", err)
 	}
@@ -272,7 +272,7 @@ func TestBookingFlowAndVersions(t *testing.T) {
 
 	// The same bookings again: nothing is written.
 	run2, _ := s.StartRun(ctx, "test", time.Time{}, time.Time{})
-	st, err = s.WriteBookings(ctx, lock, run2, pendingTx)
+	st, err = lock.WriteBookings(ctx, run2, pendingTx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestBookingFlowAndVersions(t *testing.T) {
 
 	// tx-2 changes (31.50 instead of 30.50): version 2, version 1 kept.
 	run3, _ := s.StartRun(ctx, "test", time.Time{}, time.Time{})
-	st, err = s.WriteBookings(ctx, lock, run3, []SourceBooking{
+	st, err = lock.WriteBookings(ctx, run3, []SourceBooking{
 		{SourceType: transform.SourceTransaction, SourceID: "tx-2", Lines: entryLines("tx-2", "31.50")}})
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +308,7 @@ func TestBookingFlowAndVersions(t *testing.T) {
 
 	// tx-2 becomes declined: a tombstone; it leaves ledger_current, its history stays.
 	run4, _ := s.StartRun(ctx, "test", time.Time{}, time.Time{})
-	st, err = s.WriteBookings(ctx, lock, run4, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-2"}})
+	st, err = lock.WriteBookings(ctx, run4, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestBookingFlowAndVersions(t *testing.T) {
 
 	// A changed expense of tx-1 puts tx-1 back in the queue.
 	b := Batch{Stream: "expenses", RunID: run4, Expenses: []revolut.Expense{expense("ex-1", "tx-1", revolut.ExpenseApproved, "12.50")}}
-	if _, err := s.LoadBatch(ctx, lock, b); err != nil {
+	if _, err := lock.LoadBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	txIDs = nil
@@ -394,7 +394,7 @@ func TestUnbalancedEntryIsRejected(t *testing.T) {
 	lines := entryLines("tx-9", "10.00")
 	lines[1].Amount = dec("10.01") // debit 10.01, credit 10.00: off by 0.01
 	lines[1].Net, lines[1].Gross = decimalNull("10.01"), decimalNull("10.01")
-	_, err := s.WriteBookings(ctx, lock, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-9", Lines: lines}})
+	_, err := lock.WriteBookings(ctx, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-9", Lines: lines}})
 	if !errors.Is(err, ErrUnbalanced) {
 		t.Fatalf("WriteBookings of an unbalanced entry: %v, want ErrUnbalanced", err)
 	}
@@ -404,7 +404,7 @@ func TestUnbalancedEntryIsRejected(t *testing.T) {
 
 	vat := entryLines("tx-8", "10.00")
 	vat[1].Tax = decimalNull("1.00") // net 10 + tax 1 ≠ gross 10
-	if _, err := s.WriteBookings(ctx, lock, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-8", Lines: vat}}); !errors.Is(err, ErrConstraint) {
+	if _, err := lock.WriteBookings(ctx, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "tx-8", Lines: vat}}); !errors.Is(err, ErrConstraint) {
 		t.Fatalf("net + tax ≠ gross: %v, want ErrConstraint", err)
 	}
 
@@ -513,7 +513,7 @@ func TestKilledLoadLeavesPreviousState(t *testing.T) {
 	lock, run := lockAndRun(t, s)
 	ctx := context.Background()
 	cp1 := time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC)
-	if _, err := s.LoadBatch(ctx, lock, fullBatch(run, cp1)); err != nil {
+	if _, err := lock.LoadBatch(ctx, fullBatch(run, cp1)); err != nil {
 		t.Fatal(err)
 	}
 	before := tableDigests(t, s, rawTables)
@@ -533,7 +533,7 @@ func TestKilledLoadLeavesPreviousState(t *testing.T) {
 	b.Accounts[0] = withBalance(b.Accounts[0], "999.00") // accounts merge before transactions
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.LoadBatch(ctx, lock, b)
+		_, err := lock.LoadBatch(ctx, b)
 		done <- err
 	}()
 	var pid int
@@ -590,7 +590,7 @@ func TestRunLock(t *testing.T) {
 	if _, err := other.AcquireRunLock(ctx, false); !errors.Is(err, ErrLocked) {
 		t.Fatalf("second AcquireRunLock(wait=false): %v, want ErrLocked", err)
 	}
-	got := make(chan *RunLock, 1)
+	got := make(chan *Writer, 1)
 	go func() {
 		l, err := other.AcquireRunLock(ctx, true)
 		if err != nil {
@@ -620,7 +620,7 @@ func TestRunLock(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, "SELECT pg_terminate_backend($1)", int32(l2.PID())); err != nil {
 		t.Fatal(err)
 	}
-	_, err = other.LoadBatch(ctx, l2, fullBatch(run, time.Now()))
+	_, err = l2.LoadBatch(ctx, fullBatch(run, time.Now()))
 	if !errors.Is(err, ErrLockLost) {
 		t.Fatalf("LoadBatch with a lost lock: %v, want ErrLockLost", err)
 	}
@@ -640,7 +640,7 @@ func TestAbandonStaleRuns(t *testing.T) {
 	ctx := context.Background()
 	dead, _ := s.StartRun(ctx, "backfill", time.Time{}, time.Time{}) // killed: never finished
 	done, _ := s.StartRun(ctx, "sync", time.Time{}, time.Time{})
-	if err := s.FinishRun(ctx, done, RunSucceeded, nil, 3, ""); err != nil {
+	if err := s.FinishRun(ctx, done, Outcome{Status: RunSucceeded, APIRequests: 3}); err != nil {
 		t.Fatal(err)
 	}
 	lock, err := s.AcquireRunLock(ctx, false)
@@ -649,11 +649,11 @@ func TestAbandonStaleRuns(t *testing.T) {
 	}
 	defer lock.Release(ctx)
 	current, _ := s.StartRun(ctx, "sync", time.Time{}, time.Time{})
-	n, err := s.AbandonStaleRuns(ctx, lock, current)
+	n, err := lock.AbandonStaleRuns(ctx, current)
 	if err != nil || n != 1 {
 		t.Fatalf("AbandonStaleRuns = %d, %v; want 1", n, err)
 	}
-	for id, want := range map[RunID]string{dead: RunAbandoned, done: RunSucceeded, current: RunRunning} {
+	for id, want := range map[RunID]RunStatus{dead: RunAbandoned, done: RunSucceeded, current: RunRunning} {
 		if got := count(t, s, "SELECT count(*) FROM runs WHERE id = $1 AND status = $2", id, want); got != 1 {
 			t.Errorf("run %d is not %s", id, want)
 		}
@@ -693,7 +693,7 @@ func TestLedgerFormatChecks(t *testing.T) {
 		for j := range lines {
 			tc.change(&lines[j])
 		}
-		_, err := s.WriteBookings(ctx, lock, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: id, Lines: lines}})
+		_, err := lock.WriteBookings(ctx, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: id, Lines: lines}})
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%s: %v", tc.name, err)

@@ -11,20 +11,23 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// RunLock is the one-runner-at-a-time lock across replicas: a PostgreSQL session advisory lock
-// held by a dedicated connection (taken out of the pool) for the lifetime of a run. If that
-// connection dies, PostgreSQL releases the lock, and every later write through this RunLock
-// fails with ErrLockLost.
-type RunLock struct {
+// Writer holds the run lock and owns every write of warehouse data: holding the lock is what
+// lets a run write, so the writes are its methods. The lock is the one-runner-at-a-time lock
+// across replicas: a PostgreSQL session advisory lock held by a dedicated connection (taken
+// out of the pool) for the lifetime of a run. If that connection dies, PostgreSQL releases
+// the lock, and every later write through this Writer fails with ErrLockLost.
+type Writer struct {
 	store *Store
 	mu    sync.Mutex
 	conn  *pgx.Conn
 	pid   uint32
 }
 
-// AcquireRunLock takes the run lock. With wait false it returns ErrLocked at once if another
-// runner holds it; with wait true it blocks until the lock is free or ctx ends.
-func (s *Store) AcquireRunLock(ctx context.Context, wait bool) (*RunLock, error) {
+// AcquireRunLock takes the run lock and returns the Writer that holds it. With wait false it
+// returns ErrLocked at once if another runner holds it; with wait true it blocks until the
+// lock is free or ctx ends. ErrLocked is the one error for "another run holds the lock": the
+// pipeline and the command pass it on as it is.
+func (s *Store) AcquireRunLock(ctx context.Context, wait bool) (*Writer, error) {
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load: run lock: acquire connection: %w", interpret(err))
@@ -53,14 +56,14 @@ func (s *Store) AcquireRunLock(ctx context.Context, wait bool) (*RunLock, error)
 			return nil, ErrLocked
 		}
 	}
-	l := &RunLock{store: s, conn: conn, pid: conn.PgConn().PID()}
+	l := &Writer{store: s, conn: conn, pid: conn.PgConn().PID()}
 	s.log.InfoContext(ctx, "run lock acquired", slog.Int("backend_pid", int(l.pid)))
 	return l, nil
 }
 
 // Release gives the lock up and closes its connection. Releasing twice is a no-op. If the lock
 // had already been lost, Release returns ErrLockLost.
-func (l *RunLock) Release(ctx context.Context) error {
+func (l *Writer) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conn == nil {
@@ -84,11 +87,11 @@ func (l *RunLock) Release(ctx context.Context) error {
 // verify checks, inside the write transaction tx (or on the pool, for Held), that the
 // advisory lock is still granted to the lock's backend. Checking pg_locks from tx (not pinging the lock connection) is what
 // matters: it is the server's view, and a terminated lock backend has vanished from it.
-func (l *RunLock) verify(ctx context.Context, tx interface {
+func (l *Writer) verify(ctx context.Context, tx interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }) error {
 	if l == nil {
-		return errors.New("load: a write needs the run lock (nil *RunLock)")
+		return errors.New("load: a write needs the run lock (nil *Writer)")
 	}
 	l.mu.Lock()
 	released := l.conn == nil
@@ -113,18 +116,22 @@ func (l *RunLock) verify(ctx context.Context, tx interface {
 
 // PID returns the PostgreSQL backend process id of the lock's connection, for logs and for
 // operators who need to find it in pg_stat_activity.
-func (l *RunLock) PID() uint32 { return l.pid }
+func (l *Writer) PID() uint32 { return l.pid }
 
-// inLockedTx runs fn in a transaction that starts and ends with a check that the run lock is
+// inTx runs fn in a transaction that starts and ends with a check that the run lock is
 // still ours. The check just before COMMIT is the one that matters: a lock lost while fn ran
 // rolls everything back.
-func (s *Store) inLockedTx(ctx context.Context, lock *RunLock, fn func(pgx.Tx) error) error {
+func (w *Writer) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	if w == nil {
+		return errors.New("load: a write needs the run lock (nil *Writer)")
+	}
+	s := w.store
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return interpret(err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if err := lock.verify(ctx, tx); err != nil {
+	if err := w.verify(ctx, tx); err != nil {
 		return err
 	}
 	before, err := rowCounts(ctx, tx)
@@ -134,7 +141,7 @@ func (s *Store) inLockedTx(ctx context.Context, lock *RunLock, fn func(pgx.Tx) e
 	if err := fn(tx); err != nil {
 		return err
 	}
-	if err := lock.verify(ctx, tx); err != nil {
+	if err := w.verify(ctx, tx); err != nil {
 		return err
 	}
 	after, err := rowCounts(ctx, tx)

@@ -7,7 +7,7 @@ import "context"
 // (pg_locks), on a pooled connection, so it sees a lock that PostgreSQL dropped even though
 // nothing was written since. The exporters call it before publishing each file, so that a run
 // that lost the lock stops writing files another run may be writing too.
-func (l *RunLock) Held(ctx context.Context) error {
+func (l *Writer) Held(ctx context.Context) error {
 	if l == nil {
 		return ErrLockLost
 	}

@@ -57,9 +57,9 @@ func (s *Store) Transaction(ctx context.Context, id string) (TransactionToBook, 
 // expenses, needs booking). A refund mirrors its original's booking, so a refund booked
 // before its original arrived, or before the original's expense changed, is booked again
 // with it. It returns how many it flagged.
-func (s *Store) FlagRelatedForBooking(ctx context.Context, lock *RunLock) (int64, error) {
+func (w *Writer) FlagRelatedForBooking(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+	err := w.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE transactions r SET needs_booking = true
 			WHERE r.related_transaction_id IS NOT NULL AND NOT r.needs_booking
 			  AND r.related_transaction_id IN (

@@ -15,15 +15,40 @@ import (
 	"github.com/revledger/revledger/internal/redact"
 )
 
-// Run statuses stored by FinishRun.
+// RunStatus is a run's status in the runs table. Every status load writes is one of these.
+type RunStatus string
+
+// Run statuses.
 const (
-	RunRunning   = "running"
-	RunSucceeded = "succeeded"
-	RunFailed    = "failed"
+	// RunRunning is the status of a run from StartRun until FinishRun.
+	RunRunning   RunStatus = "running"
+	RunSucceeded RunStatus = "succeeded"
+	RunFailed    RunStatus = "failed"
+	// RunCancelled marks a run stopped by its context (a signal, a deadline) before it
+	// finished; what it committed is kept.
+	RunCancelled RunStatus = "cancelled"
 	// RunAbandoned marks a run whose process ended (SIGKILL, a lost machine) before it
 	// recorded an outcome; the next run that takes the lock marks it.
-	RunAbandoned = "abandoned"
+	RunAbandoned RunStatus = "abandoned"
 )
+
+// RunKind is what a run does, as the runs table records it.
+type RunKind string
+
+// Run kinds.
+const (
+	RunSync     RunKind = "sync"
+	RunBackfill RunKind = "backfill"
+	RunExport   RunKind = "export"
+)
+
+// Outcome is how a run ended, for FinishRun.
+type Outcome struct {
+	Status      RunStatus        // a final status: not RunRunning
+	Counts      map[string]int64 // counts per stage, stored as JSON
+	APIRequests int64
+	Error       string // the error text, if any; stored through StoredText
+}
 
 // RunID identifies a run in the runs table.
 type RunID = int64
@@ -31,7 +56,7 @@ type RunID = int64
 // StartRun records the start of a run of the given kind (sync, backfill, export, ...) over the
 // window [from, to); zero times are stored as NULL. Run bookkeeping does not need the run lock:
 // a run that failed to get the lock is still worth recording.
-func (s *Store) StartRun(ctx context.Context, kind string, from, to time.Time) (RunID, error) {
+func (s *Store) StartRun(ctx context.Context, kind RunKind, from, to time.Time) (RunID, error) {
 	var id RunID
 	err := s.pool.QueryRow(ctx,
 		"INSERT INTO runs (kind, window_from, window_to) VALUES ($1, $2, $3) RETURNING id",
@@ -46,9 +71,9 @@ func (s *Store) StartRun(ctx context.Context, kind string, from, to time.Time) (
 // abandoned, and returns how many it marked. Only the holder of the run lock may call it:
 // with the lock held, no other run can be running, so those rows belong to processes that
 // died without recording an outcome.
-func (s *Store) AbandonStaleRuns(ctx context.Context, lock *RunLock, current RunID) (int, error) {
+func (w *Writer) AbandonStaleRuns(ctx context.Context, current RunID) (int, error) {
 	var n int
-	err := s.inLockedTx(ctx, lock, func(tx pgx.Tx) error {
+	err := w.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE runs SET status = $1, finished_at = now(),
 				error = 'the process ended before it recorded an outcome; work it committed is kept'
 			WHERE status = $2 AND id <> $3`, RunAbandoned, RunRunning, current)
@@ -61,10 +86,10 @@ func (s *Store) AbandonStaleRuns(ctx context.Context, lock *RunLock, current Run
 	return n, nil
 }
 
-// FinishRun records how run id ended: status (RunSucceeded, RunFailed or another word the
-// pipeline uses), counts per stage, the number of API requests and the error text if any.
-// It returns ErrNotFound for an unknown run.
-func (s *Store) FinishRun(ctx context.Context, id RunID, status string, counts map[string]int64, apiRequests int64, errText string) error {
+// FinishRun records how run id ended: its final status, counts per stage, the number of API
+// requests and the error text if any. It returns ErrNotFound for an unknown run.
+func (s *Store) FinishRun(ctx context.Context, id RunID, o Outcome) error {
+	status, counts := o.Status, o.Counts
 	if status == RunRunning {
 		return fmt.Errorf("load: finish run %d: status %q is not a final status", id, status)
 	}
@@ -78,7 +103,7 @@ func (s *Store) FinishRun(ctx context.Context, id RunID, status string, counts m
 	tag, err := s.pool.Exec(ctx,
 		`UPDATE runs SET status = $2, counts = $3, api_requests = $4, error = $5, finished_at = now()
 		 WHERE id = $1`,
-		id, status, js, apiRequests, nullString(StoredText(errText)))
+		id, status, js, o.APIRequests, nullString(StoredText(o.Error)))
 	var pgErr *pgconn.PgError
 	if err != nil && errors.As(err, &pgErr) {
 		// The server refused a value, not the connection. The outcome matters more than its
@@ -93,7 +118,7 @@ func (s *Store) FinishRun(ctx context.Context, id RunID, status string, counts m
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("load: finish run %d: %w", id, ErrNotFound)
 		}
-		s.log.Warn("run outcome recorded without its details", slog.Int64("run_id", id), slog.String("status", status),
+		s.log.Warn("run outcome recorded without its details", slog.Int64("run_id", id), slog.String("status", string(status)),
 			slog.String("error", StoredText(interpret(err).Error())))
 		return nil
 	}

@@ -29,14 +29,14 @@ func TestSettingsHistory(t *testing.T) {
 	}
 	load := func(r revolut.TaxRate, c revolut.AccountingCategory) {
 		t.Helper()
-		if _, err := s.LoadBatch(ctx, lock, Batch{Stream: "settings", RunID: run, TaxRates: []revolut.TaxRate{r}, Categories: []revolut.AccountingCategory{c}}); err != nil {
+		if _, err := lock.LoadBatch(ctx, Batch{Stream: "settings", RunID: run, TaxRates: []revolut.TaxRate{r}, Categories: []revolut.AccountingCategory{c}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	load(rate("20", t0), cat("Travel", t0))
 	ex := expense("ex-h", "tx-h", revolut.ExpenseApproved, "24.00")
 	ex.Splits[0].TaxRate.ID = "tr-std"
-	if _, err := s.LoadBatch(ctx, lock, Batch{Stream: "expenses", RunID: run, Expenses: []revolut.Expense{ex}}); err != nil {
+	if _, err := lock.LoadBatch(ctx, Batch{Stream: "expenses", RunID: run, Expenses: []revolut.Expense{ex}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.pool.Exec(ctx, "UPDATE expenses SET needs_booking = false"); err != nil {

@@ -32,7 +32,7 @@ func TestStatisticsFollowBulkLoads(t *testing.T) {
 		for i := range txs {
 			txs[i] = txn(fmt.Sprintf("%s-%05d", prefix, i), "completed", "-1.00")
 		}
-		if _, err := s.LoadBatch(ctx, lock, Batch{Stream: "transactions", RunID: run, Transactions: txs}); err != nil {
+		if _, err := lock.LoadBatch(ctx, Batch{Stream: "transactions", RunID: run, Transactions: txs}); err != nil {
 			t.Fatal(err)
 		}
 		s.stats.wait()

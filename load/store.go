@@ -92,7 +92,7 @@ func openWith(ctx context.Context, cfg *pgxpool.Config, log *slog.Logger) (*Stor
 	return &Store{pool: pool, log: log, stats: newStatistics(pool, log)}, nil
 }
 
-// Close closes every pooled connection. A RunLock still held keeps its own connection until
+// Close closes every pooled connection. A Writer still holding the run lock keeps its own connection until
 // released.
 func (s *Store) Close() {
 	s.stats.close()

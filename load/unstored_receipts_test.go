@@ -28,12 +28,12 @@ func TestUnstoredReceipts(t *testing.T) {
 	none := expense("e-none", "", "completed", "5.00")
 	none.ReceiptIDs = nil
 	none = withRaw(none, func(e *revolut.Expense, r json.RawMessage) { e.Raw = r })
-	if _, err := s.LoadBatch(ctx, lock, Batch{Stream: "expenses", RunID: run, Expenses: []revolut.Expense{old, recent, none}}); err != nil {
+	if _, err := lock.LoadBatch(ctx, Batch{Stream: "expenses", RunID: run, Expenses: []revolut.Expense{old, recent, none}}); err != nil {
 		t.Fatal(err)
 	}
 	sum := func(i int) string { return fmt.Sprintf("%064x", i) }
 	// r-a is recorded and present; rcpt-e-old is recorded but gone from the location (moved).
-	if _, err := s.LoadBatch(ctx, lock, Batch{Stream: "receipts", RunID: run, Receipts: []ReceiptMeta{
+	if _, err := lock.LoadBatch(ctx, Batch{Stream: "receipts", RunID: run, Receipts: []ReceiptMeta{
 		{ExpenseID: "e-new", ReceiptID: "r-a", ContentType: "image/png", Size: 1, SHA256: sum(1), ObjectKey: "receipts/e-new/r-a.png", StoredAt: time.Now()},
 		{ExpenseID: "e-old", ReceiptID: "rcpt-e-old", ContentType: "application/pdf", Size: 1, SHA256: sum(2), ObjectKey: "receipts/e-old/rcpt-e-old.pdf", StoredAt: time.Now()},
 	}}); err != nil {

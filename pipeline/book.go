@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/internal/handoff"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/transform"
 )
@@ -14,8 +15,10 @@ import (
 // book books every source the warehouse marks as needing it, BookBatch sources per
 // transaction.
 //
-// Reading and booking overlap with writing (handoff): while one batch is written, the next
-// is read from the pending cursor and booked.
+// Reading and booking overlap with writing (handoff.Run): while one batch is written, the
+// next is read from the pending cursor and booked. The reading side and the writing side each
+// count what they did (bookCounts, writeCounts); the counts go into the summary once both
+// are done.
 func (r *run) book(ctx context.Context) error {
 	settings, err := r.p.wh.Settings(ctx)
 	if err != nil {
@@ -36,14 +39,25 @@ func (r *run) book(ctx context.Context) error {
 
 	// A refund mirrors its original: when an original is about to be (re)booked, possibly
 	// arriving after its refund did, the refunds that name it are booked again too.
-	if _, err := r.p.wh.FlagRelatedForBooking(ctx, r.lock); err != nil {
+	if _, err := r.w.FlagRelatedForBooking(ctx); err != nil {
 		return fmt.Errorf("prepare booking: %w", err)
 	}
 
-	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w := startHandoff(cancel, func(b bookedBatch) error { return r.writeBooked(bctx, b) })
-	if err := w.finish(r.bookPending(bctx, booker, w, &undecodable)); err != nil {
+	var read bookCounts
+	var wrote load.WriteStats
+	err = handoff.Run(ctx, func(ctx context.Context, put func(bookedBatch) error) error {
+		return r.bookPending(ctx, booker, put, &read, &undecodable)
+	}, func(ctx context.Context, b bookedBatch) error {
+		return r.writeBooked(ctx, b, &wrote)
+	})
+	r.sum.SourcesBooked += read.booked
+	r.sum.Exceptions += read.exceptions
+	r.sum.NotBooked += read.notBooked
+	r.sum.EntriesNew += int64(wrote.EntriesNew)
+	r.sum.EntriesChanged += int64(wrote.EntriesChanged)
+	r.sum.EntriesRemoved += int64(wrote.Tombstones)
+	r.sum.LinesWritten += int64(wrote.LinesWritten)
+	if err != nil {
 		return err
 	}
 	if err := r.quarantineStored(ctx, undecodable); err != nil {
@@ -64,7 +78,7 @@ func (r *run) quarantineStored(ctx context.Context, bad []*load.DecodeError) err
 		r.log.WarnContext(ctx, "stored record no longer decodes; quarantined", slog.String("stream", e.Stream),
 			slog.String("id", e.ID), slog.String("error", e.Err.Error()))
 	}
-	n, err := r.p.wh.QuarantineStored(ctx, r.lock, r.sum.RunID, bad)
+	n, err := r.w.QuarantineStored(ctx, r.sum.RunID, bad)
 	if err != nil {
 		return fmt.Errorf("quarantine undecodable stored records: %w", err)
 	}
@@ -72,20 +86,25 @@ func (r *run) quarantineStored(ctx context.Context, bad []*load.DecodeError) err
 	return nil
 }
 
-// bookPending reads the pending sources, books them and hands them to w in batches. Stored
-// records that no longer decode are added to bad and skipped.
-func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *handoff[bookedBatch], bad *[]*load.DecodeError) error {
+// bookCounts is what the reading side of booking counts.
+type bookCounts struct {
+	booked, exceptions, notBooked int64
+}
+
+// bookPending reads the pending sources, books them and hands them to put in batches,
+// counting in c. Stored records that no longer decode are added to bad and skipped.
+func (r *run) bookPending(ctx context.Context, booker *transform.Booker, put func(bookedBatch) error, c *bookCounts, bad *[]*load.DecodeError) error {
 	pending := make([]load.SourceBooking, 0, r.p.cfg.BookBatch)
 	add := func(sourceType, id string, b transform.Booking) error {
 		pending = append(pending, load.SourceBooking{SourceType: sourceType, SourceID: id, Lines: b.Lines, Exceptions: b.Exceptions})
-		r.sum.Exceptions += int64(len(b.Exceptions))
+		c.exceptions += int64(len(b.Exceptions))
 		if !b.Booked {
-			r.sum.NotBooked++
+			c.notBooked++
 		}
 		if len(pending) < r.p.cfg.BookBatch {
 			return nil
 		}
-		if err := w.put(bookedBatch{bookings: pending, booked: r.sum.SourcesBooked}); err != nil {
+		if err := put(bookedBatch{bookings: pending, booked: r.sum.SourcesBooked + c.booked}); err != nil {
 			return err
 		}
 		pending = make([]load.SourceBooking, 0, r.p.cfg.BookBatch)
@@ -101,7 +120,7 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *hand
 		if err != nil {
 			return fmt.Errorf("read transactions to book: %w", err)
 		}
-		r.sum.SourcesBooked++
+		c.booked++
 		orig, err := r.original(ctx, tb.Transaction)
 		if err != nil {
 			return err
@@ -129,7 +148,7 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *hand
 		if e.TransactionID == "" {
 			b = booker.BookExpense(e)
 		}
-		r.sum.SourcesBooked++
+		c.booked++
 		if err := add(transform.SourceExpense, e.ID, b); err != nil {
 			return err
 		}
@@ -137,7 +156,7 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, w *hand
 	if len(pending) == 0 {
 		return nil
 	}
-	return w.put(bookedBatch{bookings: pending, booked: r.sum.SourcesBooked})
+	return put(bookedBatch{bookings: pending, booked: r.sum.SourcesBooked + c.booked})
 }
 
 // original looks up the transaction tx refers to (related_transaction_id) with its
@@ -168,16 +187,16 @@ type bookedBatch struct {
 	booked   int64 // sources booked so far, for progress
 }
 
-// writeBooked writes one batch in one transaction and counts what it wrote.
-func (r *run) writeBooked(ctx context.Context, b bookedBatch) error {
-	st, err := r.p.wh.WriteBookings(ctx, r.lock, r.sum.RunID, b.bookings)
+// writeBooked writes one batch in one transaction and counts what it wrote in wrote.
+func (r *run) writeBooked(ctx context.Context, b bookedBatch, wrote *load.WriteStats) error {
+	st, err := r.w.WriteBookings(ctx, r.sum.RunID, b.bookings)
 	if err != nil {
 		return fmt.Errorf("write ledger: %w", err)
 	}
-	r.sum.EntriesNew += int64(st.EntriesNew)
-	r.sum.EntriesChanged += int64(st.EntriesChanged)
-	r.sum.EntriesRemoved += int64(st.Tombstones)
-	r.sum.LinesWritten += int64(st.LinesWritten)
+	wrote.EntriesNew += st.EntriesNew
+	wrote.EntriesChanged += st.EntriesChanged
+	wrote.Tombstones += st.Tombstones
+	wrote.LinesWritten += st.LinesWritten
 	r.progress(Progress{Stage: "book", Stream: "ledger", Rows: b.booked})
 	return nil
 }

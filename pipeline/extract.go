@@ -2,8 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
-	"iter"
+	"errors"
 	"time"
 
 	"github.com/revledger/revledger/extract"
@@ -11,146 +10,119 @@ import (
 	"github.com/revledger/revledger/load"
 )
 
-// windowStream describes a stream read by time window (transactions, expenses) for
-// extractWindow: how to list a chunk, where its records go in a batch, and what to do around
-// each load.
-type windowStream[T any] struct {
-	name       string // the records' stream, for counts, progress and quarantine
-	checkpoint string // the sync_state key a chunk's end is stored under
-	list       extract.List[T]
-	put        func(b *load.Batch, records []T)
-	// checkpointAt returns the checkpoint to store at a chunk's end; nil leaves it.
-	checkpointAt func(ctx context.Context, end time.Time) (*time.Time, error)
-	// quietEnd reports an error that ends the stream without failing the run.
-	quietEnd func(ctx context.Context, err error) bool
-}
+// This file is the warehouse's side of extraction: package extract reads the API and hands
+// over batches; these store them through the run's writer and count what they stored.
 
-// extractWindow reads w in the batches extract.Batches cuts (FlushRecords each, every chunk
-// ending with its own) and loads each batch in one transaction; the checkpoint (the chunk's
-// end) is written with the chunk's last batch, so state is never ahead of data. Batches are
-// loaded in order by a handoff worker while the pager fetches the next records.
-func extractWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T]) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	loader := startHandoff(cancel, func(b extract.Batch[T]) error { return loadWindowBatch(ctx, r, s, b) })
-	return loader.finish(readWindow(ctx, r, w, s, loader))
-}
-
-// readWindow hands the window's batches to loader, then a final empty one that reports the
-// stream done.
-func readWindow[T any](ctx context.Context, r *run, w Window, s windowStream[T], loader *handoff[extract.Batch[T]]) error {
-	chunking := extract.Chunking{Location: r.p.cfg.Location, Days: r.p.cfg.ChunkDays}
-	var last extract.Batch[T]
-	for b, err := range extract.Batches(ctx, w, chunking, r.p.cfg.FlushRecords, s.list) {
-		if err != nil {
-			if s.quietEnd != nil && s.quietEnd(ctx, err) {
-				return nil
-			}
-			return fmt.Errorf("extract %s %w", s.name, err)
-		}
-		r.sum.Records[s.name] += int64(len(b.Records))
-		if err := loader.put(b); err != nil {
-			return err
-		}
-		last = b
+// extractSettings reads the settings in full (extract.Settings) and loads them in one
+// transaction, the cards no longer listed marked missing in the same one.
+func (r *run) extractSettings(ctx context.Context) error {
+	lists, err := extract.Settings(ctx, r.p.api)
+	for stream, n := range lists.Listed {
+		r.sum.Records[stream] += n
 	}
-	return loader.put(extract.Batch[T]{Chunk: last.Chunks, Chunks: last.Chunks, Listed: last.Listed})
+	if err != nil {
+		return err
+	}
+	now := r.p.cfg.Now().UTC()
+	b := load.Batch{Stream: streamSettings, RunID: r.sum.RunID,
+		Accounts: lists.Accounts, Categories: lists.Categories, TaxRates: lists.TaxRates, LabelGroups: lists.LabelGroups,
+		Labels: lists.Labels, Cards: lists.Cards, TeamMembers: lists.TeamMembers, Counterparties: lists.Counterparties,
+		Checkpoint: &now, CardsListedAt: now}
+	for _, bad := range lists.Bad {
+		b.Quarantine = append(b.Quarantine, quarantined(bad.Stream, bad.Err))
+	}
+	stats, err := r.w.LoadBatch(ctx, b)
+	if err != nil {
+		return err
+	}
+	r.tally(stats)
+	r.progress(Progress{Stage: "extract", Stream: streamSettings, Rows: lists.Rows(), Done: true})
+	return nil
 }
 
-// loadWindowBatch loads one batch: its records, its undecodable records into quarantine and,
-// for a chunk's last batch, the checkpoint, in one transaction; then the progress event. The
-// stream's final, empty batch only reports that the stream is done.
-func loadWindowBatch[T any](ctx context.Context, r *run, s windowStream[T], eb extract.Batch[T]) error {
+func quarantined(stream string, rec *revolut.RecordError) load.Quarantined {
+	return load.Quarantined{Stream: stream, SourceID: rec.ID, Reason: rec.Err.Error(), Raw: rec.Raw}
+}
+
+func (r *run) tally(s load.BatchStats) {
+	r.sum.Changed += int64(s.Inserted + s.Updated)
+	r.sum.Quarantined += int64(s.Quarantined)
+}
+
+// windowSink stores the batches of a window stream (extract.Sink): each in one transaction
+// with its undecodable records and, for a chunk's last batch, the checkpoint (the chunk's
+// end), so state is never ahead of data. It runs on the loader goroutine and alone touches
+// stats; the run merges them once the stream is done.
+type windowSink[T any] struct {
+	r          *run
+	name       string // the records' stream, for progress and quarantine
+	checkpoint string // the sync_state key a chunk's end is stored under
+	forward    bool   // the checkpoint only moves forward (the nightly transactions one)
+	put        func(b *load.Batch, records []T)
+	stats      load.BatchStats
+}
+
+// Put implements extract.Sink. The stream's final, empty batch only reports that the stream
+// is done.
+func (s *windowSink[T]) Put(ctx context.Context, eb extract.Batch[T]) error {
 	ev := Progress{Stage: "extract", Stream: s.name, Rows: eb.Listed, Chunk: eb.Chunk, Chunks: eb.Chunks}
 	if eb.Window.Empty() {
 		ev.Done = true
-		r.progress(ev)
+		s.r.progress(ev)
 		return nil
 	}
-	b := load.Batch{Stream: s.checkpoint, RunID: r.sum.RunID, WindowFrom: eb.Window.From, WindowTo: eb.Window.To}
+	b := load.Batch{Stream: s.checkpoint, RunID: s.r.sum.RunID, WindowFrom: eb.Window.From, WindowTo: eb.Window.To}
 	s.put(&b, eb.Records)
 	for _, rec := range eb.Bad {
 		b.Quarantine = append(b.Quarantine, quarantined(s.name, rec))
 	}
 	if eb.Last {
-		cp, err := s.checkpointAt(ctx, eb.Window.To)
-		if err != nil {
-			return err
-		}
-		b.Checkpoint = cp
+		end := eb.Window.To.UTC()
+		b.Checkpoint, b.ForwardOnly = &end, s.forward
 	}
-	stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
+	stats, err := s.r.w.LoadBatch(ctx, b)
 	if err != nil {
 		return err
 	}
-	r.tally(stats)
-	r.progress(ev)
+	s.stats.Inserted += stats.Inserted
+	s.stats.Updated += stats.Updated
+	s.stats.Quarantined += stats.Quarantined
+	s.r.progress(ev)
 	return nil
 }
 
-// extractTransactions pulls transactions created in w. For the nightly stream the
-// checkpoint only moves forward; a backfill keeps its own progress under its own key.
+// extractTransactions pulls transactions created in w (extract.Transactions), stored with
+// checkpoint: the nightly stream's only moves forward; a backfill keeps its own progress
+// under its own key.
 func (r *run) extractTransactions(ctx context.Context, w Window, checkpoint string) error {
-	return extractWindow(ctx, r, w, windowStream[revolut.Transaction]{
-		name:       streamTransactions,
-		checkpoint: checkpoint,
-		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Transaction, error] {
-			return r.p.api.Transactions(ctx, revolut.TransactionListOptions{From: c.From, To: c.To})
-		},
-		put: func(b *load.Batch, v []revolut.Transaction) { b.Transactions = v },
-		checkpointAt: func(ctx context.Context, end time.Time) (*time.Time, error) {
-			return r.checkpointFor(ctx, checkpoint, end)
-		},
-	})
-}
-
-// checkpointFor returns the checkpoint to store for stream at the end of a chunk: the
-// nightly transactions checkpoint only moves forward.
-func (r *run) checkpointFor(ctx context.Context, stream string, end time.Time) (*time.Time, error) {
-	if stream == streamTransactions {
-		cur, ok, err := r.p.wh.Checkpoint(ctx, stream)
-		if err != nil {
-			return nil, err
-		}
-		if ok && !end.After(cur) {
-			return nil, nil
-		}
-	}
-	end = end.UTC()
-	return &end, nil
+	sink := &windowSink[revolut.Transaction]{r: r, name: streamTransactions, checkpoint: checkpoint,
+		forward: checkpoint == streamTransactions,
+		put:     func(b *load.Batch, v []revolut.Transaction) { b.Transactions = v }}
+	listed, err := extract.Transactions(ctx, r.p.api, w, r.p.cfg.extractOptions(), sink)
+	r.sum.Records[streamTransactions] += listed
+	r.tally(sink.stats)
+	return err
 }
 
 // advanceNightly moves the nightly transactions checkpoint to end when that is forward.
 func (r *run) advanceNightly(ctx context.Context, end time.Time) error {
-	cp, err := r.checkpointFor(ctx, streamTransactions, end)
-	if err != nil || cp == nil {
-		return err
-	}
-	_, err = r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamTransactions, RunID: r.sum.RunID, Checkpoint: cp})
+	end = end.UTC()
+	_, err := r.w.LoadBatch(ctx, load.Batch{Stream: streamTransactions, RunID: r.sum.RunID, Checkpoint: &end, ForwardOnly: true})
 	return err
 }
 
-// extractExpenses pulls expenses dated in w; their receipts are the receipt step's
-// (storeReceipts). A business without the expenses feature books transactions without
-// expense detail.
+// extractExpenses pulls expenses dated in w (extract.Expenses); their receipts are the
+// receipt step's (storeReceipts). A business without the expenses feature books transactions
+// without expense detail.
 func (r *run) extractExpenses(ctx context.Context, w Window, checkpoint string) error {
-	return extractWindow(ctx, r, w, windowStream[revolut.Expense]{
-		name:       streamExpenses,
-		checkpoint: checkpoint,
-		list: func(ctx context.Context, c Window) iter.Seq2[revolut.Expense, error] {
-			return r.p.api.Expenses(ctx, revolut.ExpenseListOptions{From: c.From, To: c.To})
-		},
-		put: func(b *load.Batch, v []revolut.Expense) { b.Expenses = v },
-		checkpointAt: func(_ context.Context, end time.Time) (*time.Time, error) {
-			end = end.UTC()
-			return &end, nil
-		},
-		quietEnd: func(ctx context.Context, err error) bool {
-			if !isFeatureDisabled(err) {
-				return false
-			}
-			r.log.WarnContext(ctx, "expenses are not enabled for this business; booking transactions without expense detail")
-			return true
-		},
-	})
+	sink := &windowSink[revolut.Expense]{r: r, name: streamExpenses, checkpoint: checkpoint,
+		put: func(b *load.Batch, v []revolut.Expense) { b.Expenses = v }}
+	listed, err := extract.Expenses(ctx, r.p.api, w, r.p.cfg.extractOptions(), sink)
+	r.sum.Records[streamExpenses] += listed
+	r.tally(sink.stats)
+	if errors.Is(err, extract.ErrExpensesNotEnabled) {
+		r.log.WarnContext(ctx, "expenses are not enabled for this business; booking transactions without expense detail")
+		return nil
+	}
+	return err
 }

@@ -1386,21 +1386,21 @@ func TestFaultPrivateKeyMode(t *testing.T) {
 	}
 }
 
-// failingWrites is the real warehouse whose failAt-th WriteBookings call fails (before it
+// failingWrites is the run's real writer whose failAt-th WriteBookings call fails (before it
 // touches the database) with errWriteInjected.
 type failingWrites struct {
-	*load.Store
+	pipeline.Writer
 	failAt int
 	calls  atomic.Int32
 }
 
 var errWriteInjected = errors.New("injected ledger write failure")
 
-func (f *failingWrites) WriteBookings(ctx context.Context, lock *load.RunLock, run load.RunID, b []load.SourceBooking) (load.WriteStats, error) {
+func (f *failingWrites) WriteBookings(ctx context.Context, run load.RunID, b []load.SourceBooking) (load.WriteStats, error) {
 	if int(f.calls.Add(1)) == f.failAt {
 		return load.WriteStats{}, errWriteInjected
 	}
-	return f.Store.WriteBookings(ctx, lock, run, b)
+	return f.Writer.WriteBookings(ctx, run, b)
 }
 
 // TestFaultLedgerWriteFails: booking overlaps reading with writing, so a failed ledger
@@ -1411,16 +1411,17 @@ func TestFaultLedgerWriteFails(t *testing.T) {
 	ctx := context.Background()
 	h := newFaultHarness(t, revoluttest.Options{Seed: 77, Transactions: 600, Span: 40 * day})
 	const batch, failAt = 25, 4
-	wh := &failingWrites{Store: h.store, failAt: failAt}
+	wh := &failingWrites{failAt: failAt}
 	dir, err := sink.NewDir(h.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := pipeline.Config{Now: h.now, Location: time.UTC, FlushRecords: 400, BookBatch: batch}
-	p, err := pipeline.New(cfg, h.client, wh, dir, exporters.New(h.store, dir, exporters.Config{Company: "Test Ltd"}))
+	p, err := pipeline.New(cfg, h.client, h.store, dir, exporters.New(h.store, dir, exporters.Config{Company: "Test Ltd"}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	pipeline.WrapWriter(p, func(w pipeline.Writer) pipeline.Writer { wh.Writer = w; return wh })
 	_, runErr := p.Sync(ctx)
 	if !errors.Is(runErr, errWriteInjected) {
 		t.Fatalf("run error = %v, want the injected write failure", runErr)

@@ -2,14 +2,11 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/revledger/revledger/extract"
-	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 )
 
@@ -48,7 +45,7 @@ func (r *run) recordFullRefresh(ctx context.Context, now time.Time, full bool) e
 		return nil
 	}
 	now = now.UTC()
-	_, err := r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamExpensesFullRefresh, RunID: r.sum.RunID, Checkpoint: &now})
+	_, err := r.w.LoadBatch(ctx, load.Batch{Stream: streamExpensesFullRefresh, RunID: r.sum.RunID, Checkpoint: &now})
 	if err != nil {
 		return fmt.Errorf("record the full expense refresh: %w", err)
 	}
@@ -56,9 +53,10 @@ func (r *run) recordFullRefresh(ctx context.Context, now time.Time, full bool) e
 }
 
 // recheckTransactions re-reads by id the stored transactions that the window tx no longer
-// lists but that may still change (extract.LateChanges.Recheck), and loads them in batches of
-// FlushRecords: a changed one is flagged for booking like any other. One that Revolut no
-// longer knows (404) is left as it is and logged; one that does not decode is quarantined.
+// lists but that may still change (extract.LateChanges.Recheck, extract.RecheckTransactions),
+// and loads them in batches of FlushRecords: a changed one is flagged for booking like any
+// other. One that Revolut no longer knows (404) is left as it is and logged; one that does
+// not decode is quarantined.
 func (r *run) recheckTransactions(ctx context.Context, now time.Time, tx Window) error {
 	rc := r.p.cfg.lateChanges().Recheck(now, tx)
 	ids, err := r.p.wh.TransactionsToRecheck(ctx, rc.CreatedBefore, rc.PendingSince, rc.CompletedSince)
@@ -69,39 +67,24 @@ func (r *run) recheckTransactions(ctx context.Context, now time.Time, tx Window)
 		return nil
 	}
 	r.log.InfoContext(ctx, "re-reading transactions the look-back no longer lists", slog.Int("transactions", len(ids)))
-	b := load.Batch{Stream: streamTransactions, RunID: r.sum.RunID}
-	flush := func() error {
-		if len(b.Transactions) == 0 && len(b.Quarantine) == 0 {
-			return nil
+	res, err := extract.RecheckTransactions(ctx, r.p.api, ids, r.p.cfg.FlushRecords, func(ctx context.Context, rb extract.Rechecked) error {
+		b := load.Batch{Stream: streamTransactions, RunID: r.sum.RunID, Transactions: rb.Transactions}
+		for _, rec := range rb.Bad {
+			b.Quarantine = append(b.Quarantine, quarantined(streamTransactions, rec))
 		}
-		stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
+		stats, err := r.w.LoadBatch(ctx, b)
 		if err != nil {
 			return err
 		}
 		r.tally(stats)
-		b = load.Batch{Stream: streamTransactions, RunID: r.sum.RunID}
 		return nil
+	})
+	for _, id := range res.Gone {
+		r.log.WarnContext(ctx, "a stored transaction is no longer known to Revolut; kept as last seen", slog.String("transaction_id", id))
 	}
-	for i, id := range ids {
-		t, err := r.p.api.Transaction(ctx, id)
-		var rec *revolut.RecordError
-		var apiErr *revolut.APIError
-		switch {
-		case errors.As(err, &rec):
-			b.Quarantine = append(b.Quarantine, quarantined(streamTransactions, rec))
-		case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
-			r.log.WarnContext(ctx, "a stored transaction is no longer known to Revolut; kept as last seen", slog.String("transaction_id", id))
-		case err != nil:
-			return fmt.Errorf("re-read transaction %s: %w", id, err)
-		default:
-			b.Transactions = append(b.Transactions, t)
-			r.sum.Records[streamRechecked]++
-		}
-		if len(b.Transactions) >= r.p.cfg.FlushRecords || i == len(ids)-1 {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	r.sum.Records[streamRechecked] += res.Read
+	if err != nil {
+		return err
 	}
 	r.progress(Progress{Stage: "extract", Stream: streamRechecked, Rows: r.sum.Records[streamRechecked], Done: true})
 	return nil

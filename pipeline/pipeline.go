@@ -16,48 +16,52 @@ import (
 	"github.com/revledger/revledger/transform"
 )
 
-// API is the part of the Revolut client a run uses. *revolut.Client satisfies it.
+// API is the part of the Revolut client a run uses. *revolut.Client satisfies it. The lists
+// are extraction's (extract.Client: one small interface per stream, declared where each is
+// read); the pipeline itself only proves the credentials, downloads receipts and reads the
+// client's counters.
 type API interface {
+	extract.Client
 	// Authenticate makes sure a valid access token is at hand (refreshing it if needed).
 	Authenticate(ctx context.Context) (time.Time, error)
-	Accounts(ctx context.Context) iter.Seq2[revolut.Account, error]
-	AccountingCategories(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.AccountingCategory, error]
-	TaxRates(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.TaxRate, error]
-	LabelGroups(ctx context.Context, opts revolut.ListOptions) iter.Seq2[revolut.LabelGroup, error]
-	Labels(ctx context.Context, groupID string, opts revolut.ListOptions) iter.Seq2[revolut.Label, error]
-	Cards(ctx context.Context, opts revolut.CardListOptions) iter.Seq2[revolut.Card, error]
-	TeamMembers(ctx context.Context, opts revolut.TeamMemberListOptions) iter.Seq2[revolut.TeamMember, error]
-	Counterparties(ctx context.Context, opts revolut.CounterpartyListOptions) iter.Seq2[revolut.Counterparty, error]
-	Transactions(ctx context.Context, opts revolut.TransactionListOptions) iter.Seq2[revolut.Transaction, error]
-	Expenses(ctx context.Context, opts revolut.ExpenseListOptions) iter.Seq2[revolut.Expense, error]
-	Transaction(ctx context.Context, id string) (revolut.Transaction, error)
 	ReceiptContent(ctx context.Context, expenseID, receiptID string) (*revolut.Receipt, error)
 	Stats() revolut.Stats
 }
 
-// Warehouse is the part of the warehouse a run uses. *load.Store satisfies it.
+// Warehouse is the part of the warehouse a run uses: the run history, the reads, and the run
+// lock, whose holder (Writer) makes every write. *load.Store satisfies it.
 type Warehouse interface {
-	AcquireRunLock(ctx context.Context, wait bool) (*load.RunLock, error)
-	StartRun(ctx context.Context, kind string, from, to time.Time) (load.RunID, error)
-	FinishRun(ctx context.Context, id load.RunID, status string, counts map[string]int64, apiRequests int64, errText string) error
-	AbandonStaleRuns(ctx context.Context, lock *load.RunLock, current load.RunID) (int, error)
+	// AcquireRunLock takes the run lock (load.ErrLocked when another run holds it and wait is
+	// false) and returns the writer that holds it.
+	AcquireRunLock(ctx context.Context, wait bool) (*load.Writer, error)
+	StartRun(ctx context.Context, kind load.RunKind, from, to time.Time) (load.RunID, error)
+	FinishRun(ctx context.Context, id load.RunID, o load.Outcome) error
+	RecordExport(ctx context.Context, runID load.RunID, period string, files []load.ExportedFile) error
+
 	Checkpoint(ctx context.Context, stream string) (time.Time, bool, error)
-	LoadBatch(ctx context.Context, lock *load.RunLock, b load.Batch) (load.BatchStats, error)
-	MarkMissingCards(ctx context.Context, lock *load.RunLock, listedIDs []string, at time.Time) error
+	TransactionsToRecheck(ctx context.Context, createdBefore, pendingSince, completedSince time.Time) ([]string, error)
+	OldestExpenseDate(ctx context.Context) (time.Time, bool, error)
 	UnstoredReceipts(ctx context.Context, present func(objectKey, sha256 string) bool) ([]load.ReceiptRef, int, error)
 	Settings(ctx context.Context) (load.Settings, error)
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
-	// Transaction and FlagRelatedForBooking let a refund be booked as the mirror of its
-	// original (see book.go).
+	// Transaction lets a refund be booked as the mirror of its original (see book.go).
 	Transaction(ctx context.Context, id string) (load.TransactionToBook, bool, error)
-	FlagRelatedForBooking(ctx context.Context, lock *load.RunLock) (int64, error)
-	WriteBookings(ctx context.Context, lock *load.RunLock, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
-	QuarantineStored(ctx context.Context, lock *load.RunLock, runID load.RunID, bad []*load.DecodeError) (int, error)
-	TransactionsToRecheck(ctx context.Context, createdBefore, pendingSince, completedSince time.Time) ([]string, error)
-	OldestExpenseDate(ctx context.Context) (time.Time, bool, error)
 	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
-	RecordExport(ctx context.Context, runID load.RunID, period string, files []load.ExportedFile) error
+}
+
+// Writer is what a run writes through while it holds the run lock. *load.Writer satisfies
+// it; every write fails with load.ErrLockLost once the lock is gone.
+type Writer interface {
+	LoadBatch(ctx context.Context, b load.Batch) (load.BatchStats, error)
+	// FlagRelatedForBooking and WriteBookings: see book.go.
+	FlagRelatedForBooking(ctx context.Context) (int64, error)
+	WriteBookings(ctx context.Context, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
+	QuarantineStored(ctx context.Context, runID load.RunID, bad []*load.DecodeError) (int, error)
+	AbandonStaleRuns(ctx context.Context, current load.RunID) (int, error)
+	// Held is checked by the exporters before each file is published.
+	Held(ctx context.Context) error
+	Release(ctx context.Context) error
 }
 
 // Exporter writes the files of one period from the warehouse. *exporters.Exporter
@@ -174,10 +178,14 @@ func (c Config) validate() error {
 }
 
 // ErrLocked is returned when another run holds the run lock and Config.WaitForLock is false.
-var ErrLocked = errors.New("another run holds the run lock")
+// It is load.ErrLocked itself, passed on untranslated.
+var ErrLocked = load.ErrLocked
 
 // Pipeline runs syncs, backfills and exports.
 type Pipeline struct {
+	// wrapWriter, when set (by tests, export_test.go), wraps each run's writer.
+	wrapWriter func(Writer) Writer
+
 	cfg      Config
 	api      API
 	wh       Warehouse
@@ -202,6 +210,11 @@ func New(cfg Config, api API, wh Warehouse, receipts ReceiptStore, exporter Expo
 		return nil, errors.New("pipeline: a warehouse and an exporter are required")
 	}
 	return &Pipeline{cfg: cfg, api: api, wh: wh, receipts: receipts, exporter: exporter}, nil
+}
+
+// extractOptions is how the configuration cuts windows into batches.
+func (c Config) extractOptions() extract.Options {
+	return extract.Options{Chunking: extract.Chunking{Location: c.Location, Days: c.ChunkDays}, Size: c.FlushRecords}
 }
 
 // policy is the extraction policy the configuration sets.

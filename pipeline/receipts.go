@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/sink"
@@ -74,7 +75,7 @@ func (r *run) storeReceipts(ctx context.Context) error {
 		valid = append(valid, ref)
 	}
 	if len(bad) > 0 {
-		stats, err := r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamReceipts, RunID: r.sum.RunID, Quarantine: bad})
+		stats, err := r.w.LoadBatch(ctx, load.Batch{Stream: streamReceipts, RunID: r.sum.RunID, Quarantine: bad})
 		if err != nil {
 			return err
 		}
@@ -87,36 +88,29 @@ func (r *run) storeReceipts(ctx context.Context) error {
 	return r.downloadReceipts(ctx, valid)
 }
 
-// downloadReceipts downloads and stores refs with receiptWorkers workers and records them in
-// batches of receiptFlush. A failure to record stops the step (the run fails); a failed
-// download does not.
+// downloadReceipts downloads and stores refs, at most receiptWorkers at once (an errgroup
+// with a limit), and records them in batches of receiptFlush on this goroutine, which alone
+// counts. A failure to record stops the step (the run fails); a failed download does not: it
+// is a result like a stored receipt, never an error of the group.
 func (r *run) downloadReceipts(ctx context.Context, refs []load.ReceiptRef) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan load.ReceiptRef)
 	results := make(chan receiptResult)
-	var wg sync.WaitGroup
-	for range min(receiptWorkers, len(refs)) {
-		wg.Go(func() {
-			for ref := range jobs {
+	var downloads errgroup.Group
+	downloads.SetLimit(receiptWorkers)
+	go func() {
+		defer close(results)
+		for _, ref := range refs {
+			if ctx.Err() != nil {
+				break
+			}
+			downloads.Go(func() error {
 				meta, err := r.storeReceipt(ctx, ref)
 				results <- receiptResult{ref: ref, meta: meta, err: err}
-			}
-		})
-	}
-	go func() {
-		defer close(jobs)
-		for _, ref := range refs {
-			select {
-			case jobs <- ref:
-			case <-ctx.Done():
-				return
-			}
+				return nil
+			})
 		}
-	}()
-	go func() {
-		wg.Wait()
-		close(results)
+		_ = downloads.Wait() // downloads report through results, never an error
 	}()
 
 	var metas []load.ReceiptMeta
@@ -125,7 +119,7 @@ func (r *run) downloadReceipts(ctx context.Context, refs []load.ReceiptRef) erro
 		if len(metas) == 0 || stepErr != nil {
 			return
 		}
-		if _, err := r.p.wh.LoadBatch(ctx, r.lock, load.Batch{Stream: streamReceipts, RunID: r.sum.RunID, Receipts: metas}); err != nil {
+		if _, err := r.w.LoadBatch(ctx, load.Batch{Stream: streamReceipts, RunID: r.sum.RunID, Receipts: metas}); err != nil {
 			stepErr = fmt.Errorf("record %d stored receipts: %w", len(metas), err)
 			cancel() // stop the downloads; drain what is in flight
 			return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -31,7 +30,7 @@ type Window = extract.Window
 // Summary is what one run did, for the one-screen summary and the run history.
 type Summary struct {
 	RunID    load.RunID
-	Kind     string // sync, backfill, export
+	Kind     load.RunKind // sync, backfill, export
 	Window   Window
 	Started  time.Time
 	Finished time.Time
@@ -80,7 +79,7 @@ func (s *Summary) counts() map[string]int64 {
 // run holds the state of one run.
 type run struct {
 	p    *Pipeline
-	lock *load.RunLock
+	w    Writer // holds the run lock; every write of the run goes through it
 	sum  *Summary
 	log  *slog.Logger
 	base revolut.Stats // client stats at the start, so a long-lived client reports per run
@@ -91,7 +90,7 @@ type run struct {
 // booking and the export of every period that changed.
 func (p *Pipeline) Sync(ctx context.Context) (*Summary, error) {
 	now := p.cfg.Now().UTC()
-	return p.execute(ctx, "sync", Window{From: now.Add(-p.cfg.InitialHistory), To: now}, func(ctx context.Context, r *run) error {
+	return p.execute(ctx, load.RunSync, Window{From: now.Add(-p.cfg.InitialHistory), To: now}, func(ctx context.Context, r *run) error {
 		if err := r.extractSettings(ctx); err != nil {
 			return err
 		}
@@ -138,7 +137,7 @@ func (p *Pipeline) Backfill(ctx context.Context, from, to time.Time) (*Summary, 
 	if now := p.cfg.Now(); w.To.After(now) {
 		w.To = now.UTC()
 	}
-	return p.execute(ctx, "backfill", w, func(ctx context.Context, r *run) error {
+	return p.execute(ctx, load.RunBackfill, w, func(ctx context.Context, r *run) error {
 		if err := r.extractSettings(ctx); err != nil {
 			return err
 		}
@@ -179,7 +178,7 @@ func (p *Pipeline) Export(ctx context.Context, periods []Period) (*Summary, erro
 		return nil, errors.New("export: no period")
 	}
 	from, to := periods[0].From, periods[len(periods)-1].To
-	return p.execute(ctx, "export", Window{From: from, To: to}, func(ctx context.Context, r *run) error {
+	return p.execute(ctx, load.RunExport, Window{From: from, To: to}, func(ctx context.Context, r *run) error {
 		for _, period := range periods {
 			if err := r.export(ctx, period); err != nil {
 				return err
@@ -191,9 +190,9 @@ func (p *Pipeline) Export(ctx context.Context, periods []Period) (*Summary, erro
 
 // execute takes the run lock, records the run, runs body and records the outcome. The run
 // history is written even when body fails or ctx was cancelled.
-func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func(context.Context, *run) error) (*Summary, error) {
+func (p *Pipeline) execute(ctx context.Context, kind load.RunKind, w Window, body func(context.Context, *run) error) (*Summary, error) {
 	var base revolut.Stats
-	if p.api != nil && kind != "export" {
+	if p.api != nil && kind != load.RunExport {
 		base = p.api.Stats()
 		// Prove the credentials before any state is touched: a revoked refresh token must
 		// stop the run here, with every checkpoint as it was.
@@ -201,12 +200,16 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 			return nil, fmt.Errorf("authenticate with Revolut: %w", err)
 		}
 	}
-	lock, err := p.wh.AcquireRunLock(ctx, p.cfg.WaitForLock)
+	lw, err := p.wh.AcquireRunLock(ctx, p.cfg.WaitForLock)
 	if errors.Is(err, load.ErrLocked) {
-		return nil, ErrLocked
+		return nil, err // ErrLocked, as it is
 	}
 	if err != nil {
 		return nil, fmt.Errorf("take the run lock: %w", err)
+	}
+	var lock Writer = lw
+	if p.wrapWriter != nil {
+		lock = p.wrapWriter(lock)
 	}
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -221,9 +224,9 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 		return nil, fmt.Errorf("record run start: %w", err)
 	}
 	sum.RunID = id
-	r := &run{p: p, lock: lock, sum: sum, base: base, log: p.cfg.Logger.With(slog.Int64("run_id", id), slog.String("kind", kind))}
+	r := &run{p: p, w: lock, sum: sum, base: base, log: p.cfg.Logger.With(slog.Int64("run_id", id), slog.String("kind", string(kind)))}
 	r.log.InfoContext(ctx, "run started", slog.String("window", w.String()))
-	if n, err := p.wh.AbandonStaleRuns(ctx, lock, id); err != nil {
+	if n, err := lock.AbandonStaleRuns(ctx, id); err != nil {
 		r.log.WarnContext(ctx, "could not mark earlier runs abandoned", slog.String("error", err.Error()))
 	} else if n > 0 {
 		r.log.WarnContext(ctx, "earlier runs ended without an outcome (killed?); marked abandoned", slog.Int("runs", n))
@@ -239,11 +242,11 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 		sum.APIRetries = st.Retries - r.base.Retries
 		sum.TokenRefreshes = st.TokenRefreshes - r.base.TokenRefreshes
 	}
-	status, errText := "succeeded", ""
+	outcome := load.Outcome{Status: load.RunSucceeded, Counts: sum.counts(), APIRequests: sum.APIRequests}
 	if runErr != nil {
-		status, errText = "failed", runErr.Error()
+		outcome.Status, outcome.Error = load.RunFailed, runErr.Error()
 		if errors.Is(runErr, context.Canceled) {
-			status = "cancelled"
+			outcome.Status = load.RunCancelled
 		}
 	}
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -252,7 +255,7 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 	// connection dead too; pgxpool drops it on failure, so another try reaches a live one.
 	var finishErr error
 	for range 3 {
-		finishErr = p.wh.FinishRun(finishCtx, id, status, sum.counts(), sum.APIRequests, errText)
+		finishErr = p.wh.FinishRun(finishCtx, id, outcome)
 		if finishErr == nil || finishCtx.Err() != nil {
 			break
 		}
@@ -270,97 +273,6 @@ func (p *Pipeline) execute(ctx context.Context, kind string, w Window, body func
 }
 
 func (r *run) progress(ev Progress) { r.p.cfg.OnProgress(ev) }
-
-// collect drains a list iterator into a slice, quarantining undecodable records. Any other
-// error stops the run: a page that could not be fetched is never treated as empty.
-func collect[T any](r *run, stream string, seq iter.Seq2[T, error], q *[]load.Quarantined) ([]T, error) {
-	var out []T
-	for v, err := range seq {
-		var rec *revolut.RecordError
-		switch {
-		case errors.As(err, &rec):
-			*q = append(*q, quarantined(stream, rec))
-		case err != nil:
-			return nil, fmt.Errorf("extract %s: %w", stream, err)
-		default:
-			out = append(out, v)
-		}
-	}
-	r.sum.Records[stream] += int64(len(out))
-	return out, nil
-}
-
-func quarantined(stream string, rec *revolut.RecordError) load.Quarantined {
-	return load.Quarantined{Stream: stream, SourceID: rec.ID, Reason: rec.Err.Error(), Raw: rec.Raw}
-}
-
-// extractSettings pulls accounts, accounting settings, labels, cards, team members and
-// counterparties in full, and loads them in one transaction.
-func (r *run) extractSettings(ctx context.Context) error {
-	api := r.p.api
-	b := load.Batch{Stream: streamSettings, RunID: r.sum.RunID}
-	var err error
-	if b.Accounts, err = collect(r, "accounts", api.Accounts(ctx), &b.Quarantine); err != nil {
-		return err
-	}
-	if b.Categories, err = collect(r, "accounting_categories", api.AccountingCategories(ctx, revolut.ListOptions{}), &b.Quarantine); err != nil {
-		return err
-	}
-	if b.TaxRates, err = collect(r, "tax_rates", api.TaxRates(ctx, revolut.ListOptions{}), &b.Quarantine); err != nil {
-		return err
-	}
-	if b.LabelGroups, err = collect(r, "label_groups", api.LabelGroups(ctx, revolut.ListOptions{}), &b.Quarantine); err != nil {
-		return err
-	}
-	for _, g := range b.LabelGroups {
-		labels, err := collect(r, "labels", api.Labels(ctx, g.ID, revolut.ListOptions{}), &b.Quarantine)
-		if err != nil {
-			return err
-		}
-		b.Labels = append(b.Labels, labels...)
-	}
-	if b.Cards, err = collect(r, "cards", api.Cards(ctx, revolut.CardListOptions{}), &b.Quarantine); err != nil {
-		return err
-	}
-	if b.TeamMembers, err = collect(r, "team_members", api.TeamMembers(ctx, revolut.TeamMemberListOptions{}), &b.Quarantine); err != nil {
-		return err
-	}
-	if b.Counterparties, err = optional(collect(r, "counterparties", api.Counterparties(ctx, revolut.CounterpartyListOptions{}), &b.Quarantine)); err != nil {
-		return err
-	}
-	now := r.p.cfg.Now().UTC()
-	b.Checkpoint = &now
-	stats, err := r.p.wh.LoadBatch(ctx, r.lock, b)
-	if err != nil {
-		return err
-	}
-	if err := r.p.wh.MarkMissingCards(ctx, r.lock, load.ListedCardIDs(b), now); err != nil {
-		return err
-	}
-	r.tally(stats)
-	r.progress(Progress{Stage: "extract", Stream: streamSettings, Rows: int64(len(b.Accounts) + len(b.Categories) + len(b.TaxRates) +
-		len(b.LabelGroups) + len(b.Labels) + len(b.Cards) + len(b.TeamMembers) + len(b.Counterparties)), Done: true})
-	return nil
-}
-
-// optional turns "this business cannot list it" (a 403/404 for a feature its plan lacks)
-// into an empty list, so a missing optional feature does not stop the books.
-func optional[T any](v []T, err error) ([]T, error) {
-	var apiErr *revolut.APIError
-	if errors.As(err, &apiErr) && (apiErr.Status == 403 || apiErr.Status == 404) {
-		return nil, nil
-	}
-	return v, err
-}
-
-func (r *run) tally(s load.BatchStats) {
-	r.sum.Changed += int64(s.Inserted + s.Updated)
-	r.sum.Quarantined += int64(s.Quarantined)
-}
-
-// isFeatureDisabled recognises Revolut's "expenses not available" answers; the client knows
-// the codes (9002 on a 403, 3470).
-func isFeatureDisabled(err error) bool { return revolut.IsNotEnabled(err) }
 
 // exportChanged exports every period that got new entry versions in this run.
 func (r *run) exportChanged(ctx context.Context) error {
@@ -384,7 +296,7 @@ func (r *run) exportChanged(ctx context.Context) error {
 // export writes one period and records in the warehouse which files it wrote.
 func (r *run) export(ctx context.Context, period Period) error {
 	label := period.String()
-	res, err := r.p.exporter.ExportHolding(ctx, period, strconv.FormatInt(r.sum.RunID, 10), r.lock)
+	res, err := r.p.exporter.ExportHolding(ctx, period, strconv.FormatInt(r.sum.RunID, 10), r.w)
 	if err != nil {
 		return err
 	}
