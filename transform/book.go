@@ -22,6 +22,7 @@ const (
 	RoleFXClearing      = "fx_clearing"      // per-currency balance of a multi-leg transaction
 	RoleNet             = "net"              // a split's net amount on its category's account
 	RoleVAT             = "vat"              // a split's input VAT
+	RoleOutputVAT       = "output_vat"       // a reverse-charge split's output VAT
 	RoleSplitDifference = "split_difference" // what the splits do not explain, on suspense
 	RoleReimbursement   = "reimbursement"    // what the business owes an employee
 	ReversalSuffix      = ":reversal"
@@ -192,6 +193,9 @@ func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expe
 		at = cmp.Or(tx.UpdatedAt.Time, tx.CreatedAt.Time)
 	}
 	e := b.newEntry(SourceTransaction, tx.ID, "txn:"+tx.ID, at, b.txBase(tx))
+	if tx.Merchant != nil {
+		e.country = tx.Merchant.Country // where the VAT was charged (see VATRules.Classify)
+	}
 	if missingCompletedAt {
 		e.except(KindMissingCompletedAt, fmt.Sprintf("completed transaction %s has no completed_at; it is dated by its last update", tx.ID))
 	}
@@ -640,19 +644,35 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 				r.index, r.x.ID, cmp.Or(r.s.TaxRate.Name, r.s.TaxRate.ID, "(none)")))
 			rate = decimal.Zero
 		}
-		v, err := VAT(gross[i], rate, cur)
-		if err != nil {
+		if rate.IsNegative() {
 			e.except(KindUnknownTaxRate, fmt.Sprintf("split %d of expense %s has a negative tax rate %s%%; it was booked with no VAT",
 				r.index, r.x.ID, rate))
 			rate = decimal.Zero
-			v, _ = VAT(gross[i], rate, cur)
 		}
+		treatment := b.chart.VAT.Classify(VATInput{
+			RateID: r.s.TaxRate.ID, RateName: base.TaxRateName, Percent: nullIf(rate, rateOK),
+			CategoryCode: catCode, Currency: cmp.Or(strings.ToUpper(r.s.Amount.Currency), cur), MerchantCountry: e.country,
+		})
+		vatRate := rate
+		if !Reclaimable(treatment) || treatment == VATReverseCharge {
+			// Foreign and blocked VAT is part of what the purchase cost; exempt and
+			// out-of-scope purchases carry none; a reverse-charge supplier charged none.
+			vatRate = decimal.Zero
+		}
+		v, _ := VAT(gross[i], vatRate, cur) // the rate is not negative (above)
 		if rateOK {
 			base.TaxRatePercent = decimal.NewNullDecimal(rate)
 		}
+		base.VATTreatment = treatment
+		// A reverse charge adds the VAT the supplier did not charge: the split's figures are
+		// the net paid, that VAT and their sum, on all three of its lines.
+		var rc decimal.Decimal
+		if treatment == VATReverseCharge && rate.IsPositive() {
+			rc = ReverseChargeVAT(v.Net, rate, cur)
+		}
 		base.Net = decimal.NewNullDecimal(v.Net)
-		base.Tax = decimal.NewNullDecimal(v.Tax)
-		base.Gross = decimal.NewNullDecimal(v.Gross)
+		base.Tax = decimal.NewNullDecimal(v.Tax.Add(rc))
+		base.Gross = decimal.NewNullDecimal(v.Gross.Add(rc))
 
 		net := base
 		net.Key.Role = RoleNet
@@ -668,7 +688,30 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 			vat.Labels = labels(r.x.Labels)
 			e.add(vat)
 		}
+		if !rc.IsZero() {
+			in := base
+			in.Key.Role = RoleVAT
+			in.AccountCode, in.AccountName = b.chart.InputVAT, b.chart.name(b.chart.InputVAT, "")
+			in.Amount = rc
+			in.ReceiptIDs = slices.Clone(base.ReceiptIDs)
+			in.Labels = labels(r.x.Labels)
+			e.add(in)
+			out := in
+			out.Key.Role = RoleOutputVAT
+			out.AccountCode, out.AccountName = b.chart.OutputVAT, b.chart.name(b.chart.OutputVAT, "")
+			out.Amount = rc.Neg()
+			out.ReceiptIDs = slices.Clone(base.ReceiptIDs)
+			out.Labels = labels(r.x.Labels)
+			e.add(out)
+		}
 	}
+}
+
+func nullIf(d decimal.Decimal, ok bool) decimal.NullDecimal {
+	if !ok {
+		return decimal.NullDecimal{}
+	}
+	return decimal.NewNullDecimal(d)
 }
 
 // checkSpent reports an expense whose splits (when all in the spent currency) do not add up
