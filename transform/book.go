@@ -89,6 +89,7 @@ type Booking struct {
 // NewBooker validates the chart and indexes the settings.
 func NewBooker(s Settings) (*Booker, error) {
 	s.Chart = s.Chart.ForAccounts(s.Accounts) // a bank code per Revolut account (chart.go)
+	s.Chart.VAT = s.Chart.VAT.WithDefaults()
 	if err := s.Chart.Validate(); err != nil {
 		return nil, fmt.Errorf("transform: new booker: %w", err)
 	}
@@ -653,57 +654,11 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 			RateID: r.s.TaxRate.ID, RateName: base.TaxRateName, Percent: nullIf(rate, rateOK),
 			CategoryCode: catCode, Currency: cmp.Or(strings.ToUpper(r.s.Amount.Currency), cur), MerchantCountry: e.country,
 		})
-		vatRate := rate
-		if !Reclaimable(treatment) || treatment == VATReverseCharge {
-			// Foreign and blocked VAT is part of what the purchase cost; exempt and
-			// out-of-scope purchases carry none; a reverse-charge supplier charged none.
-			vatRate = decimal.Zero
-		}
-		v, _ := VAT(gross[i], vatRate, cur) // the rate is not negative (above)
+		base.VATTreatment = treatment
 		if rateOK {
 			base.TaxRatePercent = decimal.NewNullDecimal(rate)
 		}
-		base.VATTreatment = treatment
-		// A reverse charge adds the VAT the supplier did not charge: the split's figures are
-		// the net paid, that VAT and their sum, on all three of its lines.
-		var rc decimal.Decimal
-		if treatment == VATReverseCharge && rate.IsPositive() {
-			rc = ReverseChargeVAT(v.Net, rate, cur)
-		}
-		base.Net = decimal.NewNullDecimal(v.Net)
-		base.Tax = decimal.NewNullDecimal(v.Tax.Add(rc))
-		base.Gross = decimal.NewNullDecimal(v.Gross.Add(rc))
-
-		net := base
-		net.Key.Role = RoleNet
-		net.AccountCode, net.AccountName = code, b.chart.name(code, catName)
-		net.Amount = v.Net
-		e.add(net)
-		if !v.Tax.IsZero() {
-			vat := base
-			vat.Key.Role = RoleVAT
-			vat.AccountCode, vat.AccountName = b.chart.InputVAT, b.chart.name(b.chart.InputVAT, "")
-			vat.Amount = v.Tax
-			vat.ReceiptIDs = slices.Clone(base.ReceiptIDs)
-			vat.Labels = labels(r.x.Labels)
-			e.add(vat)
-		}
-		if !rc.IsZero() {
-			in := base
-			in.Key.Role = RoleVAT
-			in.AccountCode, in.AccountName = b.chart.InputVAT, b.chart.name(b.chart.InputVAT, "")
-			in.Amount = rc
-			in.ReceiptIDs = slices.Clone(base.ReceiptIDs)
-			in.Labels = labels(r.x.Labels)
-			e.add(in)
-			out := in
-			out.Key.Role = RoleOutputVAT
-			out.AccountCode, out.AccountName = b.chart.OutputVAT, b.chart.name(b.chart.OutputVAT, "")
-			out.Amount = rc.Neg()
-			out.ReceiptIDs = slices.Clone(base.ReceiptIDs)
-			out.Labels = labels(r.x.Labels)
-			e.add(out)
-		}
+		e.addSplit(base, code, b.chart.name(code, catName), gross[i], rate)
 	}
 }
 

@@ -193,3 +193,52 @@ func Reclaimable(treatment string) bool {
 func ReverseChargeVAT(net, ratePercent decimal.Decimal, currency string) decimal.Decimal {
 	return quoRound(net.Mul(ratePercent), hundred, MinorUnits(currency))
 }
+
+// addSplit books one split of gross (signed, in the entry's currency) at ratePercent by its
+// treatment (base.VATTreatment; "" books as standard, for lines from before treatments):
+//
+//   - standard, reduced, zero: a net line on code and an input VAT line of
+//     round(gross × r / (100 + r)), as a VAT receipt shows it;
+//   - foreign, blocked, exempt, out of scope: one line of the whole gross on code, no VAT line
+//     (the rate stays on the line, with the treatment that says why it was not reclaimed);
+//   - reverse charge: the supplier charged no VAT, so the gross paid is the net, on code; the
+//     business accounts for round(net × r / 100) both ways: input VAT (debit) and output VAT
+//     (credit, chart OutputVAT), which cancel in the entry.
+//
+// Every line of the split carries its figures: Net, Tax and Gross with Net + Tax = Gross. For
+// a reverse charge Tax is the self-accounted VAT and Gross = Net + Tax, more than was paid.
+func (e *entry) addSplit(base Line, code, name string, gross, ratePercent decimal.Decimal) {
+	c := e.b.chart
+	t := base.VATTreatment
+	vatRate := ratePercent
+	if t != "" && (!Reclaimable(t) || t == VATReverseCharge) {
+		vatRate = decimal.Zero
+	}
+	cur := base.Currency
+	v, _ := VAT(gross, vatRate, cur)
+	var rc decimal.Decimal
+	if t == VATReverseCharge && ratePercent.IsPositive() {
+		rc = ReverseChargeVAT(v.Net, ratePercent, cur)
+	}
+	base.Net = decimal.NewNullDecimal(v.Net)
+	base.Tax = decimal.NewNullDecimal(v.Tax.Add(rc))
+	base.Gross = decimal.NewNullDecimal(v.Gross.Add(rc))
+
+	line := func(role, code, name string, amount decimal.Decimal) {
+		l := base
+		l.Key.Role = role
+		l.AccountCode, l.AccountName = code, name
+		l.Amount = amount
+		l.ReceiptIDs = slices.Clone(base.ReceiptIDs)
+		l.Labels = maps.Clone(base.Labels)
+		e.add(l)
+	}
+	line(RoleNet, code, name, v.Net)
+	if !v.Tax.IsZero() {
+		line(RoleVAT, c.InputVAT, c.name(c.InputVAT, ""), v.Tax)
+	}
+	if !rc.IsZero() {
+		line(RoleVAT, c.InputVAT, c.name(c.InputVAT, ""), rc)
+		line(RoleOutputVAT, c.OutputVAT, c.name(c.OutputVAT, ""), rc.Neg())
+	}
+}
