@@ -15,6 +15,7 @@
 //     leg's fee, a fee or charge transaction) are exempt financial services → box 7; a card or
 //     Revolut payment without a usable expense (booked to suspense, or a split difference) is
 //     "unallocated" → box 7 at its whole amount, with no VAT reclaimed (no receipt, no VAT);
+//     card spend the approver sent back as personal (on employee receivables) is not;
 //   - nothing else: transfers, top-ups, exchanges, tax payments, loans, cash and money to
 //     allocate are not purchases. Payments of supplier bills by transfer are in the
 //     accounting software's bills, not here.
@@ -250,6 +251,9 @@ func (b *Builder) classify(l *transform.Line, role string) (Item, bool) {
 			it.Treatment, it.Derived, it.box7, it.Box = transform.VATExempt, true, l.Amount, "7"
 			return it, true
 		case "card_payment", "rev_payment":
+			if l.ExpenseState == "refund_requested" || l.ExpenseState == "refunded" {
+				return Item{}, false // personal spend on employee receivables: not a purchase
+			}
 			it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, l.Amount, "7"
 			return it, true
 		}

@@ -71,8 +71,10 @@ func testLedger() []transform.Line {
 	// Purchases without an expense: a leg's fee (exempt), a card payment booked to suspense.
 	g.plain("fee", transform.RoleFee, "card_payment", "7901", "0.66")
 	g.plain("unalloc", transform.RoleBalancing, "card_payment", "9999", "12.34")
-	// Not purchases: a transfer and a top-up.
+	// Not purchases: a transfer, a top-up, card spend sent back as personal.
 	g.plain("transfer", transform.RoleBalancing, "transfer", "1295", "500.00")
+	g.plain("personal", transform.RoleBalancing, "card_payment", "1105", "70.00")
+	g.lines[len(g.lines)-1].ExpenseID, g.lines[len(g.lines)-1].ExpenseState = "x-personal", "refunded"
 	g.plain("topup", transform.RoleBalancing, "topup", "1299", "-1000.00")
 	// EUR: a reverse charge of 100.00 (VAT 20.00) and a foreign 55.00; no GBP value yet.
 	g.split("rc-eur", "EUR", transform.VATReverseCharge, "Reverse charge 20%", "20", "7520", "100.00", "100.00", "20.00", "120.00",

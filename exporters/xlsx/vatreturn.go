@@ -48,11 +48,11 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 		return fmt.Errorf("stream sheet %q: %w", SheetVATReturn, err)
 	}
 	cols := []column{
-		col("Box", 7, st.center), col("Description / payee", 44, 0), numeric("Net (box 6/7)", 15, 0),
+		col("Box", 9, st.center), col("Description / payee", 58, 0), numeric("Net (box 6/7)", 15, 0),
 		numeric("VAT (box 1/4)", 15, 0), col("Treatment", 15, 0), col("Date", 12, st.date),
-		col("Entry", 18, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
+		col("Entry", 42, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
 		col("Currency", 9, st.center), col("Tax rate", 22, 0), col("Derived", 8, st.center),
-		col("Expense", 20, st.text), col("Expense state", 15, 0), col("Section", 24, 0), col("Line key", 34, st.text),
+		col("Expense", 38, st.text), col("Expense state", 15, 0), col("Section", 24, 0), col("Line key", 34, st.text),
 	}
 	for i, c := range cols {
 		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
