@@ -2,6 +2,7 @@ package exporters
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/revledger/revledger/exporters/csvfmt"
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/exporters/vatreturn"
 	"github.com/revledger/revledger/exporters/xlsx"
 	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/sink"
@@ -75,6 +77,10 @@ type Config struct {
 	BaseCurrency string
 	Now          func() time.Time // the clock for generated_at; default time.Now
 	Logger       *slog.Logger     // default discards
+
+	// VATIncludeUnapproved counts the lines of expenses not approved yet in the workbook's
+	// VAT return (config vat.include_unapproved); they are listed there either way.
+	VATIncludeUnapproved bool
 }
 
 // Exporter writes the exports of one period at a time.
@@ -275,11 +281,14 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 
 	agg := report.NewAggregator()
 	spend := report.NewCardSpend(r.p)
+	vat := vatreturn.New(vatreturn.Options{Currency: cmp.Or(r.e.cfg.BaseCurrency, DefaultBaseCurrency),
+		IncludeUnapproved: r.e.cfg.VATIncludeUnapproved})
 	for l, err := range r.e.ledger.LedgerLines(ctx, r.p.From, r.p.To) {
 		if err != nil {
 			return Manifest{}, fmt.Errorf("read ledger lines: %w", err)
 		}
 		spend.Add(&l)
+		vat.Add(&l)
 		if len(l.ReceiptIDs) > 0 && l.ExpenseID != "" {
 			r.withReceipts[l.ExpenseID] = true
 		}
@@ -305,6 +314,9 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 	co, cardsCSV, err := r.cards(ctx, spend)
 	if err != nil {
+		return Manifest{}, err
+	}
+	if err := r.wb.VATReturn(vat.Finish()); err != nil {
 		return Manifest{}, err
 	}
 

@@ -163,7 +163,7 @@ var ledgerCols = []string{
 	"counterparty", "merchant", "description", "reference",
 	"transaction_id", "transaction_type", "transaction_state", "related_transaction_id", "expense_id", "expense_state",
 	"receipt_ids", "revolut_account_id", "bank_balance", "card_id", "card_last_digits", "card_holder", "card_references",
-	"card_label",
+	"card_label", "vat_treatment",
 }
 
 var ledgerColTypes = []string{
@@ -174,7 +174,7 @@ var ledgerColTypes = []string{
 	"text", "text", "text", "text",
 	"text", "text", "text", "text", "text", "text",
 	"text[]", "text", "numeric", "text", "text", "text", "jsonb",
-	"text",
+	"text", "text",
 }
 
 type cardRefJSON struct {
@@ -210,7 +210,7 @@ func lineRow(l *transform.Line, row []any) {
 		nullString(l.TransactionID), nullString(l.TransactionType), nullString(l.TransactionState),
 		nullString(l.RelatedTransactionID), nullString(l.ExpenseID), nullString(l.ExpenseState),
 		receipts, nullString(l.RevolutAccountID), l.BankBalance, nullString(l.CardID), nullString(l.CardLastDigits),
-		nullString(l.CardHolder), refs, nullString(l.CardLabel))
+		nullString(l.CardHolder), refs, nullString(l.CardLabel), nullString(l.VATTreatment))
 }
 
 // entryHash is the identity of an entry's content: sha256 over every Line field except
@@ -289,6 +289,10 @@ func (h *hasher) entry(lines []*transform.Line) []byte {
 		for _, r := range l.CardReferences {
 			h.str(r.Name)
 			h.str(r.Value)
+		}
+		if l.VATTreatment != "" { // only then: lines without one keep the hash they had
+			h.str("\x00vat")
+			h.str(l.VATTreatment)
 		}
 	}
 	sum := sha256.Sum256(h.buf)

@@ -57,7 +57,7 @@ func scanLine(rows pgx.Rows) (transform.Line, error) {
 	var lineKey string
 	var accountName, origCur, taxRateID, taxRateName, catID, catCode, catName *string
 	var counterparty, merchant, description, reference *string
-	var txID, txType, txState, relTx, expID, expState, revAcc, cardID, cardDigits, cardHolder, cardLabel *string
+	var txID, txType, txState, relTx, expID, expState, revAcc, cardID, cardDigits, cardHolder, cardLabel, vatTreatment *string
 	var labels, refs []byte
 	err := rows.Scan(
 		&l.EntryID, &lineKey, &l.Key.SourceType, &l.Key.SourceID, &l.Key.Index, &l.Key.Role, &l.BookingDate, &l.OccurredAt, &l.Period,
@@ -67,7 +67,7 @@ func scanLine(rows pgx.Rows) (transform.Line, error) {
 		&counterparty, &merchant, &description, &reference,
 		&txID, &txType, &txState, &relTx, &expID, &expState,
 		&l.ReceiptIDs, &revAcc, &l.BankBalance, &cardID, &cardDigits, &cardHolder, &refs,
-		&cardLabel, &l.Version)
+		&cardLabel, &vatTreatment, &l.Version)
 	if err != nil {
 		return transform.Line{}, interpret(err)
 	}
@@ -84,6 +84,7 @@ func scanLine(rows pgx.Rows) (transform.Line, error) {
 	l.TransactionID, l.TransactionType, l.TransactionState, l.RelatedTransactionID = str(txID), str(txType), str(txState), str(relTx)
 	l.ExpenseID, l.ExpenseState, l.RevolutAccountID = str(expID), str(expState), str(revAcc)
 	l.CardID, l.CardLastDigits, l.CardHolder, l.CardLabel = str(cardID), str(cardDigits), str(cardHolder), str(cardLabel)
+	l.VATTreatment = str(vatTreatment)
 	l.BookingDate = l.BookingDate.UTC()
 	l.OccurredAt = l.OccurredAt.UTC()
 	if labels != nil {

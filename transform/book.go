@@ -22,6 +22,7 @@ const (
 	RoleFXClearing      = "fx_clearing"      // per-currency balance of a multi-leg transaction
 	RoleNet             = "net"              // a split's net amount on its category's account
 	RoleVAT             = "vat"              // a split's input VAT
+	RoleOutputVAT       = "output_vat"       // a reverse-charge split's output VAT
 	RoleSplitDifference = "split_difference" // what the splits do not explain, on suspense
 	RoleReimbursement   = "reimbursement"    // what the business owes an employee
 	ReversalSuffix      = ":reversal"
@@ -88,6 +89,7 @@ type Booking struct {
 // NewBooker validates the chart and indexes the settings.
 func NewBooker(s Settings) (*Booker, error) {
 	s.Chart = s.Chart.ForAccounts(s.Accounts) // a bank code per Revolut account (chart.go)
+	s.Chart.VAT = s.Chart.VAT.WithDefaults()
 	if err := s.Chart.Validate(); err != nil {
 		return nil, fmt.Errorf("transform: new booker: %w", err)
 	}
@@ -192,6 +194,9 @@ func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expe
 		at = cmp.Or(tx.UpdatedAt.Time, tx.CreatedAt.Time)
 	}
 	e := b.newEntry(SourceTransaction, tx.ID, "txn:"+tx.ID, at, b.txBase(tx))
+	if tx.Merchant != nil {
+		e.country = tx.Merchant.Country // where the VAT was charged (see VATRules.Classify)
+	}
 	if missingCompletedAt {
 		e.except(KindMissingCompletedAt, fmt.Sprintf("completed transaction %s has no completed_at; it is dated by its last update", tx.ID))
 	}
@@ -640,35 +645,28 @@ func (e *entry) bookSplits(target decimal.Decimal, cur string, xs []revolut.Expe
 				r.index, r.x.ID, cmp.Or(r.s.TaxRate.Name, r.s.TaxRate.ID, "(none)")))
 			rate = decimal.Zero
 		}
-		v, err := VAT(gross[i], rate, cur)
-		if err != nil {
+		if rate.IsNegative() {
 			e.except(KindUnknownTaxRate, fmt.Sprintf("split %d of expense %s has a negative tax rate %s%%; it was booked with no VAT",
 				r.index, r.x.ID, rate))
 			rate = decimal.Zero
-			v, _ = VAT(gross[i], rate, cur)
 		}
+		treatment := b.chart.VAT.Classify(VATInput{
+			RateID: r.s.TaxRate.ID, RateName: base.TaxRateName, Percent: nullIf(rate, rateOK),
+			CategoryCode: catCode, Currency: cmp.Or(strings.ToUpper(r.s.Amount.Currency), cur), MerchantCountry: e.country,
+		})
+		base.VATTreatment = treatment
 		if rateOK {
 			base.TaxRatePercent = decimal.NewNullDecimal(rate)
 		}
-		base.Net = decimal.NewNullDecimal(v.Net)
-		base.Tax = decimal.NewNullDecimal(v.Tax)
-		base.Gross = decimal.NewNullDecimal(v.Gross)
-
-		net := base
-		net.Key.Role = RoleNet
-		net.AccountCode, net.AccountName = code, b.chart.name(code, catName)
-		net.Amount = v.Net
-		e.add(net)
-		if !v.Tax.IsZero() {
-			vat := base
-			vat.Key.Role = RoleVAT
-			vat.AccountCode, vat.AccountName = b.chart.InputVAT, b.chart.name(b.chart.InputVAT, "")
-			vat.Amount = v.Tax
-			vat.ReceiptIDs = slices.Clone(base.ReceiptIDs)
-			vat.Labels = labels(r.x.Labels)
-			e.add(vat)
-		}
+		e.addSplit(base, code, b.chart.name(code, catName), gross[i], rate)
 	}
+}
+
+func nullIf(d decimal.Decimal, ok bool) decimal.NullDecimal {
+	if !ok {
+		return decimal.NullDecimal{}
+	}
+	return decimal.NewNullDecimal(d)
 }
 
 // checkSpent reports an expense whose splits (when all in the spent currency) do not add up

@@ -270,8 +270,8 @@ func TestBookTransaction(t *testing.T) {
 			wantBooked: true,
 			wantLines: []string{
 				"txn:t3 0/bank 1200 -20.00 GBP orig -23.50 EUR",
-				"txn:t3 0/net 400 10.64 GBP orig 15.00 EUR [gross 12.77 = net 10.64 + tax 2.13 @20%]",
-				"txn:t3 0/vat 2201 2.13 GBP orig 15.00 EUR [gross 12.77 = net 10.64 + tax 2.13 @20%]",
+				// A 20% rate on a EUR purchase is foreign VAT (vat.go): the whole 12.77 on 400.
+				"txn:t3 0/net 400 12.77 GBP orig 15.00 EUR [gross 12.77 = net 12.77 + tax 0.00 @20%]",
 				"txn:t3 1/net 429 7.23 GBP orig 8.50 EUR [gross 7.23 = net 7.23 + tax 0.00 @0%]",
 			},
 		},
@@ -529,8 +529,8 @@ func TestBookTransaction(t *testing.T) {
 			wantLines: []string{
 				// acc-bhd (opened first by id) keeps the default 1209; acc-jpy gets the next free code.
 				"txn:t16 0/bank 1211 -1000 JPY",
-				"txn:t16 0/net 461 909 JPY [gross 1000 = net 909 + tax 91 @10%]",
-				"txn:t16 0/vat 2201 91 JPY [gross 1000 = net 909 + tax 91 @10%]",
+				// A 10% rate is foreign VAT (vat.go): the whole 1000 on 461, no VAT line.
+				"txn:t16 0/net 461 1000 JPY [gross 1000 = net 1000 + tax 0 @10%]",
 			},
 		},
 		{
@@ -559,8 +559,8 @@ func TestBookTransaction(t *testing.T) {
 			wantBooked: true,
 			wantLines: []string{
 				"txn:t18 0/bank 1209 -1.203 BHD",
-				"txn:t18 0/net 461 1.002 BHD [gross 1.203 = net 1.002 + tax 0.201 @20%]",
-				"txn:t18 0/vat 2201 0.201 BHD [gross 1.203 = net 1.002 + tax 0.201 @20%]",
+				// 20% on a BHD purchase is foreign VAT (vat.go): the whole 1.203 on 461.
+				"txn:t18 0/net 461 1.203 BHD [gross 1.203 = net 1.203 + tax 0.000 @20%]",
 			},
 		},
 		{
@@ -791,8 +791,8 @@ func TestBookExpense(t *testing.T) {
 				func(x *revolut.Expense) { x.TransactionType = revolut.ExpenseTypeMileage }),
 			wantBooked: true,
 			wantLines: []string{
-				"exp:x2 0/net 9999 21.66 EUR [gross 25.99 = net 21.66 + tax 4.33 @20%]",
-				"exp:x2 0/vat 2201 4.33 EUR [gross 25.99 = net 21.66 + tax 4.33 @20%]",
+				// 20% on a EUR expense is foreign VAT (vat.go): the whole 25.99 on suspense.
+				"exp:x2 0/net 9999 25.99 EUR [gross 25.99 = net 25.99 + tax 0.00 @20%]",
 				"exp:x2 0/reimbursement 2250 -25.99 EUR",
 			},
 			wantKinds: []string{KindMissingCategory},
@@ -808,8 +808,8 @@ func TestBookExpense(t *testing.T) {
 			wantBooked: true,
 			wantLines: []string{
 				"exp:x3 0/net 461 23.81 GBP orig 30.00 USD [gross 23.81 = net 23.81 + tax 0.00 @0%]",
-				"exp:x3 1/net 400 21.82 GBP orig 33.00 USD [gross 26.19 = net 21.82 + tax 4.37 @20%]",
-				"exp:x3 1/vat 2201 4.37 GBP orig 33.00 USD [gross 26.19 = net 21.82 + tax 4.37 @20%]",
+				// 20% on a USD expense is foreign VAT (vat.go): the whole 26.19 on 400.
+				"exp:x3 1/net 400 26.19 GBP orig 33.00 USD [gross 26.19 = net 26.19 + tax 0.00 @20%]",
 				"exp:x3 0/reimbursement 2250 -50.00 GBP",
 			},
 		},

@@ -31,6 +31,9 @@ type Chart struct {
 
 	// InputVAT receives the reclaimable VAT of every expense split.
 	InputVAT string `yaml:"input_vat"`
+	// OutputVAT is credited with the VAT the business accounts for on a reverse-charge
+	// purchase (the input VAT of the same purchase is debited to InputVAT).
+	OutputVAT string `yaml:"output_vat"`
 	// BankFees is debited with the fee of every transaction leg.
 	BankFees string `yaml:"bank_fees"`
 	// FXClearing balances, per currency, the legs of exchanges and of transfers between the
@@ -64,6 +67,10 @@ type Chart struct {
 	// up (the category code is the ledger code in the accounting software).
 	ByCategoryCode map[string]string `yaml:"by_category_code"`
 
+	// VAT classifies the tax rate of each split (vat.go). It is not read from the chart's YAML:
+	// the config file's vat section fills it.
+	VAT VATRules `yaml:"-"`
+
 	// Names gives the display name of GL codes. Category accounts not listed take the
 	// category's name.
 	Names map[string]string `yaml:"names"`
@@ -82,7 +89,8 @@ type Chart struct {
 //	     known original; card_credit)
 //	1299 Top-up clearing / owner funds (topup, topup_return)
 //	2200 VAT control           (tax, tax_refund: payments to and refunds from HMRC)
-//	2201 Input VAT             (VAT of expense splits)
+//	2201 Input VAT             (VAT of expense splits; reverse charge: the self-accounted input)
+//	2202 Output VAT            (reverse charge: the VAT the business accounts for)
 //	2250 Employee reimbursements
 //	2300 Loans                 (loan)
 //	7901 Bank charges          (leg fees; fee, charge, charge_refund, refund)
@@ -105,12 +113,14 @@ func DefaultChart() Chart {
 		},
 		BankDefault:            "1209",
 		InputVAT:               "2201",
+		OutputVAT:              "2202",
 		BankFees:               "7901",
 		FXClearing:             "1290",
 		Suspense:               "9999",
 		EmployeeReimbursements: "2250",
 		EmployeeReceivables:    "1105",
 		ToAllocate:             "1296",
+		VAT:                    DefaultVATRules(),
 		ByTransactionType: map[string]string{
 			revolut.TypeATM:            "1230",
 			revolut.TypeExchange:       "1290",
@@ -146,6 +156,7 @@ func DefaultChart() Chart {
 			"1299": "Top-up clearing (owner funds)",
 			"2200": "VAT control",
 			"2201": "Input VAT",
+			"2202": "Output VAT (reverse charge)",
 			"2250": "Employee reimbursements",
 			"2300": "Loans",
 			"7901": "Bank charges",
@@ -165,6 +176,8 @@ func (c Chart) WithDefaults() Chart {
 	}
 	str(&c.BankDefault, d.BankDefault)
 	str(&c.InputVAT, d.InputVAT)
+	str(&c.OutputVAT, d.OutputVAT)
+	c.VAT = c.VAT.WithDefaults()
 	str(&c.BankFees, d.BankFees)
 	str(&c.FXClearing, d.FXClearing)
 	str(&c.Suspense, d.Suspense)
@@ -213,6 +226,7 @@ func (c Chart) Validate() error {
 
 	fixed := []struct{ key, code string }{
 		{"input_vat", c.InputVAT},
+		{"output_vat", c.OutputVAT},
 		{"bank_fees", c.BankFees},
 		{"fx_clearing", c.FXClearing},
 		{"suspense", c.Suspense},
@@ -288,6 +302,9 @@ func (c Chart) Validate() error {
 		if strings.TrimSpace(code) == "" {
 			bad("names: empty account code")
 		}
+	}
+	if err := c.VAT.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
 		return nil

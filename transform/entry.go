@@ -20,6 +20,7 @@ type entry struct {
 	occurred time.Time
 	period   string
 	base     Line
+	country  string // the card merchant's country, for the VAT treatment of splits
 	lines    []Line
 	exc      []Exception
 }

@@ -63,6 +63,9 @@ type Line struct {
 	TaxRateID      string
 	TaxRateName    string
 	TaxRatePercent decimal.NullDecimal
+	// VATTreatment is the split's VAT treatment (VATStandard...; vat.go), "" on lines that
+	// are not part of a split.
+	VATTreatment string
 
 	CategoryID   string
 	CategoryCode string

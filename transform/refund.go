@@ -129,6 +129,9 @@ func (b *Booker) mirrorOriginal(e *entry, tx revolut.Transaction, leg revolut.Le
 		}
 		switch l.Key.Role {
 		case RoleNet, RoleVAT:
+			if l.Key.Role == RoleVAT && l.VATTreatment == VATReverseCharge {
+				continue // self-accounted VAT: not part of what was paid
+			}
 			i, ok := at[l.Key.Index]
 			if !ok {
 				i = len(comps)
@@ -175,25 +178,13 @@ func (b *Booker) mirrorOriginal(e *entry, tx revolut.Transaction, leg revolut.Le
 		if c.rate.Valid {
 			rate = c.rate.Decimal
 		}
-		v, _ := VAT(parts[i], rate, cur) // the rate was non-negative when the original was booked
 		base := e.newLine(src.Key.Index, "", "", "", decimal.Zero, cur)
 		base.Description = desc
 		base.Labels = src.Labels
 		base.CategoryID, base.CategoryCode, base.CategoryName = src.CategoryID, src.CategoryCode, src.CategoryName
 		base.TaxRateID, base.TaxRateName, base.TaxRatePercent = src.TaxRateID, src.TaxRateName, c.rate
-		base.Net, base.Tax, base.Gross = decimal.NewNullDecimal(v.Net), decimal.NewNullDecimal(v.Tax), decimal.NewNullDecimal(v.Gross)
-		net := base
-		net.Key.Role = RoleNet
-		net.AccountCode, net.AccountName = src.AccountCode, src.AccountName
-		net.Amount = v.Net
-		e.add(net)
-		if !v.Tax.IsZero() {
-			vat := base
-			vat.Key.Role = RoleVAT
-			vat.AccountCode, vat.AccountName = b.chart.InputVAT, b.chart.name(b.chart.InputVAT, "")
-			vat.Amount = v.Tax
-			e.add(vat)
-		}
+		base.VATTreatment = src.VATTreatment                               // the refund mirrors the purchase's treatment
+		e.addSplit(base, src.AccountCode, src.AccountName, parts[i], rate) // the rate was non-negative when booked
 	}
 }
 

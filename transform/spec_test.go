@@ -135,15 +135,15 @@ func TestSpecExamples(t *testing.T) {
 	if l := b.BookTransaction(revolut.Transaction{}, nil); l.Booked {
 		t.Error("an empty transaction was booked")
 	}
-	// The mileage example, approved: its category has no code → suspense; 25.99×20/120 =
-	// 4.3317 → 4.33, net 21.66; dated by its unpadded expense_date 2025-10-6.
+	// The mileage example, approved: its category has no code → suspense; a 20% rate on a
+	// EUR expense is foreign VAT for GBP books (vat.go), so the whole 25.99 is the expense;
+	// dated by its unpadded expense_date 2025-10-6.
 	mileage := xs[2]
 	mileage.State = revolut.ExpenseApproved
 	bk = b.BookExpense(mileage)
 	checkInvariants(t, bk)
 	checkLines(t, bk, []string{
-		"exp:a0e0294e-0460-42f4-bd97-f969469f1afc 0/net 9999 21.66 EUR [gross 25.99 = net 21.66 + tax 4.33 @20%]",
-		"exp:a0e0294e-0460-42f4-bd97-f969469f1afc 0/vat 2201 4.33 EUR [gross 25.99 = net 21.66 + tax 4.33 @20%]",
+		"exp:a0e0294e-0460-42f4-bd97-f969469f1afc 0/net 9999 25.99 EUR [gross 25.99 = net 25.99 + tax 0.00 @20%]",
 		"exp:a0e0294e-0460-42f4-bd97-f969469f1afc 0/reimbursement 2250 -25.99 EUR",
 	})
 	if bk.Lines[0].Period != "2025-10" || bk.Lines[0].BookingDate.Day() != 6 {

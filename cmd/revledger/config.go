@@ -37,6 +37,8 @@ type Config struct {
 
 	// Chart is the chart-of-accounts mapping; omitted parts take transform.DefaultChart's.
 	Chart transform.Chart `yaml:"chart"`
+	// VAT is how tax rates count for VAT and the VAT return (vatconfig.go).
+	VAT VATConfig `yaml:"vat"`
 
 	// Xero and QuickBooks shape the import files of those targets (exportconfig.go).
 	Xero       XeroConfig       `yaml:"xero"`
@@ -249,6 +251,9 @@ func (c Config) validate() error {
 	}
 	if err := c.Chart.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("chart: %w", err))
+	}
+	if err := c.VAT.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

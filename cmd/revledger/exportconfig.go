@@ -96,6 +96,7 @@ func (c Config) exportersConfig() (exporters.Config, time.Duration, error) {
 	}
 	return exporters.Config{
 		Company: c.Company, BaseCurrency: c.Export.BaseCurrency, Targets: c.Export.Targets, ReceiptLinks: links,
+		VATIncludeUnapproved: c.VAT.IncludeUnapproved,
 		Xero: csvfmt.XeroOptions{
 			Route: c.Xero.Route, TaxRates: c.Xero.TaxRates, NoTaxRate: c.Xero.NoTaxRate,
 			Clearing: c.Xero.ClearingAccounts, ClearingPrefix: c.Xero.ClearingPrefix,

@@ -402,7 +402,7 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 	j.view = newProgressView(env.stderr, env.isTerminal, j.log)
 	j.pipe, err = pipeline.New(pipeline.Config{
 		Location:             j.loc,
-		Chart:                j.cfg.Chart,
+		Chart:                j.cfg.chart(),
 		TransactionsLookback: days(j.cfg.Sync.TransactionsLookbackDays),
 		ExpensesWindow:       days(j.cfg.Sync.ExpensesWindowDays),
 		InitialHistory:       days(j.cfg.Sync.InitialHistoryDays),

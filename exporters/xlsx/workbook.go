@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/exporters/vatreturn"
 	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
@@ -70,6 +71,9 @@ type Workbook struct {
 	splits      int
 	maxReceipts int
 	cardsDone   bool
+
+	vatRates      []vatreturn.RateRow // the VAT summary's rows once VATReturn was called (vatreturn.go)
+	vatReturnDone bool
 
 	row []any // reused row buffer of the small sheets
 }
@@ -358,7 +362,7 @@ func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64,
 			return 0, err
 		}
 	}
-	if err := w.writeVAT(sum.VAT); err != nil {
+	if err := w.writeVATSheet(sum.VAT); err != nil {
 		return 0, err
 	}
 	if err := w.writeTrial(sum.Trial); err != nil {
