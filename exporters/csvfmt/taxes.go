@@ -66,10 +66,42 @@ func isWordKey(k string) bool {
 	return k != ""
 }
 
+// byTreatment finds the names of l's tax rate from the VAT treatment it was booked with, when
+// that decides: VAT the business cannot reclaim (foreign, blocked) or that does not apply (out
+// of scope) must reach the target untaxed, whatever the rate's name or percentage says, or the
+// target would reclaim it; exempt and reverse-charge lines take the target's rate of that kind
+// (the map's "exempt" and "reverse charge" keys). decided is false for the other treatments
+// and for lines booked without one, which are looked up by rate.
+func (m TaxMap) byTreatment(l *transform.Line) (n TaxNames, found, decided bool) {
+	word := ""
+	switch l.VATTreatment {
+	case transform.VATForeign, transform.VATBlocked, transform.VATOutOfScope:
+		return TaxNames{}, false, true
+	case transform.VATExempt:
+		word = "exempt"
+	case transform.VATReverseCharge:
+		word = "reverse charge"
+	default:
+		return TaxNames{}, false, false
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if strings.EqualFold(k, word) {
+			return m[k], true, true
+		}
+	}
+	return TaxNames{}, false, true
+}
+
 // taxName returns the name of l's tax rate on the side moneyIn says, or noTax. A purchase
 // refunded (money in on an expense line) keeps the purchase name: it reduces input VAT.
 func (m TaxMap) taxName(l *transform.Line, moneyIn bool, noTax string) (string, bool) {
-	n, ok := m.lookup(l)
+	if l == nil {
+		return noTax, false
+	}
+	n, ok, decided := m.byTreatment(l)
+	if !decided {
+		n, ok = m.lookup(l)
+	}
 	if !ok {
 		return noTax, false
 	}
@@ -108,14 +140,16 @@ func isBankLine(l *transform.Line) bool {
 	return r == transform.RoleBank || r == transform.RoleFeeBank
 }
 
-// splitGroups groups the lines of an entry so that a split's net and VAT lines are one
-// group (in entry order); every other line is a group of its own.
+// splitGroups groups the lines of an entry so that a split's net, VAT and (reverse charge)
+// output VAT lines are one group (in entry order); every other line is a group of its own. A
+// reverse-charge split's input and output VAT cancel, so its group sums to what was paid, and
+// a target's reverse-charge rate accounts for both sides itself.
 func splitGroups(lines []*transform.Line) [][]*transform.Line {
 	var out [][]*transform.Line
 	at := map[transform.LineKey]int{}
 	for _, l := range lines {
 		r := baseRole(l)
-		if r == transform.RoleNet || r == transform.RoleVAT {
+		if r == transform.RoleNet || r == transform.RoleVAT || r == transform.RoleOutputVAT {
 			k := l.Key
 			k.Role = "split" + strings.TrimPrefix(l.Key.Role, r) // keeps ":reversal" apart
 			if i, ok := at[k]; ok {
