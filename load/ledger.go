@@ -164,6 +164,8 @@ var ledgerCols = []string{
 	"transaction_id", "transaction_type", "transaction_state", "related_transaction_id", "expense_id", "expense_state",
 	"receipt_ids", "revolut_account_id", "bank_balance", "card_id", "card_last_digits", "card_holder", "card_references",
 	"card_label", "vat_treatment",
+	// 0010: the closed entry version an adjustment line adjusts (NULL on ordinary lines).
+	"adjusts_entry_id", "adjusts_version", "adjusts_period", "adjustment_reason",
 }
 
 var ledgerColTypes = []string{
@@ -175,6 +177,7 @@ var ledgerColTypes = []string{
 	"text", "text", "text", "text", "text", "text",
 	"text[]", "text", "numeric", "text", "text", "text", "jsonb",
 	"text", "text",
+	"text", "integer", "text", "text",
 }
 
 type cardRefJSON struct {
@@ -210,7 +213,16 @@ func lineRow(l *transform.Line, row []any) {
 		nullString(l.TransactionID), nullString(l.TransactionType), nullString(l.TransactionState),
 		nullString(l.RelatedTransactionID), nullString(l.ExpenseID), nullString(l.ExpenseState),
 		receipts, nullString(l.RevolutAccountID), l.BankBalance, nullString(l.CardID), nullString(l.CardLastDigits),
-		nullString(l.CardHolder), refs, nullString(l.CardLabel), nullString(l.VATTreatment))
+		nullString(l.CardHolder), refs, nullString(l.CardLabel), nullString(l.VATTreatment),
+		nullString(l.AdjustsEntryID), nullInt(l.AdjustsVersion), nullString(l.AdjustsPeriod), nullString(l.AdjustmentReason))
+}
+
+// nullInt is NULL for 0 (an ordinary line adjusts no version).
+func nullInt(v int) any {
+	if v == 0 {
+		return nil
+	}
+	return v
 }
 
 // entryHash is the identity of an entry's content: sha256 over every Line field except
@@ -293,6 +305,15 @@ func (h *hasher) entry(lines []*transform.Line) []byte {
 		if l.VATTreatment != "" { // only then: lines without one keep the hash they had
 			h.str("\x00vat")
 			h.str(l.VATTreatment)
+		}
+		// Only an adjustment line hashes its adjustment fields, so that the hash of every
+		// ordinary entry stays what it was before they existed (no re-versioning on upgrade).
+		if l.AdjustsEntryID != "" {
+			h.str("\x00adj")
+			h.str(l.AdjustsEntryID)
+			h.n(l.AdjustsVersion)
+			h.str(l.AdjustsPeriod)
+			h.str(l.AdjustmentReason)
 		}
 	}
 	sum := sha256.Sum256(h.buf)
@@ -486,6 +507,11 @@ func decideEntries(ctx context.Context, tx pgx.Tx, p *preparedBookings) ([]entry
 		func() error { heads[h.entryID] = h; return nil }); err != nil {
 		return nil, fmt.Errorf("read current entries: %w", interpret(err))
 	}
+	// Entries of closed periods are final: their changes become adjustment entries (adjust.go).
+	closed, err := planAdjustments(ctx, tx, p, heads)
+	if err != nil {
+		return nil, err
+	}
 
 	var writes []entryWrite
 	for i := range p.entries {
@@ -504,7 +530,7 @@ func decideEntries(ctx context.Context, tx pgx.Tx, p *preparedBookings) ([]entry
 	// (in entry order, so that the same write always writes the same rows in the same order).
 	gone := make([]head, 0, len(heads))
 	for _, cur := range heads {
-		if !cur.tombstone {
+		if !cur.tombstone && !closed[cur.period] {
 			gone = append(gone, cur)
 		}
 	}

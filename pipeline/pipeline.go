@@ -57,6 +57,8 @@ type Writer interface {
 	// FlagRelatedForBooking and WriteBookings: see book.go.
 	FlagRelatedForBooking(ctx context.Context) (int64, error)
 	WriteBookings(ctx context.Context, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
+	// ClosePeriod closes a period after its export (see run.export).
+	ClosePeriod(ctx context.Context, period, by, how string, runID load.RunID) (bool, error)
 	QuarantineStored(ctx context.Context, runID load.RunID, bad []*load.DecodeError) (int, error)
 	AbandonStaleRuns(ctx context.Context, current load.RunID) (int, error)
 	// Held is checked by the exporters before each file is published.
@@ -111,6 +113,11 @@ type Config struct {
 	// booked: [now − years, now + days). Others are exceptions, never periods. Default
 	// transform.DefaultPlausiblePastYears and DefaultPlausibleFutureDays.
 	PlausiblePastYears, PlausibleFutureDays int
+	// CloseOnExport closes a period by its first export made at least CloseGraceDays days after
+	// its end (config close.grace_days, default 5). Off in the zero Config, so that a pipeline
+	// built without it (tests, tools) never closes a period by surprise; cmd/revledger turns it on.
+	CloseOnExport  bool
+	CloseGraceDays int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// OnProgress receives progress events; nil ignores them.

@@ -311,6 +311,17 @@ func (r *run) export(ctx context.Context, period Period) error {
 	if err := r.p.wh.RecordExport(ctx, r.sum.RunID, label, files); err != nil {
 		return fmt.Errorf("record export of %s: %w", label, err)
 	}
+	// The first export made after the period's end plus the grace closes it: from then on its
+	// files are final and a late change is booked as an adjustment in the first open period.
+	if g := r.p.cfg.CloseGraceDays; r.p.cfg.CloseOnExport && !r.p.cfg.Now().Before(period.To.AddDate(0, 0, g)) {
+		closed, err := r.w.ClosePeriod(ctx, label, "revledger run "+strconv.FormatInt(r.sum.RunID, 10), load.ClosedByExport, r.sum.RunID)
+		if err != nil {
+			return fmt.Errorf("close %s after its export: %w", label, err)
+		}
+		if closed {
+			r.log.Info("period closed by its export", "period", label, "grace_days", g)
+		}
+	}
 	r.sum.Exports = append(r.sum.Exports, ex)
 	r.progress(Progress{Stage: "export", Stream: "periods", Rows: int64(len(r.sum.Exports))})
 	return nil

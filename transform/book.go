@@ -409,6 +409,11 @@ func (b *Booker) bookLegs(e *entry, tx revolut.Transaction, expenses []revolut.E
 			unusable, unusableWhy = append(unusable, x), append(unusableWhy, fmt.Sprintf("expense %s has no splits", x.ID))
 		case x.State == revolut.ExpenseApproved || x.State == revolut.ExpensePendingReimbursement:
 			usable = append(usable, x)
+		case x.State == revolut.ExpenseReverted && tx.State == revolut.TransactionReverted:
+			// Revolut reverts the expense of a reverted payment too. The entry books the payment
+			// as it was when it completed (the reversing entry then cancels it line by line),
+			// so its splits and VAT are used as they were, not re-booked on suspense.
+			usable = append(usable, x)
 		case x.State == revolut.ExpenseAwaitingReview:
 			usable = append(usable, x)
 			e.except(KindExpenseUnreviewed, fmt.Sprintf("expense %s is awaiting review; its categories and VAT were booked as submitted", x.ID))
