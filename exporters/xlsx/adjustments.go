@@ -28,7 +28,7 @@ func (w *Workbook) newAdjustments() *stream {
 	st := w.st
 	return newStream(w, SheetAdjust, []column{
 		col("Adjustment entry", 30, st.text), col("Date", 12, st.date), col("Original entry", 22, st.text),
-		numeric("Original version", 9, st.integer), col("Original period", 10, st.text), col("Reason", 48, 0),
+		numeric("Original version", 9, st.integer), col("Original period", 10, st.center), col("Reason", 80, 0),
 		col("Account code", 10, st.text), col("Account name", 22, 0), numeric("Debit", 13, 0), numeric("Credit", 13, 0),
 		col("Currency", 9, st.center), col("VAT rate", 22, 0), col("Description", 34, 0), col("Line key", 34, st.text),
 	})

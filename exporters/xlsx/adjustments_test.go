@@ -155,3 +155,21 @@ func TestAdjustmentsSheetEmptyAndUnbalanced(t *testing.T) {
 		t.Errorf("check row = %q, want %q", last, want)
 	}
 }
+
+// TestAdjustmentsVATSummary: an adjustment that reverses a split and books it anew (the
+// recategorisation) counts both splits. VAT summary of AdjustmentSample at 20%, by hand:
+// net −100.00 + 20.00 − 50.00 + 50.00 = −80.00, tax −20.00 + 4.00 − 10.00 + 10.00 = −16.00,
+// gross −96.00, over 4 splits (the October VAT given back on the reverted payment, less
+// November's 4.00).
+func TestAdjustmentsVATSummary(t *testing.T) {
+	t.Parallel()
+	f := buildPeriod(t, ledgertest.AdjustmentSample(), november)
+	rows, _ := f.GetRows("VAT summary", excelize.Options{RawCellValue: true})
+	if got, want := rows[1], []string{"GBP", "20% (VAT on Expenses)", "0.2", "-80", "-16", "-96", "4"}; !slices.Equal(got, want) {
+		t.Errorf("VAT row = %q, want %q", got, want)
+	}
+	expenses, _ := f.GetRows("Expenses")
+	if len(expenses) != 5 {
+		t.Errorf("Expenses has %d rows, want header + 4 splits", len(expenses))
+	}
+}
