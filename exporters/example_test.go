@@ -45,6 +45,7 @@ func Example() {
 		fmt.Printf("%s debit %s credit %s\n", t.Currency, t.Debit, t.Credit)
 	}
 	// Output:
+	// 2024-03/adjustments_2024-03.csv: 0 rows
 	// 2024-03/cards_2024-03.csv: 0 rows
 	// 2024-03/journal_2024-03.csv: 14 rows
 	// 2024-03/quickbooks_journal_2024-03.csv: 7 rows

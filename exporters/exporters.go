@@ -114,6 +114,10 @@ func JournalName(period string) string { return "journal_" + period + ".csv" }
 // CardsName is the card spend CSV's name.
 func CardsName(period string) string { return "cards_" + period + ".csv" }
 
+// AdjustmentsName is the adjustments CSV's name: the lines of the adjustment entries booked
+// in the period for changes to closed periods (the header alone when there are none).
+func AdjustmentsName(period string) string { return "adjustments_" + period + ".csv" }
+
 // ManifestName is the manifest's name in every period folder.
 const ManifestName = "manifest.json"
 
@@ -264,13 +268,20 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		return Manifest{}, err
 	}
 	generic := r.e.wants(TargetGeneric)
-	var jo *out
+	var jo, ao *out
 	var journal *csvfmt.Journal
+	var adjustments *csvfmt.Adjustments
 	if generic {
 		if jo, err = r.create(JournalName(label), csvType); err != nil {
 			return Manifest{}, err
 		}
 		if journal, err = csvfmt.NewJournal(jo); err != nil {
+			return Manifest{}, err
+		}
+		if ao, err = r.create(AdjustmentsName(label), csvType); err != nil {
+			return Manifest{}, err
+		}
+		if adjustments, err = csvfmt.NewAdjustments(ao); err != nil {
 			return Manifest{}, err
 		}
 	}
@@ -302,6 +313,9 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		if journal != nil {
 			if err := journal.Write(&l); err != nil {
 				return Manifest{}, fmt.Errorf("write %s: %w", jo.name, err)
+			}
+			if err := adjustments.Write(&l); err != nil {
+				return Manifest{}, fmt.Errorf("write %s: %w", ao.name, err)
 			}
 		}
 		if err := imports.write(&l); err != nil {
@@ -340,7 +354,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		for _, c := range []struct {
 			o *out
 			w csvWriter
-		}{{jo, journal}, {co, cardsCSV}} {
+		}{{jo, journal}, {ao, adjustments}, {co, cardsCSV}} {
 			f, err := c.o.closeCSV(c.w)
 			if err != nil {
 				return Manifest{}, err

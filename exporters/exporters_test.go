@@ -35,7 +35,7 @@ var (
 )
 
 var wantFiles = []string{
-	"cards_2024-03.csv",
+	"adjustments_2024-03.csv", "cards_2024-03.csv",
 	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv", "quickbooks_journal_2024-03_EUR.csv", "quickbooks_journal_2024-03_JPY.csv",
 	"revledger_2024-03.xlsx", "xero_journal_2024-03.csv",
 	"xero_statement_revolut-eur_2024-03.csv", "xero_statement_revolut-gbp_2024-03.csv", "xero_statement_revolut-jpy_2024-03.csv",

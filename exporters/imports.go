@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"github.com/revledger/revledger/exporters/csvfmt"
+	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/transform"
+	"github.com/shopspring/decimal"
 )
 
 // DefaultBaseCurrency is the currency of the books the Xero and QuickBooks journals are
@@ -190,7 +192,11 @@ func (j *importFiles) flush() error {
 	}
 	defer func() { j.entry = j.entry[:0] }()
 	journal := j.entry
-	if j.xero && j.route == csvfmt.XeroRouteStatement {
+	if j.xero && j.route == csvfmt.XeroRouteStatement && report.IsAdjustment(&j.entry[0]) {
+		if err := j.adjustmentStatements(); err != nil {
+			return err
+		}
+	} else if j.xero && j.route == csvfmt.XeroRouteStatement {
 		lines, rest := csvfmt.StatementLines(j.entry)
 		byAccount := map[string][]csvfmt.StatementLine{}
 		var order []string
@@ -229,6 +235,51 @@ func (j *importFiles) flush() error {
 			if err := w.WriteEntry(lines); err != nil {
 				return fmt.Errorf("write QuickBooks journal %s: %w", cur, err)
 			}
+		}
+	}
+	return nil
+}
+
+// adjustmentStatements writes what an adjustment entry does to the Revolut accounts' Xero
+// statements in the statement route. An adjustment reverses a booking of a closed period and
+// books it anew; its bank lines are not movements of their own (a recategorised payment
+// reverses and re-books the same −120.00), and the statement must list only what really moved
+// the account. So the whole entry goes to the manual journal, its bank side on the clearing
+// account as in the journal route, and the statement gets one line per Revolut account whose
+// balance the adjustment changes, for the net amount (+120.00 for a reverted card payment:
+// the money came back), coded to that clearing account, which it brings back to zero. An
+// adjustment that nets to zero on the bank (a recategorisation) adds no statement line.
+func (j *importFiles) adjustmentStatements() error {
+	opts := j.r.e.cfg.Xero.WithDefaults()
+	net := map[string]decimal.Decimal{}
+	first := map[string]*transform.Line{}
+	var order []string
+	for i := range j.entry {
+		l := &j.entry[i]
+		if !report.IsBankLine(l) {
+			continue
+		}
+		if _, ok := first[l.RevolutAccountID]; !ok {
+			first[l.RevolutAccountID] = l
+			order = append(order, l.RevolutAccountID)
+		}
+		net[l.RevolutAccountID] = net[l.RevolutAccountID].Add(l.Amount)
+	}
+	for _, id := range order {
+		if net[id].IsZero() {
+			continue
+		}
+		b := *first[id]
+		b.Key.Role = transform.RoleBank
+		b.Amount = net[id]
+		desc := report.AdjustmentNarration(&b)
+		if b.Description != "" {
+			desc += ": " + b.Description
+		}
+		b.Description = desc
+		sl := csvfmt.StatementLine{Bank: &b, Amount: net[id], AccountCode: opts.ClearingCode(&b)}
+		if err := j.statement(&b).Write([]csvfmt.StatementLine{sl}); err != nil {
+			return fmt.Errorf("write Xero statement of account %s: %w", id, err)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
+	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
@@ -133,6 +134,9 @@ func (q *QuickBooksJournal) row(l *transform.Line, taxCode, taxAmount string) []
 	desc := lineDescription(l)
 	if l.Description != "" && desc != l.Description {
 		desc += " - " + l.Description
+	}
+	if report.IsAdjustment(l) {
+		desc = report.AdjustmentNarration(l) + ": " + desc
 	}
 	var class, location string
 	if q.opts.ClassGroup != "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
@@ -261,7 +262,8 @@ func XeroTaxableNet(net, tax, percent decimal.Decimal, currency string) (decimal
 
 // Narration is the one narration of an entry: who it was with and what it was for, taken
 // from the first line that says, followed by the entry id in brackets, which keeps two
-// entries with the same payee on the same day apart.
+// entries with the same payee on the same day apart. An adjustment entry's narration starts
+// with the closed period it adjusts and why (report.AdjustmentNarration).
 func Narration(entry []transform.Line) string {
 	if len(entry) == 0 {
 		return ""
@@ -276,6 +278,14 @@ func Narration(entry []transform.Line) string {
 		}
 	}
 	n := who
+	if report.IsAdjustment(&entry[0]) {
+		// "Adjustment to 2026-10 (reverted): Shell: Fuel [adj:txn:…:v1:1]": the closed period
+		// and why, before what it was; the entry id names the original entry and version.
+		n = report.AdjustmentNarration(&entry[0])
+		if who != "" {
+			n += ": " + who
+		}
+	}
 	if what != "" {
 		if n != "" {
 			n += ": "

@@ -113,9 +113,11 @@ func NewCardSpend(p period.Period) *CardSpend {
 }
 
 // IsCardSpend reports whether l is the bank line of a completed card payment or refund made
-// with a known card: the line whose amount is what the card spent or got back.
+// with a known card: the line whose amount is what the card spent or got back. A line of an
+// adjustment entry is not: the card was used in the closed period, where it was counted, and
+// an adjustment re-books that use (a recategorised payment would otherwise count twice).
 func IsCardSpend(l *transform.Line) bool {
-	return l.CardID != "" && IsBankLine(l) && l.Key.Role == transform.RoleBank &&
+	return l.CardID != "" && !IsAdjustment(l) && IsBankLine(l) && l.Key.Role == transform.RoleBank &&
 		l.TransactionState == stateCompleted &&
 		(l.TransactionType == typeCardPayment || l.TransactionType == typeCardRefund)
 }

@@ -82,6 +82,9 @@ type tbKey struct{ code, currency string }
 type splitKey struct {
 	source, id string
 	index      int
+	// reversal tells apart, within one adjustment entry, the reversed split of the closed
+	// version and the split booked anew: both have the same source and index.
+	reversal bool
 }
 
 // Aggregator consumes the lines of a period in the Ledger's order (booking date, entry, key)
@@ -163,7 +166,7 @@ func (a *Aggregator) Add(l *transform.Line) (bank []BankRow, split bool) {
 	}
 
 	if l.Gross.Valid {
-		k := splitKey{l.Key.SourceType, l.Key.SourceID, l.Key.Index}
+		k := splitKey{l.Key.SourceType, l.Key.SourceID, l.Key.Index, strings.HasSuffix(l.Key.Role, transform.ReversalSuffix)}
 		if _, seen := a.entrySplits[k]; !seen {
 			a.entrySplits[k] = struct{}{}
 			split = true

@@ -216,12 +216,26 @@ func (w *Workbook) writeSummary(info Info, sum report.Summary) error {
 		set(4, f64(t.Debit.Sub(t.Credit), places), amount)
 		set(5, t.Lines, st.integer)
 	}
+	// Adjustments booked here to periods already closed: their lines are in the totals above
+	// and listed on the Adjustments sheet.
+	row++
+	n := w.adj.Entries()
+	entries := strconv.Itoa(n) + " entries"
+	if n == 1 {
+		entries = "1 entry"
+	}
+	set(1, "Adjustments to closed periods", 0)
+	set(2, entries, 0)
 
 	row += 2
 	set(1, "Check", st.header)
 	set(2, "Result", st.header)
 	set(3, "Detail", st.header)
-	for _, c := range sum.Checks {
+	checks := sum.Checks
+	if w.adj.Entries() > 0 {
+		checks = append(slices.Clip(checks), w.adj.Check())
+	}
+	for _, c := range checks {
 		row++
 		set(1, c.Name, 0)
 		if c.Passed {

@@ -21,6 +21,7 @@ import (
 const (
 	SheetSummary    = "Summary"
 	SheetJournal    = "Journal"
+	SheetAdjust     = "Adjustments"
 	SheetBank       = "Bank transactions"
 	SheetExpenses   = "Expenses"
 	SheetCards      = "Cards"
@@ -66,6 +67,8 @@ type Workbook struct {
 	tables   int
 
 	journal, bank, exceptions *stream
+	adjust                    *stream
+	adj                       report.Adjustments
 
 	spool       *spool
 	splits      int
@@ -96,7 +99,7 @@ func (w *Workbook) init() error {
 	if err := w.f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("name summary sheet: %w", err)
 	}
-	for _, name := range []string{SheetJournal, SheetBank, SheetExpenses, SheetCards, SheetCardRefs, SheetVAT, SheetTrial, SheetExceptions} {
+	for _, name := range []string{SheetJournal, SheetAdjust, SheetBank, SheetExpenses, SheetCards, SheetCardRefs, SheetVAT, SheetTrial, SheetExceptions} {
 		if _, err := w.f.NewSheet(name); err != nil {
 			return fmt.Errorf("create sheet %q: %w", name, err)
 		}
@@ -129,7 +132,8 @@ func (w *Workbook) init() error {
 		col("Occurred (UTC)", 17, st.dateTime), col("Kind", 22, 0), col("Source", 12, 0), col("Source id", 20, st.text),
 		col("Entry", 16, st.text), col("Reason", 80, 0),
 	})
-	for _, s := range []*stream{w.journal, w.bank, w.exceptions} {
+	w.adjust = w.newAdjustments()
+	for _, s := range []*stream{w.journal, w.adjust, w.bank, w.exceptions} {
 		if err := s.open(); err != nil {
 			return err
 		}
@@ -230,7 +234,8 @@ func (w *Workbook) textCell(s string) any {
 	return excelize.Cell{StyleID: w.st.text, Value: s}
 }
 
-// Line writes a ledger line to the Journal and, when split is true (the first line of an
+// Line writes a ledger line to the Journal (and, for a line of an adjustment entry, to the
+// Adjustments sheet) and, when split is true (the first line of an
 // expense split, as report.Aggregator says), keeps it for the Expenses sheet.
 func (w *Workbook) Line(l *transform.Line, split bool) error {
 	st, s := w.st, w.journal
@@ -264,6 +269,11 @@ func (w *Workbook) Line(l *transform.Line, split bool) error {
 	s.integer(l.Version)
 	if err := s.end(); err != nil {
 		return err
+	}
+	if report.IsAdjustment(l) {
+		if err := w.adjustment(l); err != nil {
+			return err
+		}
 	}
 	if split {
 		style, err := st.amount(transform.MinorUnits(l.Currency))
@@ -366,6 +376,9 @@ func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64,
 		return 0, err
 	}
 	if err := w.writeTrial(sum.Trial); err != nil {
+		return 0, err
+	}
+	if err := w.finishAdjustments(); err != nil {
 		return 0, err
 	}
 	for _, s := range []*stream{w.journal, w.bank, w.exceptions} {

@@ -78,7 +78,7 @@ func sampleOptions() xlsx.Options {
 func TestSheetsAndHeaders(t *testing.T) {
 	t.Parallel()
 	f, _ := build(t, ledgertest.Sample(), sampleOptions())
-	want := []string{"Summary", "Journal", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Exceptions"}
+	want := []string{"Summary", "Journal", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Exceptions"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
@@ -261,7 +261,7 @@ func TestContinuationSheets(t *testing.T) {
 	// 30 journal lines with a limit of 11 rows (header + 10): Journal, Journal (2), Journal (3).
 	f, _ := build(t, ledgertest.Generated(30), xlsx.Options{RowLimit: 11})
 	list := f.GetSheetList()
-	want := []string{"Summary", "Journal", "Journal (2)", "Journal (3)", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Exceptions"}
+	want := []string{"Summary", "Journal", "Journal (2)", "Journal (3)", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Exceptions"}
 	if !slices.Equal(list, want) {
 		t.Fatalf("sheets = %q, want %q", list, want)
 	}

@@ -3,6 +3,7 @@
 //
 //	go run ./exporters/internal/sampleworkbook -o sample.xlsx          # ledgertest.Sample, March 2024
 //	go run ./exporters/internal/sampleworkbook -cards -o cards.xlsx    # ledgertest.CardSample, April 2024
+//	go run ./exporters/internal/sampleworkbook -adjustments -o adj.xlsx # ledgertest.AdjustmentSample, November 2026
 //
 // It writes them the way the exporter does (lines, bank rows, card spend, exceptions, then
 // WriteTo), with the same company, run id and clock as the xlsx tests, so what it shows is
@@ -27,14 +28,15 @@ import (
 func main() {
 	out := flag.String("o", "sample.xlsx", "where to write the workbook")
 	cards := flag.Bool("cards", false, "write the card sample (April 2024) instead of the general sample (March 2024)")
+	adjustments := flag.Bool("adjustments", false, "write the adjustment sample (November 2026, after October was closed)")
 	flag.Parse()
-	if err := run(*out, *cards); err != nil {
+	if err := run(*out, *cards, *adjustments); err != nil {
 		fmt.Fprintln(os.Stderr, "sampleworkbook:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, cards bool) error {
+func run(out string, cards, adjustments bool) error {
 	led, p, opts := ledgertest.Sample(), period.Month(2024, 3), xlsx.Options{
 		ReceiptLink: func(e, r string) string { return "../receipts/" + e + "/" + r + ".pdf" },
 	}
@@ -44,6 +46,10 @@ func run(out string, cards bool) error {
 		cl := ledgertest.CardSample()
 		led, cardList, p, opts = &cl.Ledger, cl.CardList, period.Month(2024, 4), xlsx.Options{}
 		info.RunID, info.GeneratedAt = "run-7", time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC)
+	}
+	if adjustments {
+		led, p, opts = ledgertest.AdjustmentSample(), period.Month(2026, 11), xlsx.Options{}
+		info.RunID, info.GeneratedAt = "run-11", time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
 	}
 	info.Period = p
 	b, err := build(led, cardList, p, opts, info)
