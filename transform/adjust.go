@@ -30,6 +30,23 @@ func AdjustmentEntryID(entryID string, version, n int) string {
 // IsAdjustmentReversal reports whether l is the reversing half of an adjustment line pair.
 func IsAdjustmentReversal(l Line) bool { return strings.HasSuffix(l.Key.Role, AdjustmentReversed) }
 
+// BaseRole is role without its reversal markers (ReversalSuffix of a reversing entry's line,
+// AdjustmentReversed of an adjustment's reversing line, in any combination): the role of the
+// line that was reversed. Readers that group a split's lines or classify a line by what it is
+// use it, so that a reversal counts as the negative of what it reverses.
+func BaseRole(role string) string {
+	for {
+		r := strings.TrimSuffix(strings.TrimSuffix(role, AdjustmentReversed), ReversalSuffix)
+		if r == role {
+			return r
+		}
+		role = r
+	}
+}
+
+// IsReversal reports whether l reverses another line, in a reversing entry or an adjustment.
+func IsReversal(l *Line) bool { return BaseRole(l.Key.Role) != l.Key.Role }
+
 // Adjustment says where an adjustment entry goes and what it adjusts.
 type Adjustment struct {
 	EntryID        string    // AdjustmentEntryID(...)

@@ -45,12 +45,12 @@ func TestAdjustmentsCSV(t *testing.T) {
 	)
 	want := "\uFEFF" +
 		"adjustment_entry_id,booking_date,original_entry_id,original_version,original_period,reason_code,reason,account_code,account_name,debit,credit,currency,vat_rate,description,line_key\r\n" +
-		a + "1200,Revolut GBP,120.00,,GBP,,Shell: Fuel,transaction/oct-1/0/bank:reversal\r\n" +
-		a + "7400,Motor expenses,,100.00,GBP," + vat + ",Shell: Fuel,transaction/oct-1/0/net:reversal\r\n" +
-		a + "2201,VAT input,,20.00,GBP," + vat + ",Shell: Fuel,transaction/oct-1/0/vat:reversal\r\n" +
-		b + "1200,Revolut GBP,60.00,,GBP,,Trainline: Train to Leeds,transaction/oct-2/0/bank:reversal\r\n" +
-		b + "7500,Travel,,50.00,GBP," + vat + ",Trainline: Train to Leeds,transaction/oct-2/0/net:reversal\r\n" +
-		b + "2201,VAT input,,10.00,GBP," + vat + ",Trainline: Train to Leeds,transaction/oct-2/0/vat:reversal\r\n" +
+		a + "1200,Revolut GBP,120.00,,GBP,,Shell: Fuel,transaction/oct-1/0/bank:reversed\r\n" +
+		a + "7400,Motor expenses,,100.00,GBP," + vat + ",Shell: Fuel,transaction/oct-1/0/net:reversed\r\n" +
+		a + "2201,VAT input,,20.00,GBP," + vat + ",Shell: Fuel,transaction/oct-1/0/vat:reversed\r\n" +
+		b + "1200,Revolut GBP,60.00,,GBP,,Trainline: Train to Leeds,transaction/oct-2/0/bank:reversed\r\n" +
+		b + "7500,Travel,,50.00,GBP," + vat + ",Trainline: Train to Leeds,transaction/oct-2/0/net:reversed\r\n" +
+		b + "2201,VAT input,,10.00,GBP," + vat + ",Trainline: Train to Leeds,transaction/oct-2/0/vat:reversed\r\n" +
 		b + "1200,Revolut GBP,,60.00,GBP,,Trainline: Train to Leeds,transaction/oct-2/0/bank\r\n" +
 		b + "7600,Staff welfare,50.00,,GBP," + vat + ",Trainline: Train to Leeds,transaction/oct-2/0/net\r\n" +
 		b + "2201,VAT input,10.00,,GBP," + vat + ",Trainline: Train to Leeds,transaction/oct-2/0/vat\r\n"

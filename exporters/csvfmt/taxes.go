@@ -131,7 +131,7 @@ func (m TaxMap) Names(noTax string) map[string]bool {
 
 // baseRole is a line's role without the reversal suffix.
 func baseRole(l *transform.Line) string {
-	return strings.TrimSuffix(l.Key.Role, transform.ReversalSuffix)
+	return transform.BaseRole(l.Key.Role)
 }
 
 // isBankLine reports whether l moves money on a Revolut account.

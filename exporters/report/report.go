@@ -166,7 +166,7 @@ func (a *Aggregator) Add(l *transform.Line) (bank []BankRow, split bool) {
 	}
 
 	if l.Gross.Valid {
-		k := splitKey{l.Key.SourceType, l.Key.SourceID, l.Key.Index, strings.HasSuffix(l.Key.Role, transform.ReversalSuffix)}
+		k := splitKey{l.Key.SourceType, l.Key.SourceID, l.Key.Index, transform.IsReversal(l)}
 		if _, seen := a.entrySplits[k]; !seen {
 			a.entrySplits[k] = struct{}{}
 			split = true

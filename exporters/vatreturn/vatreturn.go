@@ -175,7 +175,7 @@ var approved = []string{"approved", "pending_reimbursement", "refund_requested",
 
 // Add takes the next line.
 func (b *Builder) Add(l *transform.Line) {
-	role := strings.TrimSuffix(l.Key.Role, transform.ReversalSuffix)
+	role := transform.BaseRole(l.Key.Role)
 	if role == transform.RoleNet {
 		b.addRate(l)
 	}

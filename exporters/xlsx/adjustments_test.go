@@ -71,12 +71,12 @@ func TestAdjustmentsSheet(t *testing.T) {
 	// 3 November 2026 is Excel serial 46329 (46023 = 1 Jan 2026, + 306 days); 10 November 46336.
 	want := [][]string{
 		{"Adjustment entry", "Date", "Original entry", "Original version", "Original period", "Reason", "Account code", "Account name", "Debit", "Credit", "Currency", "VAT rate", "Description", "Line key"},
-		{"adj:txn:oct-1:v1:1", "46329", "txn:oct-1", "1", "2026-10", reverted, "1200", "Revolut GBP", "120", "", "GBP", "", "Shell: Fuel", "transaction/oct-1/0/bank:reversal"},
-		{"adj:txn:oct-1:v1:1", "46329", "txn:oct-1", "1", "2026-10", reverted, "7400", "Motor expenses", "", "100", "GBP", "20% (VAT on Expenses)", "Shell: Fuel", "transaction/oct-1/0/net:reversal"},
-		{"adj:txn:oct-1:v1:1", "46329", "txn:oct-1", "1", "2026-10", reverted, "2201", "VAT input", "", "20", "GBP", "20% (VAT on Expenses)", "Shell: Fuel", "transaction/oct-1/0/vat:reversal"},
-		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "1200", "Revolut GBP", "60", "", "GBP", "", "Trainline: Train to Leeds", "transaction/oct-2/0/bank:reversal"},
-		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "7500", "Travel", "", "50", "GBP", "20% (VAT on Expenses)", "Trainline: Train to Leeds", "transaction/oct-2/0/net:reversal"},
-		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "2201", "VAT input", "", "10", "GBP", "20% (VAT on Expenses)", "Trainline: Train to Leeds", "transaction/oct-2/0/vat:reversal"},
+		{"adj:txn:oct-1:v1:1", "46329", "txn:oct-1", "1", "2026-10", reverted, "1200", "Revolut GBP", "120", "", "GBP", "", "Shell: Fuel", "transaction/oct-1/0/bank:reversed"},
+		{"adj:txn:oct-1:v1:1", "46329", "txn:oct-1", "1", "2026-10", reverted, "7400", "Motor expenses", "", "100", "GBP", "20% (VAT on Expenses)", "Shell: Fuel", "transaction/oct-1/0/net:reversed"},
+		{"adj:txn:oct-1:v1:1", "46329", "txn:oct-1", "1", "2026-10", reverted, "2201", "VAT input", "", "20", "GBP", "20% (VAT on Expenses)", "Shell: Fuel", "transaction/oct-1/0/vat:reversed"},
+		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "1200", "Revolut GBP", "60", "", "GBP", "", "Trainline: Train to Leeds", "transaction/oct-2/0/bank:reversed"},
+		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "7500", "Travel", "", "50", "GBP", "20% (VAT on Expenses)", "Trainline: Train to Leeds", "transaction/oct-2/0/net:reversed"},
+		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "2201", "VAT input", "", "10", "GBP", "20% (VAT on Expenses)", "Trainline: Train to Leeds", "transaction/oct-2/0/vat:reversed"},
 		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "1200", "Revolut GBP", "", "60", "GBP", "", "Trainline: Train to Leeds", "transaction/oct-2/0/bank"},
 		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "7600", "Staff welfare", "50", "", "GBP", "20% (VAT on Expenses)", "Trainline: Train to Leeds", "transaction/oct-2/0/net"},
 		{"adj:txn:oct-2:v1:1", "46336", "txn:oct-2", "1", "2026-10", recategorised, "2201", "VAT input", "10", "", "GBP", "20% (VAT on Expenses)", "Trainline: Train to Leeds", "transaction/oct-2/0/vat"},

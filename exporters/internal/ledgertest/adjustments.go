@@ -31,7 +31,7 @@ func AdjustmentSample() *Ledger {
 	key := func(id, role string) transform.LineKey {
 		return transform.LineKey{SourceType: transform.SourceTransaction, SourceID: id, Role: role}
 	}
-	rev := func(role string) string { return role + transform.ReversalSuffix }
+	rev := func(role string) string { return role + transform.AdjustmentReversed } // as load writes them
 	split := func(l *transform.Line, code, name, net, tax, gross string) {
 		l.Net, l.Tax, l.Gross = ND(net), ND(tax), ND(gross)
 		l.TaxRateID, l.TaxRateName, l.TaxRatePercent = "tr-20", "20% (VAT on Expenses)", ND("20")
