@@ -47,16 +47,8 @@ func (w *Workbook) adjustment(l *transform.Line) error {
 	s.str(0, report.AdjustmentReason(l.AdjustmentReason, l.AdjustsPeriod))
 	s.str(st.text, l.AccountCode)
 	s.str(0, l.AccountName)
-	if l.Amount.IsNegative() {
-		s.empty()
-		if err := s.money(l.Amount.Neg(), l.Currency); err != nil {
-			return err
-		}
-	} else {
-		if err := s.money(l.Amount, l.Currency); err != nil {
-			return err
-		}
-		s.empty()
+	if err := s.debitCredit(l.Amount, l.Currency); err != nil {
+		return err
 	}
 	s.str(0, l.Currency)
 	s.str(0, l.TaxRateName)

@@ -209,6 +209,20 @@ func (s *stream) money(d decimal.Decimal, currency string) error {
 	return nil
 }
 
+// debitCredit appends a signed amount as two cells, debit then credit, the other one empty:
+// an accountant reads a journal in columns, never by sign.
+func (s *stream) debitCredit(d decimal.Decimal, currency string) error {
+	if d.IsNegative() {
+		s.empty()
+		return s.money(d.Neg(), currency)
+	}
+	if err := s.money(d, currency); err != nil {
+		return err
+	}
+	s.empty()
+	return nil
+}
+
 // integer appends a whole-number cell in the column's style. (Boxing an int below 256, such as
 // a line's version, does not allocate.)
 func (s *stream) integer(v int) { s.next(0).Value = v }
