@@ -34,6 +34,7 @@ type Config struct {
 	Export   ExportConfig   `yaml:"export"`
 	Sync     SyncConfig     `yaml:"sync"`
 	Schedule ScheduleConfig `yaml:"schedule"`
+	Close    CloseConfig    `yaml:"close"`
 
 	// Chart is the chart-of-accounts mapping; omitted parts take transform.DefaultChart's.
 	Chart transform.Chart `yaml:"chart"`
@@ -114,6 +115,18 @@ type SyncConfig struct {
 	PlausibleFutureDays int `yaml:"plausible_future_days"`
 }
 
+// CloseConfig is when a month closes by itself (README "Closing a month").
+type CloseConfig struct {
+	// GraceDays: a month closes at its first export on or after its last day plus this many
+	// days, which leaves time for late card settlements and expense approvals before the
+	// month's files become final. 0 closes it at the first export after its end.
+	GraceDays int `yaml:"grace_days"`
+}
+
+// maxCloseGraceDays bounds close.grace_days: a longer grace would leave a month open past
+// its VAT return, which is what closing protects.
+const maxCloseGraceDays = 60
+
 // ScheduleConfig is the daemon's cron table and its HTTP endpoints.
 type ScheduleConfig struct {
 	// Address serves /healthz and /metrics.
@@ -165,6 +178,7 @@ func defaultConfig() Config {
 				{Name: "monthly-export", Cron: "0 4 1 * *", Job: "export-previous-month"},
 			},
 		},
+		Close: CloseConfig{GraceDays: 5},
 		Chart: transform.DefaultChart(),
 	}
 }
@@ -248,6 +262,9 @@ func (c Config) validate() error {
 	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 ||
 		c.Sync.PendingRecheckDays < 0 || c.Sync.ExpensesFullRefreshDays < 0 {
 		errs = append(errs, errors.New("sync: day counts must not be negative"))
+	}
+	if g := c.Close.GraceDays; g < 0 || g > maxCloseGraceDays {
+		errs = append(errs, fmt.Errorf("close.grace_days must be 0 to %d (is %d)", maxCloseGraceDays, g))
 	}
 	if err := c.Chart.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("chart: %w", err))

@@ -30,6 +30,11 @@ cluster started in .cache/demo-postgres with the installed initdb/pg_ctl), appli
 migrations to a database named revledger_demo, backfills the year, exports every month to
 ./exports and prints a summary and the path of each workbook. Running it again the same day
 changes nothing: the second run shows zero new rows.
+
+With --adjustments it then changes five records of the newest month the run closed (a card
+payment reverted, expenses recategorised and rejected, a pending payment completed) in the
+fake, syncs again and shows the adjustment entries booked in the open month, and the workbook
+whose Adjustments sheet lists them.
 `
 
 // demoDatabase is the database the demo creates and reuses on the server it finds.
@@ -40,6 +45,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	fs.SetOutput(env.stderr)
 	exportDir := fs.String("export-dir", "exports", "folder the workbooks and CSV files are written to")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
+	adjustments := fs.Bool("adjustments", false, "then change five records of the newest closed month in the fake, sync, and show the adjustments booked")
 	// The fake allows 100 times Revolut's 60 requests/minute, and the client paces itself to
 	// the same: the limiter is at work, and a year of data takes seconds, not an hour.
 	ff := addFakeFlags(fs, 4000, 6000)
@@ -134,6 +140,11 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprint(env.stdout, coverage)
+	if *adjustments {
+		if err := runDemoAdjustments(ctx, env, fake, cfg, log, absExports); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(env.stdout, "\nDone in %s. Open a workbook, e.g.:\n  %s\n", time.Since(start).Round(100*time.Millisecond), latestWorkbook(absExports))
 	return nil
 }

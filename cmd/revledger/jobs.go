@@ -411,6 +411,8 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 		ChunkDays:            j.cfg.Sync.ChunkDays,
 		PlausiblePastYears:   j.cfg.Sync.PlausiblePastYears,
 		PlausibleFutureDays:  j.cfg.Sync.PlausibleFutureDays,
+		CloseOnExport:        true,
+		CloseGraceDays:       j.cfg.Close.GraceDays,
 		WaitForLock:          rf.wait,
 		OnProgress:           j.view.Update,
 		Logger:               j.log,

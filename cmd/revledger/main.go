@@ -52,6 +52,9 @@ func commands() []command {
 		{"migrate", "apply the warehouse's database migrations", runMigrate},
 		{"auth", "exchange a consent code for a refresh token (auth exchange), or show its status (auth status)", runAuth},
 		{"fake-api", "serve the built-in fake Revolut Business API, for trying revledger without a bank account", runFakeAPI},
+		{"close", "close a month (--period YYYY-MM): its files become final, later changes are adjustments", runClose},
+		{"reopen", "reopen a closed month (--period YYYY-MM --reason \"...\"), recorded with who and why", runReopen},
+		{"periods", "list the months: open or closed, last export, adjustments waiting", runPeriods},
 		{"demo", "run the whole job against the fake API with built-in defaults and show where the workbook is", runDemo},
 	}
 }
@@ -165,6 +168,10 @@ REVLEDGER_CONFIG), then defaults. Environment variables:
   AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
                                             standard AWS settings for S3
   REVLEDGER_CONFIG                          YAML config file (chart of accounts, schedules, time zone)
+
+A month closes at its first export on or after its last day plus close.grace_days (config
+file, default 5, 0 to 60), or with 'revledger close'. A closed month's files never change:
+later changes to its records are booked as adjustments in the first open month.
 
 Exit status: 0 the run completed; 1 it failed (the warehouse keeps its previous state);
 2 bad usage, configuration or credentials (nothing was touched); 75 another run holds the lock.
