@@ -27,26 +27,18 @@ type frozenEntry struct {
 }
 
 // planAdjustments turns the write's changes to entries of closed periods into adjustment
-// entries. It reads the closed periods and the adjustment heads of the write's sources (into
+// entries. It reads the adjustment heads of the write's sources (into
 // heads, so that an open adjustment that is no longer needed is tombstoned like any entry), takes
 // the frozen entries out of p.entries (they are never written again) and stages instead, per
 // frozen entry that changed, the adjustment AdjustmentEntryID(entry, version, n): the reversal
-// of what is booked for it across closed periods plus the new booking (transform.Adjust). It
-// returns the closed periods, whose heads decideEntries must not tombstone.
-func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads map[string]head) (map[string]bool, error) {
-	rows, _ := tx.Query(ctx, `SELECT period FROM periods WHERE state = 'closed'`)
-	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("read closed periods: %w", interpret(err))
+// of what is booked for it across closed periods plus the new booking (transform.Adjust).
+// closed is the set of closed periods (closedPeriods), whose heads decideEntries must not
+// tombstone either.
+func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads map[string]head, closed map[string]bool) error {
+	if len(closed) == 0 {
+		return nil
 	}
-	if len(list) == 0 {
-		return nil, nil
-	}
-	closed := make(map[string]bool, len(list))
-	for _, c := range list {
-		closed[c] = true
-	}
-	rows, _ = tx.Query(ctx, `SELECT e.entry_id, e.source_type, e.source_id, e.period, e.current_version, e.lines_hash, e.tombstone
+	rows, _ := tx.Query(ctx, `SELECT e.entry_id, e.source_type, e.source_id, e.period, e.current_version, e.lines_hash, e.tombstone
 		FROM entries e JOIN stage_sources s ON s.source_type = e.source_type AND s.source_id = e.source_id
 		WHERE e.entry_id LIKE 'adj:%'`)
 	adjs := map[string][]head{} // adjusted "entry:vN" prefix → its adjustments
@@ -59,7 +51,7 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 			}
 			return nil
 		}); err != nil {
-		return nil, fmt.Errorf("read adjustment entries: %w", interpret(err))
+		return fmt.Errorf("read adjustment entries: %w", interpret(err))
 	}
 
 	// The frozen entries: staged entries whose head, or whose own period, is closed, and live
@@ -94,7 +86,7 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 		}
 	}
 	if len(frozen) == 0 {
-		return closed, nil
+		return nil
 	}
 	sort.Slice(frozen, func(i, j int) bool { return frozen[i].id < frozen[j].id })
 	// A reversing entry of a frozen entry (a payment reverted after its period closed) is not
@@ -148,7 +140,7 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 	}
 	stored, err := storedLines(ctx, tx, readIDs, readVersions)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	// Staged entries that are not frozen stay; the adjustments are added.
@@ -206,10 +198,27 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 		kept = append(kept, e)
 	}
 	p.entries = kept
-	return closed, nil
+	return nil
 }
 
 func equalHash(a, b []byte) bool { return string(a) == string(b) }
+
+// closedPeriods reads the closed periods (nil when none is).
+func closedPeriods(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
+	rows, _ := tx.Query(ctx, `SELECT period FROM periods WHERE state = 'closed'`)
+	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read closed periods: %w", interpret(err))
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	closed := make(map[string]bool, len(list))
+	for _, c := range list {
+		closed[c] = true
+	}
+	return closed, nil
+}
 
 // firstOpen is the earliest period ≥ start (YYYY-MM) that is not closed.
 func firstOpen(start string, closed map[string]bool) string {

@@ -73,6 +73,9 @@ func (w *Writer) WriteBookings(ctx context.Context, run RunID, bookings []Source
 	return st, nil
 }
 
+// inClosedPeriod is true for an exceptions row x of a closed period.
+const inClosedPeriod = `EXISTS (SELECT 1 FROM periods c WHERE c.period = x.period AND c.state = 'closed')`
+
 type preparedBookings struct {
 	sources    [][]any // source type, source id
 	entries    []stagedEntry
@@ -380,6 +383,19 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 	// The staging tables need no keys (an index insertion per row): prepareBookings refuses a
 	// source twice or an entry of two sources, and the primary keys of entries and
 	// entry_versions refuse an entry written twice.
+	// A closed period's exceptions are as final as its entries: a new exception dated in one
+	// is listed in the first open period instead (with the adjustment, if the change makes one),
+	// and the exceptions already listed in closed periods are neither compared nor cleared
+	// below, so re-exporting a closed period gives the same files.
+	closed, err := closedPeriods(ctx, tx)
+	if err != nil {
+		return st, err
+	}
+	for _, x := range p.exceptions {
+		if period, _ := x[5].(string); closed[period] {
+			x[5] = firstOpen(period, closed)
+		}
+	}
 	ddl := `SET LOCAL work_mem = '128MB'; SET LOCAL jit = off;
 		CREATE TEMP TABLE stage_sources (source_type text, source_id text) ON COMMIT DROP;
 		CREATE TEMP TABLE stage_exceptions (owner_type text, owner_id text, source_type text, source_id text, entry_id text,
@@ -409,7 +425,7 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 		return st, fmt.Errorf("add expenses linked to booked transactions: %w", interpret(err))
 	}
 
-	writes, err := decideEntries(ctx, tx, p)
+	writes, err := decideEntries(ctx, tx, p, closed)
 	if err != nil {
 		return st, err
 	}
@@ -451,7 +467,7 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 			SELECT DISTINCT owner_type, owner_id FROM (
 				(SELECT x.owner_type, x.owner_id, x.source_type, x.source_id, x.entry_id, x.period, x.occurred_at, x.kind, x.reason
 				 FROM exceptions x JOIN stage_sources s ON s.source_type = x.owner_type AND s.source_id = x.owner_id
-				 WHERE x.cleared_by_run IS NULL
+				 WHERE x.cleared_by_run IS NULL AND NOT ` + inClosedPeriod + `
 				 EXCEPT ALL
 				 SELECT owner_type, owner_id, source_type, source_id, entry_id, period, occurred_at, kind, reason FROM stage_exceptions)
 				UNION ALL
@@ -459,10 +475,11 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 				 EXCEPT ALL
 				 SELECT x.owner_type, x.owner_id, x.source_type, x.source_id, x.entry_id, x.period, x.occurred_at, x.kind, x.reason
 				 FROM exceptions x JOIN stage_sources s ON s.source_type = x.owner_type AND s.source_id = x.owner_id
-				 WHERE x.cleared_by_run IS NULL)
+				 WHERE x.cleared_by_run IS NULL AND NOT ` + inClosedPeriod + `)
 			) d`, &st.ExceptionsReplaced},
 		{"clear replaced exceptions", `UPDATE exceptions x SET cleared_by_run = $1
-			FROM exception_owners o WHERE x.cleared_by_run IS NULL AND x.owner_type = o.owner_type AND x.owner_id = o.owner_id`, nil},
+			FROM exception_owners o WHERE x.cleared_by_run IS NULL AND x.owner_type = o.owner_type AND x.owner_id = o.owner_id
+				AND NOT ` + inClosedPeriod, nil},
 		{"write exceptions", `INSERT INTO exceptions (run_id, owner_type, owner_id, source_type, source_id, entry_id, period, occurred_at, kind, reason)
 			SELECT $1, s.owner_type, s.owner_id, s.source_type, s.source_id, s.entry_id, s.period, s.occurred_at, s.kind, s.reason
 			FROM stage_exceptions s JOIN exception_owners o ON o.owner_type = s.owner_type AND o.owner_id = s.owner_id`, nil},
@@ -489,7 +506,7 @@ func writeBookings(ctx context.Context, tx pgx.Tx, run RunID, p *preparedBooking
 // with the same lines is left alone; and an entry of a source that no longer produces it gets
 // a tombstone version. The decision needs only the heads, so it is made here, and the new
 // heads and versions go in by COPY rather than through staging.
-func decideEntries(ctx context.Context, tx pgx.Tx, p *preparedBookings) ([]entryWrite, error) {
+func decideEntries(ctx context.Context, tx pgx.Tx, p *preparedBookings, closed map[string]bool) ([]entryWrite, error) {
 	ids := make([]string, len(p.entries))
 	for i := range p.entries {
 		ids[i] = p.entries[i].id
@@ -508,8 +525,7 @@ func decideEntries(ctx context.Context, tx pgx.Tx, p *preparedBookings) ([]entry
 		return nil, fmt.Errorf("read current entries: %w", interpret(err))
 	}
 	// Entries of closed periods are final: their changes become adjustment entries (adjust.go).
-	closed, err := planAdjustments(ctx, tx, p, heads)
-	if err != nil {
+	if err := planAdjustments(ctx, tx, p, heads, closed); err != nil {
 		return nil, err
 	}
 

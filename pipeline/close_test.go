@@ -2,6 +2,10 @@ package pipeline_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +53,30 @@ func closePeriod(t *testing.T, store *load.Store, period string) {
 // of the February lines (read from the warehouse before the change) plus the new booking. A
 // second sync writes nothing. The trial balance over every period equals a fresh booking of the
 // final state in a new warehouse.
+// closedFiles returns the SHA-256 of every file of a period's export folder but the manifest
+// (which may name the run that wrote it again) and the history of earlier versions: the CSVs
+// and the workbook, Exceptions sheet included, must not change once the period is closed.
+func closedFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == "manifest.json" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		out[e.Name()] = hex.EncodeToString(sum[:])
+	}
+	return out
+}
+
 func TestClosedPeriodAdjustments(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -93,7 +121,7 @@ func TestClosedPeriodAdjustments(t *testing.T) {
 		}
 	}
 	closePeriod(t, h.store, "2026-02")
-	before := csvHashes(t, h.dir+"/2026-02")
+	before := closedFiles(t, h.dir+"/2026-02")
 	if len(before) == 0 {
 		t.Fatal("February was not exported")
 	}
@@ -120,11 +148,14 @@ func TestClosedPeriodAdjustments(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	after := csvHashes(t, h.dir+"/2026-02")
+	after := closedFiles(t, h.dir+"/2026-02")
 	for f, sum := range before {
 		if after[f] != sum {
 			t.Errorf("closed February's %s changed: %s → %s", f, sum, after[f])
 		}
+	}
+	if _, err := os.Stat(h.dir + "/2026-02/history"); err == nil {
+		t.Errorf("closed February was exported again with different files (it has a history/ folder)")
 	}
 	adj := map[string][]transform.Line{} // adjusted entry → adjustment lines
 	for _, l := range allLines(t, h.store) {
