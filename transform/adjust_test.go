@@ -168,6 +168,14 @@ func TestAdjustmentReasonFor(t *testing.T) {
 		{"rate's percentage changed in the settings", booked, book(func(_ *revolut.Transaction, x *revolut.Expense) {
 			x.Splits[0].TaxRate.Percentage = ndec("5")
 		}), AdjustmentSettingsChanged},
+		// At 17.5%, not a UK rate, the split's VAT is foreign (vat.go) and the VAT line goes:
+		// still the settings, not a recategorisation.
+		{"rate's percentage changed to a foreign rate", booked, book(func(_ *revolut.Transaction, x *revolut.Expense) {
+			x.Splits[0].TaxRate.Percentage = ndec("17.5")
+		}), AdjustmentSettingsChanged},
+		{"recategorised to blocked entertainment", booked, book(func(_ *revolut.Transaction, x *revolut.Expense) {
+			x.Splits[0].Category = revolut.SplitCategory{ID: "cat-ent2", Name: "Meals & Entertainment", Code: "7600"}
+		}), AdjustmentRecategorised},
 		{"category renamed in the settings", booked, book(func(_ *revolut.Transaction, x *revolut.Expense) {
 			x.Splits[0].Category.Name = "Client entertainment"
 		}), AdjustmentSettingsChanged},
