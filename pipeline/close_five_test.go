@@ -49,11 +49,11 @@ func fig(role, account string, amount decimal.Decimal) string {
 }
 
 // TestClosedPeriodFiveWays is the fault suite's closed-period scenario. October is exported and
-// closed; then seven October records change in the fake: the five ways of the issue (a card
+// closed; then eight October records change in the fake: the five ways of the issue (a card
 // payment reverted with its expense, an expense recategorised, an expense rejected, an amount
 // changed on settlement, a tax rate's percentage corrected in the settings) plus a payment
-// declined after it completed, an approved expense reopened (missing_info), and a pending
-// payment reverted without ever completing. After the next sync:
+// declined after it completed, an approved expense reopened (missing_info), a booked payment
+// served reverted without completed_at, and a pending payment reverted without ever completing. After the next sync:
 //
 //	(a) October's CSVs (journals and imports) are sha256-identical;
 //	(b) November holds exactly the adjustment lines computed below from the amounts the fake
@@ -131,16 +131,16 @@ func TestClosedPeriodFiveWays(t *testing.T) {
 	if settings.tx.ID == "" {
 		t.Fatalf("none of %d fitting October payments is the last one booked at a UK rate (last: %v)", len(fits), lastOctober)
 	}
-	var picked []fitting // reverted, recategorised, rejected, amount changed, declined, reopened
+	var picked []fitting // reverted, recategorised, rejected, amount changed, declined, reopened, reverted without completed_at
 	for _, f := range fits {
-		if f.rateID != settings.rateID && len(picked) < 6 {
+		if f.rateID != settings.rateID && len(picked) < 7 {
 			picked = append(picked, f)
 		}
 	}
-	if len(picked) < 6 || pendingOct.ID == "" {
-		t.Fatalf("the fake has %d fitting October payments at another rate (want 6) and pending %q", len(picked), pendingOct.ID)
+	if len(picked) < 7 || pendingOct.ID == "" {
+		t.Fatalf("the fake has %d fitting October payments at another rate (want 7) and pending %q", len(picked), pendingOct.ID)
 	}
-	reverted, recat, rejected, amount, declined, reopened := picked[0], picked[1], picked[2], picked[3], picked[4], picked[5]
+	reverted, recat, rejected, amount, declined, reopened, noCompletedAt := picked[0], picked[1], picked[2], picked[3], picked[4], picked[5], picked[6]
 	var other revolut.AccountingCategory
 	for _, c := range truth.Categories {
 		// Another category whose code is its own account and whose VAT stays reclaimable
@@ -178,6 +178,7 @@ func TestClosedPeriodFiveWays(t *testing.T) {
 		fake.ChangeTaxRate(settings.rateID, newPct, at),
 		fake.DeclineTransaction(declined.tx.ID, false),
 		fake.ReopenExpense(reopened.x.ID),
+		fake.RevertTransactionWithoutCompletedAt(noCompletedAt.tx.ID),
 		fake.HoldTransaction(pendingOct.ID),
 		fake.RevertTransaction(pendingOct.ID),
 	} {
@@ -248,6 +249,7 @@ func TestClosedPeriodFiveWays(t *testing.T) {
 			rebook(settings, settings.gross(), settings.lines[transform.RoleNet].AccountCode, decimal.RequireFromString(newPct))...)},
 		{declined, transform.AdjustmentReverted, reversal(declined)},
 		{reopened, transform.AdjustmentExpenseRejected, append(reversal(reopened), suspense(reopened)...)},
+		{noCompletedAt, transform.AdjustmentReverted, reversal(noCompletedAt)},
 	}
 	adj := map[string][]transform.Line{}
 	var novLines, octLines int

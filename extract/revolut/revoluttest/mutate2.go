@@ -172,3 +172,20 @@ func (s *Server) ReopenExpense(id string) error {
 	s.expDirty = true
 	return nil
 }
+
+// RevertTransactionWithoutCompletedAt reverts transaction id as RevertTransaction does and
+// then serves it without completed_at, as Revolut serves some reversals: a client that booked
+// it when it completed sees a reverted transaction that, by its record, never completed.
+func (s *Server) RevertTransactionWithoutCompletedAt(id string) error {
+	if err := s.RevertTransaction(id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, err := s.txIndex(id)
+	if err != nil {
+		return err
+	}
+	s.txs[i].completed = 0
+	return nil
+}

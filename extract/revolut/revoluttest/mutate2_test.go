@@ -110,6 +110,16 @@ func TestChangeTaxRateDeclineReopen(t *testing.T) {
 			}
 		}
 	}
+	var revID string
+	for _, c := range d.Transactions {
+		if c.State == revolut.TransactionCompleted && c.ID != txID && len(c.Legs) == 1 {
+			revID = c.ID
+			break
+		}
+	}
+	if err := s.RevertTransactionWithoutCompletedAt(revID); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.DeclineTransaction(txID, false); err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +146,9 @@ func TestChangeTaxRateDeclineReopen(t *testing.T) {
 		}
 	}
 	for _, c := range d2.Transactions {
+		if c.ID == revID && (c.State != revolut.TransactionReverted || !c.CompletedAt.Time.IsZero()) {
+			t.Errorf("reverted transaction: state %s completed_at %v, want reverted without", c.State, c.CompletedAt.Time)
+		}
 		if c.ID == txID && (c.State != revolut.TransactionDeclined || c.CompletedAt.Time.IsZero()) {
 			t.Errorf("declined transaction: state %s completed_at %v", c.State, c.CompletedAt.Time)
 		}
