@@ -140,10 +140,14 @@ func AdjustmentReasonFor(booked, rebooked []Line) string {
 	if !sameSums(sum(booked, RoleBank, RoleFeeBank), sum(rebooked, RoleBank, RoleFeeBank)) {
 		return AdjustmentAmountChanged
 	}
+	// The categories and rates are read on the net and balancing lines: whether a split has a
+	// VAT line follows from its rate's percentage and its category (vat.go), so a VAT line that
+	// appears or goes with the same category and rate is the settings changing, not a
+	// recategorisation (a recategorisation shows on the net line's category or rate).
 	ids := func(ls []Line) []string {
 		var s []string
 		for _, l := range ls {
-			if l.Key.Role == RoleNet || l.Key.Role == RoleVAT || l.Key.Role == RoleBalancing {
+			if l.Key.Role == RoleNet || l.Key.Role == RoleBalancing {
 				s = append(s, l.Key.String()+"|"+l.CategoryID+"|"+l.TaxRateID)
 			}
 		}
