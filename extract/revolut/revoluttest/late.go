@@ -57,13 +57,9 @@ func (s *Server) RecategoriseExpense(id, categoryID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.catchUp()
-	u, ok := parseUUID(id)
-	if !ok {
-		return fmt.Errorf("revoluttest: %q is not an expense id", id)
-	}
-	ei, ok := s.expByID[u]
-	if !ok {
-		return fmt.Errorf("revoluttest: no expense %s", id)
+	ei, err := s.expenseIndex(id)
+	if err != nil {
+		return err
 	}
 	for ci, c := range s.w.categories {
 		if c.id.String() == categoryID {
@@ -77,6 +73,19 @@ func (s *Server) RecategoriseExpense(id, categoryID string) error {
 	return fmt.Errorf("revoluttest: no accounting category %s", categoryID)
 }
 
+// expenseIndex finds expense id among the fake's expenses (under s.mu).
+func (s *Server) expenseIndex(id string) (int32, error) {
+	u, ok := parseUUID(id)
+	if !ok {
+		return 0, fmt.Errorf("revoluttest: %q is not an expense id", id)
+	}
+	if i, ok := s.expByID[u]; ok {
+		return i, nil
+	}
+	return 0, fmt.Errorf("revoluttest: no expense %s", id)
+}
+
+// txIndex finds transaction id among the fake's transactions (under s.mu).
 func (s *Server) txIndex(id string) (int32, error) {
 	if u, ok := parseUUID(id); ok {
 		if i, ok := s.txByID[u]; ok {

@@ -29,13 +29,9 @@ func (s *Server) RejectExpense(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.catchUp()
-	u, ok := parseUUID(id)
-	if !ok {
-		return fmt.Errorf("revoluttest: %q is not an expense id", id)
-	}
-	ei, ok := s.expByID[u]
-	if !ok {
-		return fmt.Errorf("revoluttest: no expense %s", id)
+	ei, err := s.expenseIndex(id)
+	if err != nil {
+		return err
 	}
 	s.expenses[ei].state = eRejected
 	s.expDirty = true

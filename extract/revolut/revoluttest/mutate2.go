@@ -156,13 +156,9 @@ func (s *Server) ReopenExpense(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.catchUp()
-	u, ok := parseUUID(id)
-	if !ok {
-		return fmt.Errorf("revoluttest: %q is not an expense id", id)
-	}
-	ei, ok := s.expByID[u]
-	if !ok {
-		return fmt.Errorf("revoluttest: no expense %s", id)
+	ei, err := s.expenseIndex(id)
+	if err != nil {
+		return err
 	}
 	x := &s.expenses[ei]
 	if x.state != eApproved {
