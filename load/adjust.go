@@ -102,10 +102,9 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 	// The stored lines needed: every live frozen version, and the latest live adjustment of
 	// each in a closed period (its new booking is what is booked now).
 	type want struct {
-		f      *frozenEntry
-		base   head // latest live closed adjustment (entryID "" if none)
-		next   int  // n of the adjustment to write
-		reopen bool
+		f    *frozenEntry
+		base head // latest live closed adjustment (entryID "" if none)
+		next int  // n of the adjustment to write
 	}
 	var wants []want
 	var readIDs []string

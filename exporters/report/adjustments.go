@@ -89,10 +89,9 @@ type AdjustmentTotal struct {
 // Adjustments sheet: the entries, the totals per reason and currency, and the entries that
 // do not balance in some currency.
 type Adjustments struct {
-	entries    []string // in the order they were seen
-	sums       map[string]map[string]decimal.Decimal
-	totals     map[[2]string]*AdjustmentTotal
-	unbalanced []string
+	entries []string // in the order they were seen
+	sums    map[string]map[string]decimal.Decimal
+	totals  map[[2]string]*AdjustmentTotal
 }
 
 // Add takes a line; lines of ordinary entries are ignored.
