@@ -213,17 +213,19 @@ func demoDatabaseURL(ctx context.Context, env *environment) (dsn, where string, 
 	return u.String(), where + ", database " + demoDatabase, nil
 }
 
-// latestWorkbook returns the newest period's workbook under root, for the closing hint.
+// latestWorkbook returns the workbook of the last whole period under root (the newest one when
+// it is the only one), for the closing hint.
 func latestWorkbook(root string) string {
 	matches, _ := filepath.Glob(filepath.Join(root, "*", "revledger_*.xlsx"))
 	if len(matches) == 0 {
 		return root
 	}
-	latest := matches[0]
-	for _, m := range matches {
-		if m > latest {
-			latest = m
-		}
+	// The demo's data ends today, so the newest month holds only a few days: show the last
+	// whole month when there is one.
+	slices.Sort(matches)
+	latest := matches[len(matches)-1]
+	if len(matches) > 1 {
+		latest = matches[len(matches)-2]
 	}
 	if rel, err := filepath.Rel(".", latest); err == nil {
 		return rel
