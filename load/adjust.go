@@ -110,9 +110,6 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 	var readIDs []string
 	var readVersions []int32
 	for _, f := range frozen {
-		if f.live && f.staged != nil && equalHash(f.hash, f.staged.hash) {
-			continue // unchanged: an open adjustment of it, if any, is tombstoned as no longer produced
-		}
 		w := want{f: f}
 		prefix := strings.TrimSuffix(transform.AdjustmentEntryID(f.id, f.version, 0), "0")
 		maxN, baseN := 0, 0
@@ -125,6 +122,12 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 			if closed[a.period] && !a.tombstone && n > baseN {
 				baseN, w.base = n, a
 			}
+		}
+		if w.base.entryID == "" && f.live && f.staged != nil && equalHash(f.hash, f.staged.hash) {
+			// Unchanged since the closed version, and no closed adjustment moved it: an open
+			// adjustment of it, if any, is tombstoned as no longer produced. (With a closed
+			// adjustment, going back to the closed version's figures is itself a change.)
+			continue
 		}
 		w.next = maxN + 1
 		if maxN > 0 && !closed[maxHead.period] {
@@ -167,8 +170,11 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 				rebooked = append(rebooked, *l)
 			}
 		}
-		if w.base.entryID == "" && sameFigures(booked, rebooked) {
-			continue // only provenance (a state, a description) changed: the closed version stands
+		if sameFigures(booked, rebooked) {
+			// Only provenance (a description, a state that does not change what a VAT return
+			// counts) changed since what is booked now (the closed version, or the new booking
+			// of its latest closed adjustment): that stands.
+			continue
 		}
 		start := f.period
 		var dated time.Time
@@ -232,8 +238,10 @@ func firstOpen(start string, closed map[string]bool) string {
 }
 
 // sameFigures reports whether two bookings of an entry carry the same figures line by line:
-// key, account, amount, currency, VAT, tax rate and category. A closed entry whose source
-// changed only in provenance (a state, a description) is not adjusted.
+// key, account, amount, currency, VAT, tax rate, category, and whether its expense is approved
+// for VAT (transform.VATApprovedState: an expense approved after its month closed must reach a
+// VAT return, so that is a change). A closed entry whose source changed only in provenance (a
+// description, a state on the same side of approval) is not adjusted.
 func sameFigures(a, b []transform.Line) bool {
 	if len(a) != len(b) {
 		return false
@@ -248,7 +256,8 @@ func sameFigures(a, b []transform.Line) bool {
 				return n.Decimal.String()
 			}
 			m[l.Key.String()] = strings.Join([]string{l.AccountCode, l.Amount.String(), l.Currency, d(l.OriginalAmount),
-				l.OriginalCurrency, d(l.Net), d(l.Tax), d(l.Gross), l.TaxRateID, d(l.TaxRatePercent), l.CategoryID}, "|")
+				l.OriginalCurrency, d(l.Net), d(l.Tax), d(l.Gross), l.TaxRateID, d(l.TaxRatePercent), l.CategoryID,
+				strconv.FormatBool(l.ExpenseID == "" || transform.VATApprovedState(l.ExpenseState))}, "|")
 		}
 		return m
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,10 @@ const (
 // ErrReasonRequired is returned by ReopenPeriod without a reason: reopening a period whose
 // files an accountant has is something somebody must answer for.
 var ErrReasonRequired = errors.New("load: reopening a period needs a reason")
+
+// ErrReopenBlocked is returned by ReopenPeriod when changes to the period were booked as
+// adjustments in periods that are closed too.
+var ErrReopenBlocked = errors.New("load: the period cannot be reopened")
 
 var periodRE = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 
@@ -123,6 +128,19 @@ func (w *Writer) ReopenPeriod(ctx context.Context, period, by, reason string) (b
 	}
 	var changed bool
 	err := w.inTx(ctx, func(tx pgx.Tx) error {
+		// Changes to this period booked as adjustments in a period closed since then are
+		// final there: reopening this one would book the same changes a second time in place.
+		rows, _ := tx.Query(ctx, `SELECT DISTINCT r.period FROM ledger_current r
+			JOIN periods c ON c.period = r.period AND c.state = 'closed'
+			WHERE r.adjusts_period = $1 ORDER BY 1`, period)
+		later, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return interpret(err)
+		}
+		if len(later) > 0 {
+			return fmt.Errorf("%w: its adjustments in %s are closed too; reopen from the latest of those first",
+				ErrReopenBlocked, strings.Join(later, ", "))
+		}
 		tag, err := tx.Exec(ctx, `UPDATE periods SET state = 'open', closed_at = NULL, closed_by = NULL, closed_how = NULL, updated_at = now()
 			WHERE period = $1 AND state = 'closed'`, period)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/revledger/revledger/extract/revolut"
 )
 
 // VAT treatments (Line.VATTreatment): what a split's tax rate means for the VAT return. A
@@ -241,4 +243,17 @@ func (e *entry) addSplit(base Line, code, name string, gross, ratePercent decima
 		line(RoleVAT, c.InputVAT, c.name(c.InputVAT, ""), rc)
 		line(RoleOutputVAT, c.OutputVAT, c.name(c.OutputVAT, ""), rc.Neg())
 	}
+}
+
+// VATApprovedState reports whether an expense in this state is decided by its approver, so
+// that its VAT counts on a return: approved, and the states that follow approval (paid out,
+// refund requested, refunded). Awaiting review, missing information, rejected and reverted
+// do not. An expense state that changes across this line changes what a return counts, so a
+// closed entry is adjusted for it.
+func VATApprovedState(expenseState string) bool {
+	switch expenseState {
+	case revolut.ExpenseApproved, revolut.ExpensePendingReimbursement, revolut.ExpenseRefundRequested, revolut.ExpenseRefunded:
+		return true
+	}
+	return false
 }

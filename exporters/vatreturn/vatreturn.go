@@ -168,11 +168,6 @@ func Compute(lines []transform.Line, opts Options) Return {
 	return b.Finish()
 }
 
-// approved are the expense states whose lines count: decided by the approver. (Expenses sent
-// back as personal are booked on employee receivables, which count for nothing here.)
-// The names are Revolut's (extract/revolut), which exporters do not import.
-var approved = []string{"approved", "pending_reimbursement", "refund_requested", "refunded"}
-
 // Add takes the next line.
 func (b *Builder) Add(l *transform.Line) {
 	role := transform.BaseRole(l.Key.Role)
@@ -189,7 +184,7 @@ func (b *Builder) Add(l *transform.Line) {
 	it.ExpenseID, it.ExpenseState = l.ExpenseID, l.ExpenseState
 	it.Net = it.box7 // a reverse charge's net is in box 6 too: the same figure, shown once
 	it.VAT = it.box1.Add(it.box4)
-	it.Unapproved = l.ExpenseID != "" && l.ExpenseState != "" && !slices.Contains(approved, l.ExpenseState)
+	it.Unapproved = l.ExpenseID != "" && l.ExpenseState != "" && !transform.VATApprovedState(l.ExpenseState)
 	if it.Unapproved {
 		b.r.Unapproved = append(b.r.Unapproved, it)
 		if !b.opts.IncludeUnapproved {
