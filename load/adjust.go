@@ -69,6 +69,12 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 		case found && closed[cur.period]:
 			frozen = append(frozen, &frozenEntry{id: e.id, sourceType: e.sourceType, sourceID: e.sourceID, version: cur.version,
 				period: cur.period, live: !cur.tombstone, hash: cur.hash, staged: e, dateFrom: e})
+		case found && !cur.tombstone && !closed[cur.period] && closed[e.period]:
+			// Booked in an open period, now dated into a closed one (a completion time that
+			// arrived late, a corrected expense date): it stays open, in the first open period
+			// from there, and is versioned there like any entry; the closed period is untouched.
+			redate(e, firstOpen(e.period, closed))
+			continue
 		case (!found || cur.tombstone) && closed[e.period]:
 			frozen = append(frozen, &frozenEntry{id: e.id, sourceType: e.sourceType, sourceID: e.sourceID, version: cur.version,
 				period: e.period, staged: e, dateFrom: e})
@@ -207,6 +213,19 @@ func planAdjustments(ctx context.Context, tx pgx.Tx, p *preparedBookings, heads 
 }
 
 func equalHash(a, b []byte) bool { return string(a) == string(b) }
+
+// redate moves a staged entry to the first day of period (YYYY-MM) and hashes it again.
+func redate(e *stagedEntry, period string) {
+	day, err := time.Parse("2006-01", period)
+	if err != nil {
+		return
+	}
+	for _, l := range e.lines {
+		l.Period, l.BookingDate = period, day
+	}
+	e.period = period
+	e.hash = entryHash(e.lines)
+}
 
 // closedPeriods reads the closed periods (nil when none is).
 func closedPeriods(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {

@@ -94,3 +94,48 @@ func TestAdjustmentsFollowApprovalAndUndo(t *testing.T) {
 		t.Fatalf("reopen March (its own adjustment is in open April): %v", err)
 	}
 }
+
+// TestEntryDatedIntoClosedPeriodStaysOpen: a card payment booked on 3 February 2025 (bank
+// −120.00, 6100 +100.00, VAT +20.00) whose completion time Revolut later corrects to 30 January,
+// after January closed, is not written into January: its new version is dated 1 February, the
+// first open day from there, and January gains nothing.
+func TestEntryDatedIntoClosedPeriodStaysOpen(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	w, run := lockAndRun(t, s)
+	ctx := context.Background()
+	b, err := transform.NewBooker(transform.Settings{
+		Accounts: []revolut.Account{{ID: "acc-gbp", Name: "Main", Currency: "GBP"}},
+		Chart:    transform.DefaultChart(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	book := func(completed string) {
+		t.Helper()
+		tx := txn("t-late", revolut.TransactionCompleted, "-120.00")
+		tx.CompletedAt = at(completed)
+		bk := b.BookTransaction(tx, []revolut.Expense{expense("x-late", "t-late", revolut.ExpenseApproved, "120.00")})
+		if _, err := w.WriteBookings(ctx, run, []SourceBooking{{SourceType: transform.SourceTransaction, SourceID: "t-late", Lines: bk.Lines}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	book("2025-02-03T10:00:00Z")
+	if _, err := w.ClosePeriod(ctx, "2025-01", "test", "command", run); err != nil {
+		t.Fatal(err)
+	}
+	book("2025-01-30T10:00:00Z")
+	n := 0
+	for l, err := range s.LedgerLines(ctx, at("2025-01-01T00:00:00Z").Time, at("2025-03-01T00:00:00Z").Time) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if l.Period != "2025-02" || l.BookingDate.Format("2006-01-02") != "2025-02-01" || l.AdjustsEntryID != "" {
+			t.Errorf("%s: period %s, date %s, adjusts %q; want 2025-02, 2025-02-01, none", l.Key, l.Period, l.BookingDate.Format("2006-01-02"), l.AdjustsEntryID)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d current lines, want 3 (bank, net, VAT)", n)
+	}
+}
