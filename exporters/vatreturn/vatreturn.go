@@ -184,7 +184,10 @@ func (b *Builder) Add(l *transform.Line) {
 	it.ExpenseID, it.ExpenseState = l.ExpenseID, l.ExpenseState
 	it.Net = it.box7 // a reverse charge's net is in box 6 too: the same figure, shown once
 	it.VAT = it.box1.Add(it.box4)
-	it.Unapproved = l.ExpenseID != "" && l.ExpenseState != "" && !transform.VATApprovedState(l.ExpenseState)
+	// Only a split's own lines wait for approval. A payment booked without a usable expense
+	// (rejected, say: suspense) is an unallocated purchase and counts as one now.
+	it.Unapproved = it.Treatment != Unallocated && l.ExpenseID != "" && l.ExpenseState != "" &&
+		!transform.VATApprovedState(l.ExpenseState)
 	if it.Unapproved {
 		b.r.Unapproved = append(b.r.Unapproved, it)
 		if !b.opts.IncludeUnapproved {
@@ -244,6 +247,13 @@ func (b *Builder) classify(l *transform.Line, role string) (Item, bool) {
 		switch l.TransactionType {
 		case "fee", "charge", "charge_refund": // Revolut transaction types
 			it.Treatment, it.Derived, it.box7, it.Box = transform.VATExempt, true, l.Amount, "7"
+			return it, true
+		case "card_refund", "card_chargeback": // Revolut transaction types
+			if l.RelatedTransactionID == "" {
+				return Item{}, false // not matched to a purchase: to allocate, not on the return
+			}
+			// The mirror of an unallocated card payment's line: it takes back what that counted.
+			it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, l.Amount, "7"
 			return it, true
 		case "card_payment", "rev_payment":
 			if l.ExpenseState == "refund_requested" || l.ExpenseState == "refunded" {

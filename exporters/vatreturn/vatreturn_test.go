@@ -225,3 +225,23 @@ func TestReturnReversal(t *testing.T) {
 		t.Errorf("%d items, want 6 (3 lines and their reversals)", len(r.Items))
 	}
 }
+
+// TestReturnUnallocatedRefundAndRejected: an unallocated card payment of 12.34 on suspense
+// counts in box 7, and its card refund (the mirrored line, −12.34, naming the original) takes
+// it back: box 7 = 12.34 − 12.34 + 30.00 = 30.00, where 30.00 is a card payment whose expense
+// was rejected, booked to suspense: an unallocated purchase, counted now, not waiting for an
+// approval that will not come. A card refund matched to no purchase is on no box.
+func TestReturnUnallocatedRefundAndRejected(t *testing.T) {
+	var g ledger
+	g.plain("unalloc", transform.RoleBalancing, "card_payment", "9999", "12.34")
+	g.plain("refund", transform.RoleBalancing, "card_refund", "9999", "-12.34")
+	g.lines[len(g.lines)-1].RelatedTransactionID = "unalloc"
+	g.plain("rejected", transform.RoleBalancing, "card_payment", "9999", "30.00")
+	g.lines[len(g.lines)-1].ExpenseID, g.lines[len(g.lines)-1].ExpenseState = "x-rejected", "rejected"
+	g.plain("stray", transform.RoleBalancing, "card_refund", "1296", "-5.00")
+	r := Compute(g.lines, Options{})
+	eq(t, "box 7", r.Boxes.Box7, "30.00")
+	if len(r.Unapproved) != 0 {
+		t.Errorf("%d lines held back as unapproved, want 0", len(r.Unapproved))
+	}
+}
