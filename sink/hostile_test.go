@@ -111,7 +111,7 @@ func TestHTMLReceiptS3(t *testing.T) {
 // TestReceiptIDs refuses ids that cannot name a file, before anything is read or stored.
 func TestReceiptIDs(t *testing.T) {
 	t.Parallel()
-	for _, id := range []string{"", ".", "..", "a/b", `a\\b`, "a\x00b", "a\nb", "a\x7fb", "\xff\xfe", strings.Repeat("x", 201)} {
+	for _, id := range []string{"", ".", "..", "a/b", `a\\b`, "a\x00b", "a\nb", "a\x7fb", "\xff\xfe", strings.Repeat("x", 201), ".revledger-tmp-abc"} {
 		if err := sink.CheckReceiptIDs("e-1", id); err == nil {
 			t.Errorf("receipt id %q accepted", id)
 		}

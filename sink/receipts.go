@@ -74,7 +74,10 @@ func CheckReceiptIDs(expenseID, receiptID string) error {
 }
 
 func checkID(kind, id string) error {
+	// An id starting like the folder sink's temporary files would be taken for one of them
+	// (skipped by List, removed as stale), and so stored again every run.
 	bad := id == "" || id == "." || id == ".." || len(id) > maxIDLen || !utf8.ValidString(id) ||
+		strings.HasPrefix(id, tmpPrefix) ||
 		strings.ContainsFunc(id, func(r rune) bool { return r == '/' || r == '\\' || unicode.IsControl(r) })
 	if bad {
 		return fmt.Errorf("sink: invalid %s id %q", kind, id)
