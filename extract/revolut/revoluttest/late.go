@@ -12,31 +12,55 @@ import (
 // HoldTransaction cancels the scripted changes of transaction id (completion, decline,
 // failure, reversal): it stays as it is until CompleteTransaction changes it.
 func (s *Server) HoldTransaction(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.catchUp()
-	i, err := s.txIndex(id)
-	if err != nil {
-		return err
-	}
-	kept := s.events[:0]
-	for _, e := range s.events {
-		if e.idx == i && e.kind <= evTxRevert {
-			continue
+	return s.onTransaction(id, func(i int32) error {
+		kept := s.events[:0]
+		for _, e := range s.events {
+			if e.idx == i && e.kind <= evTxRevert {
+				continue
+			}
+			kept = append(kept, e)
 		}
-		kept = append(kept, e)
-	}
-	s.events = kept
-	if s.heapMode {
-		heap.Init(&s.events)
-	}
-	return nil
+		s.events = kept
+		if s.heapMode {
+			heap.Init(&s.events)
+		}
+		return nil
+	})
 }
 
 // CompleteTransaction completes a created or pending transaction now, by the fake's clock,
 // as its scripted completion would: completed_at and updated_at are now, the accounts'
 // balances move, and its expense is dated now.
 func (s *Server) CompleteTransaction(id string) error {
+	return s.onTransaction(id, func(i int32) error {
+		if st := s.txs[i].state; st != sPending && st != sCreated {
+			return fmt.Errorf("revoluttest: transaction %s is not created or pending", id)
+		}
+		s.apply(event{kind: evTxComplete, idx: i, at: nanos(s.now())})
+		return nil
+	})
+}
+
+// RecategoriseExpense moves every split of expense id to the accounting category categoryID,
+// as a person editing the expense in the web app would; the expense keeps its date.
+func (s *Server) RecategoriseExpense(id, categoryID string) error {
+	return s.onExpense(id, func(ei int32) error {
+		for ci, c := range s.w.categories {
+			if c.id.String() == categoryID {
+				x := &s.expenses[ei]
+				for k := range x.splits {
+					x.splits[k].cat = uint8(ci)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("revoluttest: no accounting category %s", categoryID)
+	})
+}
+
+// onTransaction runs change on transaction id (its index), under the fake's lock and with the
+// fake caught up to its clock, as every hook that changes a past transaction does.
+func (s *Server) onTransaction(id string, change func(i int32) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.catchUp()
@@ -44,16 +68,11 @@ func (s *Server) CompleteTransaction(id string) error {
 	if err != nil {
 		return err
 	}
-	if st := s.txs[i].state; st != sPending && st != sCreated {
-		return fmt.Errorf("revoluttest: transaction %s is not created or pending", id)
-	}
-	s.apply(event{kind: evTxComplete, idx: i, at: nanos(s.now())})
-	return nil
+	return change(i)
 }
 
-// RecategoriseExpense moves every split of expense id to the accounting category categoryID,
-// as a person editing the expense in the web app would; the expense keeps its date.
-func (s *Server) RecategoriseExpense(id, categoryID string) error {
+// onExpense runs change on expense id (its index), as onTransaction does for transactions.
+func (s *Server) onExpense(id string, change func(ei int32) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.catchUp()
@@ -61,16 +80,7 @@ func (s *Server) RecategoriseExpense(id, categoryID string) error {
 	if err != nil {
 		return err
 	}
-	for ci, c := range s.w.categories {
-		if c.id.String() == categoryID {
-			x := &s.expenses[ei]
-			for k := range x.splits {
-				x.splits[k].cat = uint8(ci)
-			}
-			return nil
-		}
-	}
-	return fmt.Errorf("revoluttest: no accounting category %s", categoryID)
+	return change(ei)
 }
 
 // expenseIndex finds expense id among the fake's expenses (under s.mu).

@@ -9,31 +9,21 @@ import "fmt"
 // would: a completed transaction's legs are taken back from the accounts' balances, updated_at
 // is now, completed_at is kept, and its expense is reverted too (as Revolut does).
 func (s *Server) RevertTransaction(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.catchUp()
-	i, err := s.txIndex(id)
-	if err != nil {
-		return err
-	}
-	if st := s.txs[i].state; st != sCompleted && st != sPending && st != sCreated {
-		return fmt.Errorf("revoluttest: transaction %s cannot be reverted in its state", id)
-	}
-	s.apply(event{kind: evTxRevert, idx: i, at: nanos(s.now())})
-	s.expDirty = true
-	return nil
+	return s.onTransaction(id, func(i int32) error {
+		if st := s.txs[i].state; st != sCompleted && st != sPending && st != sCreated {
+			return fmt.Errorf("revoluttest: transaction %s cannot be reverted in its state", id)
+		}
+		s.apply(event{kind: evTxRevert, idx: i, at: nanos(s.now())})
+		s.expDirty = true
+		return nil
+	})
 }
 
 // RejectExpense rejects expense id, as an approver would after it was approved.
 func (s *Server) RejectExpense(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.catchUp()
-	ei, err := s.expenseIndex(id)
-	if err != nil {
-		return err
-	}
-	s.expenses[ei].state = eRejected
-	s.expDirty = true
-	return nil
+	return s.onExpense(id, func(ei int32) error {
+		s.expenses[ei].state = eRejected
+		s.expDirty = true
+		return nil
+	})
 }

@@ -21,56 +21,51 @@ import (
 // now, and the transaction's expense has its spent amount and splits scaled in proportion (the
 // last split takes the rounding, so the splits still add up to the spent amount).
 func (s *Server) ChangeAmount(id string, amount decimal.Decimal) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.catchUp()
-	i, err := s.txIndex(id)
-	if err != nil {
-		return err
-	}
-	t := &s.txs[i]
-	if t.state != sCompleted || len(t.legs) != 1 {
-		return fmt.Errorf("revoluttest: transaction %s is not a completed single-leg transaction", id)
-	}
-	l := &t.legs[0]
-	acc := &s.w.accounts[l.account]
-	exp := currencies[acc.cur].exp
-	minor := amount.Shift(exp)
-	if !minor.IsInteger() || amount.IsZero() || amount.Sign() != sign(l.amount) {
-		return fmt.Errorf("revoluttest: %s is not a non-zero %s amount of the leg's sign", amount, currencies[acc.cur].code)
-	}
-	old, now := l.amount, nanos(s.now())
-	n := minor.IntPart()
-	delta := n - old
-	l.amount = n
-	if l.billCur >= 0 {
-		l.bill = scaleMinor(l.bill, n, old)
-	}
-	acc.balance += delta
-	acc.updated = now
-	if l.hasBalance {
-		l.balance += delta
-	}
-	t.updated = now
-	if t.expense >= 0 {
-		x := &s.expenses[t.expense]
-		spent := scaleMinor(x.spent, n, old)
-		left := spent
-		for k := range x.splits {
-			sp := &x.splits[k]
-			if k == len(x.splits)-1 && sp.cur == x.spentCur {
-				sp.amount = left
-				break
-			}
-			sp.amount = scaleMinor(sp.amount, n, old)
-			if sp.cur == x.spentCur {
-				left -= sp.amount
-			}
+	return s.onTransaction(id, func(i int32) error {
+		t := &s.txs[i]
+		if t.state != sCompleted || len(t.legs) != 1 {
+			return fmt.Errorf("revoluttest: transaction %s is not a completed single-leg transaction", id)
 		}
-		x.spent = spent
-		s.expDirty = true
-	}
-	return nil
+		l := &t.legs[0]
+		acc := &s.w.accounts[l.account]
+		exp := currencies[acc.cur].exp
+		minor := amount.Shift(exp)
+		if !minor.IsInteger() || amount.IsZero() || amount.Sign() != sign(l.amount) {
+			return fmt.Errorf("revoluttest: %s is not a non-zero %s amount of the leg's sign", amount, currencies[acc.cur].code)
+		}
+		old, now := l.amount, nanos(s.now())
+		n := minor.IntPart()
+		delta := n - old
+		l.amount = n
+		if l.billCur >= 0 {
+			l.bill = scaleMinor(l.bill, n, old)
+		}
+		acc.balance += delta
+		acc.updated = now
+		if l.hasBalance {
+			l.balance += delta
+		}
+		t.updated = now
+		if t.expense >= 0 {
+			x := &s.expenses[t.expense]
+			spent := scaleMinor(x.spent, n, old)
+			left := spent
+			for k := range x.splits {
+				sp := &x.splits[k]
+				if k == len(x.splits)-1 && sp.cur == x.spentCur {
+					sp.amount = left
+					break
+				}
+				sp.amount = scaleMinor(sp.amount, n, old)
+				if sp.cur == x.spentCur {
+					left -= sp.amount
+				}
+			}
+			x.spent = spent
+			s.expDirty = true
+		}
+		return nil
+	})
 }
 
 // scaleMinor returns v × num/den rounded half away from zero, in minor units.
@@ -121,52 +116,42 @@ func (s *Server) ChangeTaxRate(id, percent string, at time.Time) error {
 // taken back from the accounts' balances, completed_at is kept, updated_at is now, and its
 // expense is reverted (as the scripted declines do).
 func (s *Server) DeclineTransaction(id string, failed bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.catchUp()
-	i, err := s.txIndex(id)
-	if err != nil {
-		return err
-	}
-	t := &s.txs[i]
-	if t.state != sCompleted && t.state != sPending && t.state != sCreated {
-		return fmt.Errorf("revoluttest: transaction %s cannot be declined in its state", id)
-	}
-	now := nanos(s.now())
-	if t.state == sCompleted {
-		for li := range t.legs {
-			l := &t.legs[li]
-			acc := &s.w.accounts[l.account]
-			acc.balance -= l.net()
-			acc.updated = now
+	return s.onTransaction(id, func(i int32) error {
+		t := &s.txs[i]
+		if t.state != sCompleted && t.state != sPending && t.state != sCreated {
+			return fmt.Errorf("revoluttest: transaction %s cannot be declined in its state", id)
 		}
-	}
-	t.state, t.reason, t.updated = sDeclined, 2, now // do_not_honour
-	if failed {
-		t.state = sFailed
-	}
-	s.revertExpense(t.expense)
-	s.expDirty = true
-	return nil
+		now := nanos(s.now())
+		if t.state == sCompleted {
+			for li := range t.legs {
+				l := &t.legs[li]
+				acc := &s.w.accounts[l.account]
+				acc.balance -= l.net()
+				acc.updated = now
+			}
+		}
+		t.state, t.reason, t.updated = sDeclined, 2, now // do_not_honour
+		if failed {
+			t.state = sFailed
+		}
+		s.revertExpense(t.expense)
+		s.expDirty = true
+		return nil
+	})
 }
 
 // ReopenExpense sends approved expense id back to missing_info, as an approver reopening it
 // does: it has no completion any more and its splits are no longer approved.
 func (s *Server) ReopenExpense(id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.catchUp()
-	ei, err := s.expenseIndex(id)
-	if err != nil {
-		return err
-	}
-	x := &s.expenses[ei]
-	if x.state != eApproved {
-		return fmt.Errorf("revoluttest: expense %s is not approved", id)
-	}
-	x.state, x.completed = eMissingInfo, 0
-	s.expDirty = true
-	return nil
+	return s.onExpense(id, func(ei int32) error {
+		x := &s.expenses[ei]
+		if x.state != eApproved {
+			return fmt.Errorf("revoluttest: expense %s is not approved", id)
+		}
+		x.state, x.completed = eMissingInfo, 0
+		s.expDirty = true
+		return nil
+	})
 }
 
 // RevertTransactionWithoutCompletedAt reverts transaction id as RevertTransaction does and
