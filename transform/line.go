@@ -51,6 +51,17 @@ type Line struct {
 	Amount   decimal.Decimal // signed, debit positive, in Currency
 	Currency string          // ISO 4217
 
+	// BaseAmount is Amount in the business's base currency (Settings.BaseCurrency), rounded
+	// half away from zero to the base currency's minor units: Amount × BaseRate, or Amount itself
+	// on a base-currency line. Null when no rate was found (an exception says which); the lines of
+	// an entry whose every line has one sum to zero in base currency too.
+	BaseAmount decimal.NullDecimal
+	// BaseRate is the rate used: 1 unit of Currency = BaseRate units of the base currency.
+	BaseRate decimal.NullDecimal
+	// RateSource says where BaseRate came from (Rate* constants in fx.go): the base currency
+	// itself, the transaction's own legs or bill amount, or a publisher's reference rate.
+	RateSource string
+
 	// OriginalAmount/OriginalCurrency keep the source amount when it was in another currency
 	// than Currency (a split in EUR booked on a GBP account, a leg's bill amount).
 	OriginalAmount   decimal.NullDecimal
