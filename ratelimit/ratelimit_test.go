@@ -13,7 +13,7 @@ import (
 	"github.com/revledger/revledger/internal/testenv"
 )
 
-func newPool(t *testing.T, dsn string) *pgxpool.Pool {
+func newPool(t testing.TB, dsn string) *pgxpool.Pool {
 	t.Helper()
 	pool, err := pgxpool.New(context.Background(), dsn)
 	if err != nil {
@@ -130,4 +130,30 @@ func TestWaitGivesUpWithTheContext(t *testing.T) {
 	if err := l.Wait(ctx, 8); err != nil {
 		t.Fatalf("business 8 waits on business 7's budget: %v", err)
 	}
+}
+
+// BenchmarkWait is the cost of one grant when the budget is not the limit: one short
+// transaction (insert-if-missing, lock, clock, update) from 4 goroutines on one business.
+func BenchmarkWait(b *testing.B) {
+	dsn := testenv.Database(b)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if err := Migrate(ctx, pool, ""); err != nil {
+		b.Fatal(err)
+	}
+	l := New(pool, Options{PerWindow: 1 << 20, Window: time.Millisecond})
+	b.SetParallelism(2) // 2 × GOMAXPROCS goroutines
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := l.Wait(ctx, 1); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
