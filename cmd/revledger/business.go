@@ -321,7 +321,10 @@ func businessDelete(ctx context.Context, env *environment, args []string) error 
 	if !*yes {
 		fmt.Fprintf(env.stderr, "This deletes %s (%s) for good: its warehouse (schema %s, every table), its stored credentials and its settings.\n"+
 			"Files already exported to %s are not touched. Type the slug to confirm: ", b.Slug, b.Name, b.Schema(), b.ExportURL)
-		line, _ := bufio.NewReader(env.stdin).ReadString('\n')
+		var line string
+		if env.stdin != nil {
+			line, _ = bufio.NewReader(env.stdin).ReadString('\n')
+		}
 		if strings.TrimSpace(line) != b.Slug {
 			return usagef("you typed %q, not %q: nothing was deleted", strings.TrimSpace(line), b.Slug)
 		}
