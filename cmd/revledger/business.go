@@ -169,6 +169,9 @@ func businessAdd(ctx context.Context, env *environment, args []string) error {
 	fs.StringVar(&b.TimeZone, "timezone", tenancy.DefaultTimeZone, "IANA time zone of its books and schedule")
 	fs.StringVar(&b.BaseCurrency, "base-currency", tenancy.DefaultBaseCurrency, "ISO 4217 currency of its books")
 	fs.StringVar(&b.Schedule, "schedule", tenancy.DefaultSchedule, "cron spec (5 fields, in --timezone) of its nightly sync")
+	// The common --export-url and --api-url are the business's own here (see below).
+	fs.Lookup("export-url").Usage = "where this business's exports go: s3://bucket/prefix, file:///path or a folder (default exports/<slug>)"
+	fs.Lookup("api-url").Usage = "Revolut API base URL of this business (default production)"
 	fs.StringVar(&chartFile, "chart-file", "", "YAML or JSON file with chart-of-accounts overrides (the config file's chart: section)")
 	if err := parse(fs, args); err != nil {
 		return err
