@@ -68,7 +68,7 @@ func dateOnly(t time.Time) time.Time {
 // remembered), and errors, ErrNoRate included, are never stored: a missing rate stays an
 // exception until the publisher has it.
 type FXRateCache struct {
-	store *Store
+	store FXRateStore
 	src   rates.Source
 	now   func() time.Time
 
@@ -81,8 +81,14 @@ type fxKey struct {
 	day      time.Time
 }
 
+// FXRateStore is where an FXRateCache keeps its rates. *Store satisfies it.
+type FXRateStore interface {
+	FXRate(ctx context.Context, source, from, to string, day time.Time) (rates.Rate, bool, error)
+	SaveFXRate(ctx context.Context, r rates.Rate, fetchedAt time.Time) (rates.Rate, error)
+}
+
 // NewFXRateCache wraps src with the store.
-func NewFXRateCache(s *Store, src rates.Source) *FXRateCache {
+func NewFXRateCache(s FXRateStore, src rates.Source) *FXRateCache {
 	return &FXRateCache{store: s, src: src, now: time.Now, seen: map[fxKey]rates.Rate{}}
 }
 
