@@ -117,7 +117,9 @@ func TestBaseUnbalancedEntryIsRejected(t *testing.T) {
 	}
 	// Balanced in base over three statements, with a rounding line: accepted.
 	head2 := []string{strings.ReplaceAll(head[0], "'raw'", "'raw2'"), strings.ReplaceAll(head[1], "'raw'", "'raw2'")}
-	r := func(key, role, amount, base string) string { return strings.ReplaceAll(row(key, role, amount, base), "'raw'", "'raw2'") }
+	r := func(key, role, amount, base string) string {
+		return strings.ReplaceAll(row(key, role, amount, base), "'raw'", "'raw2'")
+	}
 	if err := exec(append(head2, r("k1", "bank", "-10", "-8.57"), r("k2", "net", "10", "8.56"), r("k3", "fx_rounding", "0", "0.01"))...); err != nil {
 		t.Fatalf("raw base-balanced commit: %v", err)
 	}

@@ -127,7 +127,6 @@ func render(l Line) string {
 	return s
 }
 
-//
 // The bookers of these tests have no RateBook, so every entry with a foreign-currency line
 // also has a missing_fx_rate exception; kinds leaves those out, and fx_test.go checks them.
 func kinds(exc []Exception) []string {
