@@ -23,6 +23,7 @@ type entry struct {
 	country  string // the card merchant's country, for the VAT treatment of splits
 	lines    []Line
 	exc      []Exception
+	baseOnly bool // every line is in the base currency (convert): balanced in base if balanced at all
 }
 
 func (b *Booker) newEntry(source, sourceID, entryID string, at time.Time, base Line) *entry {
@@ -95,6 +96,9 @@ func (e *entry) finish() Booking {
 		bk.Exceptions = append(bk.Exceptions, e.exception(KindUnbalancedEntry,
 			fmt.Sprintf("entry %s does not balance in %s (off by %s); it was not booked, please report this", e.id, cur, sum)))
 		bk.Lines, bk.Booked = nil, false
+		return bk
+	}
+	if e.baseOnly {
 		return bk
 	}
 	if sum, ok := baseBalanced(e.lines); !ok {

@@ -58,6 +58,9 @@ type RateNeed struct {
 	Day      time.Time
 }
 
+// oneRate is the rate of the base currency itself.
+var oneRate = decimal.NewNullDecimal(decimal.NewFromInt(1))
+
 // exactDigits is the number of decimal places of a rate derived from a transaction's own
 // amounts (an exchange's legs, a bill amount): base ÷ foreign is rarely a terminating decimal,
 // and 18 places keep Round(amount × rate) equal to the exact value for any amount a bank
@@ -81,6 +84,23 @@ type fxRate struct {
 func (e *entry) convert(rates map[string]fxRate, exact map[int]decimal.Decimal) {
 	b := e.b
 	base := b.baseCurrency
+	// Most entries are in the base currency only: their base amounts are their amounts, and
+	// they balance in base currency because they balance in their currency.
+	foreign := false
+	for i := range e.lines {
+		if !strings.EqualFold(e.lines[i].Currency, base) {
+			foreign = true
+			break
+		}
+	}
+	if !foreign {
+		for i := range e.lines {
+			l := &e.lines[i]
+			l.BaseAmount, l.BaseRate, l.RateSource = decimal.NullDecimal{Decimal: l.Amount, Valid: true}, oneRate, RateBase
+		}
+		e.baseOnly = true
+		return
+	}
 	if rates == nil {
 		rates = map[string]fxRate{}
 	}
@@ -91,7 +111,7 @@ func (e *entry) convert(rates map[string]fxRate, exact map[int]decimal.Decimal) 
 			continue
 		}
 		if cur == base {
-			rates[cur] = fxRate{value: decimal.NewFromInt(1), source: RateBase}
+			rates[cur] = fxRate{value: oneRate.Decimal, source: RateBase}
 			continue
 		}
 		if b.rates != nil {
@@ -161,11 +181,10 @@ func (e *entry) addRealised(rates map[string]fxRate) {
 	if len(currencies) < 2 || residue.IsZero() {
 		return
 	}
-	one := fxRate{value: decimal.NewFromInt(1), source: RateBase}
 	add := func(role, code string, amount decimal.Decimal) {
 		l := e.newLine(0, role, code, "", amount, base)
 		l.Description = e.lines[first].Description
-		l.BaseAmount, l.BaseRate, l.RateSource = decimal.NewNullDecimal(l.Amount), decimal.NewNullDecimal(one.value), one.source
+		l.BaseAmount, l.BaseRate, l.RateSource = decimal.NewNullDecimal(l.Amount), oneRate, RateBase
 		e.add(l)
 	}
 	add(RoleFXClearingBase, b.chart.FXClearing, residue.Neg())
