@@ -257,7 +257,8 @@ func firstOpen(start string, closed map[string]bool) string {
 }
 
 // sameFigures reports whether two bookings of an entry carry the same figures line by line:
-// key, account, amount, currency, VAT, tax rate, category, and whether its expense is approved
+// key, account, amount, currency, VAT, tax rate, category, base-currency value (a rate that
+// arrived after the month closed changes what its books say in base currency), and whether its expense is approved
 // for VAT (transform.VATApprovedState: an expense approved after its month closed must reach a
 // VAT return, so that is a change). A closed entry whose source changed only in provenance (a
 // description, a state on the same side of approval) is not adjusted.
@@ -276,7 +277,7 @@ func sameFigures(a, b []transform.Line) bool {
 			}
 			m[l.Key.String()] = strings.Join([]string{l.AccountCode, l.Amount.String(), l.Currency, d(l.OriginalAmount),
 				l.OriginalCurrency, d(l.Net), d(l.Tax), d(l.Gross), l.TaxRateID, d(l.TaxRatePercent), l.CategoryID,
-				strconv.FormatBool(l.ExpenseID == "" || transform.VATApprovedState(l.ExpenseState))}, "|")
+				strconv.FormatBool(l.ExpenseID == "" || transform.VATApprovedState(l.ExpenseState)), d(l.BaseAmount)}, "|")
 		}
 		return m
 	}

@@ -68,7 +68,7 @@ func dateOnly(t time.Time) time.Time {
 // remembered), and errors, ErrNoRate included, are never stored: a missing rate stays an
 // exception until the publisher has it.
 type FXRateCache struct {
-	store *Store
+	store FXRateStore
 	src   rates.Source
 	now   func() time.Time
 
@@ -81,8 +81,14 @@ type fxKey struct {
 	day      time.Time
 }
 
+// FXRateStore is where an FXRateCache keeps its rates. *Store satisfies it.
+type FXRateStore interface {
+	FXRate(ctx context.Context, source, from, to string, day time.Time) (rates.Rate, bool, error)
+	SaveFXRate(ctx context.Context, r rates.Rate, fetchedAt time.Time) (rates.Rate, error)
+}
+
 // NewFXRateCache wraps src with the store.
-func NewFXRateCache(s *Store, src rates.Source) *FXRateCache {
+func NewFXRateCache(s FXRateStore, src rates.Source) *FXRateCache {
 	return &FXRateCache{store: s, src: src, now: time.Now, seen: map[fxKey]rates.Rate{}}
 }
 
@@ -123,4 +129,35 @@ func (c *FXRateCache) Rate(ctx context.Context, from, to string, day time.Time) 
 	c.seen[k] = r
 	c.mu.Unlock()
 	return r, nil
+}
+
+// FXRatesTo reads every stored rate of source into to (the base currency), by from currency
+// and day, in one query: booking preloads them so that it asks the table (and the publisher)
+// only for the rates not stored yet.
+func (s *Store) FXRatesTo(ctx context.Context, source, to string) (map[string]map[time.Time]rates.Rate, error) {
+	rows, err := s.pool.Query(ctx, `SELECT base_currency, day, rate, published_at FROM fx_rates
+		WHERE source = $1 AND quote_currency = $2`, source, to)
+	if err != nil {
+		return nil, fmt.Errorf("load: read %s rates to %s: %w", source, to, interpret(err))
+	}
+	defer rows.Close()
+	out := map[string]map[time.Time]rates.Rate{}
+	for rows.Next() {
+		var from string
+		var day, published time.Time
+		var value decimal.Decimal
+		if err := rows.Scan(&from, &day, &value, &published); err != nil {
+			return nil, fmt.Errorf("load: read %s rates to %s: %w", source, to, interpret(err))
+		}
+		from = strings.TrimSpace(from)
+		if out[from] == nil {
+			out[from] = map[time.Time]rates.Rate{}
+		}
+		d := dateOnly(day)
+		out[from][d] = rates.Rate{From: from, To: to, Day: d, Value: value, Source: source, Published: published.UTC()}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load: read %s rates to %s: %w", source, to, interpret(err))
+	}
+	return out, nil
 }

@@ -169,6 +169,9 @@ var ledgerCols = []string{
 	"card_label", "vat_treatment",
 	// 0010: the closed entry version an adjustment line adjusts (NULL on ordinary lines).
 	"adjusts_entry_id", "adjusts_version", "adjusts_period", "adjustment_reason",
+	// 0011: the line's value in the base currency, its rate and the rate's source (NULL
+	// when no rate was found).
+	"base_amount", "base_rate", "rate_source",
 }
 
 var ledgerColTypes = []string{
@@ -181,6 +184,7 @@ var ledgerColTypes = []string{
 	"text[]", "text", "numeric", "text", "text", "text", "jsonb",
 	"text", "text",
 	"text", "integer", "text", "text",
+	"numeric", "numeric", "text",
 }
 
 type cardRefJSON struct {
@@ -217,7 +221,8 @@ func lineRow(l *transform.Line, row []any) {
 		nullString(l.RelatedTransactionID), nullString(l.ExpenseID), nullString(l.ExpenseState),
 		receipts, nullString(l.RevolutAccountID), l.BankBalance, nullString(l.CardID), nullString(l.CardLastDigits),
 		nullString(l.CardHolder), refs, nullString(l.CardLabel), nullString(l.VATTreatment),
-		nullString(l.AdjustsEntryID), nullInt(l.AdjustsVersion), nullString(l.AdjustsPeriod), nullString(l.AdjustmentReason))
+		nullString(l.AdjustsEntryID), nullInt(l.AdjustsVersion), nullString(l.AdjustsPeriod), nullString(l.AdjustmentReason),
+		l.BaseAmount, l.BaseRate, nullString(l.RateSource))
 }
 
 // nullInt is NULL for 0 (an ordinary line adjusts no version).
@@ -317,6 +322,15 @@ func (h *hasher) entry(lines []*transform.Line) []byte {
 			h.n(l.AdjustsVersion)
 			h.str(l.AdjustsPeriod)
 			h.str(l.AdjustmentReason)
+		}
+		// Only a line with a base value hashes it, so that a line without one keeps the hash
+		// it had before base values existed, and a rate arriving later (a missing_fx_rate
+		// entry valued on a later run) makes a new version.
+		if l.BaseAmount.Valid || l.RateSource != "" {
+			h.str("\x00base")
+			h.dec(l.BaseAmount)
+			h.dec(l.BaseRate)
+			h.str(l.RateSource)
 		}
 	}
 	sum := sha256.Sum256(h.buf)

@@ -61,6 +61,7 @@ func scanLine(rows pgx.Rows) (transform.Line, error) {
 	var labels, refs []byte
 	var adjEntry, adjPeriod, adjReason *string
 	var adjVersion *int
+	var rateSource *string
 	err := rows.Scan(
 		&l.EntryID, &lineKey, &l.Key.SourceType, &l.Key.SourceID, &l.Key.Index, &l.Key.Role, &l.BookingDate, &l.OccurredAt, &l.Period,
 		&l.AccountCode, &accountName, &l.Amount, &l.Currency, &l.OriginalAmount, &origCur,
@@ -69,7 +70,8 @@ func scanLine(rows pgx.Rows) (transform.Line, error) {
 		&counterparty, &merchant, &description, &reference,
 		&txID, &txType, &txState, &relTx, &expID, &expState,
 		&l.ReceiptIDs, &revAcc, &l.BankBalance, &cardID, &cardDigits, &cardHolder, &refs,
-		&cardLabel, &vatTreatment, &adjEntry, &adjVersion, &adjPeriod, &adjReason, &l.Version)
+		&cardLabel, &vatTreatment, &adjEntry, &adjVersion, &adjPeriod, &adjReason,
+		&l.BaseAmount, &l.BaseRate, &rateSource, &l.Version)
 	if err != nil {
 		return transform.Line{}, interpret(err)
 	}
@@ -87,6 +89,7 @@ func scanLine(rows pgx.Rows) (transform.Line, error) {
 	l.ExpenseID, l.ExpenseState, l.RevolutAccountID = str(expID), str(expState), str(revAcc)
 	l.CardID, l.CardLastDigits, l.CardHolder, l.CardLabel = str(cardID), str(cardDigits), str(cardHolder), str(cardLabel)
 	l.VATTreatment = str(vatTreatment)
+	l.RateSource = str(rateSource)
 	l.AdjustsEntryID, l.AdjustsPeriod, l.AdjustmentReason = str(adjEntry), str(adjPeriod), str(adjReason)
 	if adjVersion != nil {
 		l.AdjustsVersion = *adjVersion

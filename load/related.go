@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/revledger/revledger/extract/revolut"
+	"github.com/revledger/revledger/transform"
 )
 
 // Transaction returns one stored transaction with every expense linked to it, decoded from
@@ -70,6 +71,34 @@ func (w *Writer) FlagRelatedForBooking(ctx context.Context) (int64, error) {
 			return fmt.Errorf("load: flag refunds of transactions to book: %w", interpret(err))
 		}
 		n = tag.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// FlagMissingRatesForBooking marks for booking every stored transaction and expense whose
+// current exceptions include a missing exchange rate (transform.KindMissingFXRate): its entry
+// was booked without base-currency values, and booking it again once the rate exists values
+// it (a new version, since the line hash covers the base values) even though its source did
+// not change. It returns how many it flagged. A source whose rate is still missing is booked
+// again on every run, to the same lines, which writes nothing.
+func (w *Writer) FlagMissingRatesForBooking(ctx context.Context) (int64, error) {
+	var n int64
+	err := w.inTx(ctx, func(tx pgx.Tx) error {
+		for _, table := range []string{"transactions", "expenses"} {
+			source := transform.SourceTransaction
+			if table == "expenses" {
+				source = transform.SourceExpense
+			}
+			tag, err := tx.Exec(ctx, `UPDATE `+table+` r SET needs_booking = true
+				WHERE NOT r.needs_booking AND r.id IN (
+					SELECT source_id FROM exceptions
+					WHERE cleared_by_run IS NULL AND kind = $1 AND source_type = $2)`, transform.KindMissingFXRate, source)
+			if err != nil {
+				return fmt.Errorf("load: flag %s with a missing exchange rate for booking: %w", table, interpret(err))
+			}
+			n += tag.RowsAffected()
+		}
 		return nil
 	})
 	return n, err

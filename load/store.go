@@ -25,7 +25,7 @@ var (
 	// (its connection died or was terminated); nothing of that write was committed.
 	ErrLockLost = errors.New("load: the run lock was lost")
 	// ErrUnbalanced is returned when the database rejects a journal entry whose lines do not
-	// sum to zero per currency.
+	// sum to zero per currency, or, when they all have base amounts, in base currency.
 	ErrUnbalanced = errors.New("load: unbalanced journal entry")
 	// ErrConstraint is returned when a write breaks another database constraint (a duplicate
 	// line key, net + tax ≠ gross, a malformed currency, ...).
@@ -160,7 +160,7 @@ func interpret(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
-		case pgErr.Code == "23514" && pgErr.ConstraintName == "ledger_entry_balanced":
+		case pgErr.Code == "23514" && (pgErr.ConstraintName == "ledger_entry_balanced" || pgErr.ConstraintName == "ledger_entry_balanced_base"):
 			return fmt.Errorf("%w: %s", ErrUnbalanced, pgErr.Message)
 		case pgErr.Code == "23505", pgErr.Code == "23514", pgErr.Code == "23503", pgErr.Code == "23502", pgErr.Code == "23001":
 			return fmt.Errorf("%w: %s (%s)", ErrConstraint, pgErr.Message, pgErr.ConstraintName)

@@ -24,6 +24,10 @@ func (r *run) book(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read settings for booking: %w", err)
 	}
+	rb, err := newRateBook(ctx, r.p.wh, r.p.cfg.Rates, r.p.cfg.BaseCurrency, r.log)
+	if err != nil {
+		return fmt.Errorf("prepare booking: %w", err)
+	}
 	booker, err := transform.NewBooker(transform.Settings{
 		Accounts: settings.Accounts, Categories: settings.Categories, TaxRates: settings.TaxRates,
 		Cards: settings.Cards, TeamMembers: settings.TeamMembers, Counterparties: settings.Counterparties,
@@ -31,12 +35,22 @@ func (r *run) book(ctx context.Context) error {
 		Plausible: transform.PlausibleRange(r.p.cfg.Now(), r.p.cfg.PlausiblePastYears, r.p.cfg.PlausibleFutureDays),
 
 		TaxRateHistory: settings.TaxRateHistory, CategoryHistory: settings.CategoryHistory,
+		BaseCurrency: r.p.cfg.BaseCurrency, Rates: rb,
 	})
 	if err != nil {
 		return fmt.Errorf("prepare booking: %w", err)
 	}
 	undecodable := settings.Undecodable
 
+	// An entry booked without a rate is booked again until the rate exists (before the
+	// refunds are flagged: a refund mirrors its original, which may be one of them). Without
+	// a publisher no run can find a reference rate that an earlier one did not, so nothing
+	// is booked again for that.
+	if r.p.cfg.Rates != nil {
+		if _, err := r.w.FlagMissingRatesForBooking(ctx); err != nil {
+			return fmt.Errorf("prepare booking: %w", err)
+		}
+	}
 	// A refund mirrors its original: when an original is about to be (re)booked, possibly
 	// arriving after its refund did, the refunds that name it are booked again too.
 	if _, err := r.w.FlagRelatedForBooking(ctx); err != nil {
@@ -46,7 +60,7 @@ func (r *run) book(ctx context.Context) error {
 	var read bookCounts
 	var wrote load.WriteStats
 	err = handoff.Run(ctx, func(ctx context.Context, put func(bookedBatch) error) error {
-		return r.bookPending(ctx, booker, put, &read, &undecodable)
+		return r.bookPending(ctx, booker, rb, put, &read, &undecodable)
 	}, func(ctx context.Context, b bookedBatch) error {
 		return r.writeBooked(ctx, b, &wrote)
 	})
@@ -93,7 +107,11 @@ type bookCounts struct {
 
 // bookPending reads the pending sources, books them and hands them to put in batches,
 // counting in c. Stored records that no longer decode are added to bad and skipped.
-func (r *run) bookPending(ctx context.Context, booker *transform.Booker, put func(bookedBatch) error, c *bookCounts, bad *[]*load.DecodeError) error {
+//
+// Sources are read a batch at a time, the exchange rates the batch needs are fetched at once
+// (rb.prefetch: stored rates are in memory already, so only new ones cost a request), and
+// then the batch is booked.
+func (r *run) bookPending(ctx context.Context, booker *transform.Booker, rb *rateBook, put func(bookedBatch) error, c *bookCounts, bad *[]*load.DecodeError) error {
 	pending := make([]load.SourceBooking, 0, r.p.cfg.BookBatch)
 	add := func(sourceType, id string, b transform.Booking) error {
 		pending = append(pending, load.SourceBooking{SourceType: sourceType, SourceID: id, Lines: b.Lines, Exceptions: b.Exceptions})
@@ -110,6 +128,33 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, put fun
 		pending = make([]load.SourceBooking, 0, r.p.cfg.BookBatch)
 		return nil
 	}
+
+	type txToBook struct {
+		tb   load.TransactionToBook
+		orig []transform.Original
+	}
+	var txs []txToBook
+	var needs []transform.RateNeed
+	bookTxs := func() error {
+		if err := rb.prefetch(ctx, needs); err != nil {
+			return fmt.Errorf("fetch exchange rates: %w", err)
+		}
+		for _, t := range txs {
+			c.booked++
+			if err := add(transform.SourceTransaction, t.tb.Transaction.ID, booker.BookTransaction(t.tb.Transaction, t.tb.Expenses, t.orig...)); err != nil {
+				return err
+			}
+			// An expense booked with its transaction is no longer an orphan: clear whatever an
+			// earlier run recorded under the expense itself.
+			for _, e := range t.tb.Expenses {
+				if err := add(transform.SourceExpense, e.ID, transform.Booking{Booked: true}); err != nil {
+					return err
+				}
+			}
+		}
+		txs, needs = txs[:0], needs[:0]
+		return nil
+	}
 	// The pending set streams from one cursor while batches are written on other
 	// connections; the cursor's snapshot is not disturbed by the flags being cleared.
 	for tb, err := range r.p.wh.PendingTransactions(ctx) {
@@ -120,21 +165,39 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, put fun
 		if err != nil {
 			return fmt.Errorf("read transactions to book: %w", err)
 		}
-		c.booked++
 		orig, err := r.original(ctx, tb.Transaction)
 		if err != nil {
 			return err
 		}
-		if err := add(transform.SourceTransaction, tb.Transaction.ID, booker.BookTransaction(tb.Transaction, tb.Expenses, orig...)); err != nil {
-			return err
-		}
-		// An expense booked with its transaction is no longer an orphan: clear whatever an
-		// earlier run recorded under the expense itself.
-		for _, e := range tb.Expenses {
-			if err := add(transform.SourceExpense, e.ID, transform.Booking{Booked: true}); err != nil {
+		txs = append(txs, txToBook{tb: tb, orig: orig})
+		needs = append(needs, booker.RatesNeeded(tb.Transaction, tb.Expenses)...)
+		if len(txs) >= r.p.cfg.BookBatch {
+			if err := bookTxs(); err != nil {
 				return err
 			}
 		}
+	}
+	if err := bookTxs(); err != nil {
+		return err
+	}
+
+	var xs []revolut.Expense
+	bookExpenses := func() error {
+		if err := rb.prefetch(ctx, needs); err != nil {
+			return fmt.Errorf("fetch exchange rates: %w", err)
+		}
+		for _, e := range xs {
+			b := booker.OrphanExpense(e)
+			if e.TransactionID == "" {
+				b = booker.BookExpense(e)
+			}
+			c.booked++
+			if err := add(transform.SourceExpense, e.ID, b); err != nil {
+				return err
+			}
+		}
+		xs, needs = xs[:0], needs[:0]
+		return nil
 	}
 	for e, err := range r.p.wh.PendingExpenses(ctx) {
 		if d := (*load.DecodeError)(nil); errors.As(err, &d) {
@@ -144,14 +207,18 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, put fun
 		if err != nil {
 			return fmt.Errorf("read expenses to book: %w", err)
 		}
-		b := booker.OrphanExpense(e)
+		xs = append(xs, e)
 		if e.TransactionID == "" {
-			b = booker.BookExpense(e)
+			needs = append(needs, booker.ExpenseRatesNeeded(e)...)
 		}
-		c.booked++
-		if err := add(transform.SourceExpense, e.ID, b); err != nil {
-			return err
+		if len(xs) >= r.p.cfg.BookBatch {
+			if err := bookExpenses(); err != nil {
+				return err
+			}
 		}
+	}
+	if err := bookExpenses(); err != nil {
+		return err
 	}
 	if len(pending) == 0 {
 		return nil

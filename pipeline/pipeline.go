@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/extract"
+	"github.com/revledger/revledger/extract/rates"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/load"
 	"github.com/revledger/revledger/sink"
@@ -48,6 +50,8 @@ type Warehouse interface {
 	// Transaction lets a refund be booked as the mirror of its original (see book.go).
 	Transaction(ctx context.Context, id string) (load.TransactionToBook, bool, error)
 	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
+	// The stored exchange rates booking reads, and where it stores new ones (rates.go).
+	RateStore
 }
 
 // Writer is what a run writes through while it holds the run lock. *load.Writer satisfies
@@ -56,6 +60,7 @@ type Writer interface {
 	LoadBatch(ctx context.Context, b load.Batch) (load.BatchStats, error)
 	// FlagRelatedForBooking and WriteBookings: see book.go.
 	FlagRelatedForBooking(ctx context.Context) (int64, error)
+	FlagMissingRatesForBooking(ctx context.Context) (int64, error)
 	WriteBookings(ctx context.Context, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
 	// ClosePeriod closes a period after its export (see run.export).
 	ClosePeriod(ctx context.Context, period, by, how string, runID load.RunID) (bool, error)
@@ -88,6 +93,17 @@ type Config struct {
 	Location *time.Location
 	// Chart is the chart-of-accounts mapping. Default transform.DefaultChart().
 	Chart transform.Chart
+	// BaseCurrency is the currency of the books: every ledger line gets its value in it.
+	// Default the chart's VAT base currency, else GBP.
+	BaseCurrency string
+	// Rates is the exchange-rate publisher (extract/rates) for the currencies a transaction's
+	// own amounts do not value; its rates are stored in fx_rates and fetched once. nil means
+	// none: only base-currency, exchange and bill rates, other foreign entries are booked
+	// without base values (missing_fx_rate exceptions). With a source, the entries booked
+	// without a rate are booked again on every run until their rate exists. The publishers
+	// remember a month they have not published for their life: give each run's pipeline a
+	// fresh source (cmd/revledger does).
+	Rates rates.Source
 	// TransactionsLookback re-reads transactions this far before the checkpoint. Default 30 days.
 	TransactionsLookback time.Duration
 	// ExpensesWindow is how far back every sync re-reads expenses. Default 180 days.
@@ -132,6 +148,10 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Chart.Suspense == "" {
 		c.Chart = transform.DefaultChart()
+	}
+	c.BaseCurrency = strings.ToUpper(strings.TrimSpace(c.BaseCurrency))
+	if c.BaseCurrency == "" {
+		c.BaseCurrency = c.Chart.VAT.WithDefaults().BaseCurrency
 	}
 	if c.TransactionsLookback == 0 {
 		c.TransactionsLookback = extract.DefaultTransactionsLookback
@@ -180,6 +200,9 @@ func (c Config) validate() error {
 	}
 	if err := c.Chart.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("pipeline: chart: %w", err))
+	}
+	if !transform.IsCurrencyCode(c.BaseCurrency) {
+		errs = append(errs, fmt.Errorf("pipeline: base currency %q is not an ISO 4217 code", c.BaseCurrency))
 	}
 	return errors.Join(errs...)
 }

@@ -83,6 +83,7 @@ func Adjust(booked, rebooked []Line, a Adjustment) []Line {
 		r := stamp(l)
 		r.Key.Role += AdjustmentReversed
 		r.Amount = l.Amount.Neg()
+		r.BaseAmount = negNull(l.BaseAmount) // rate and source kept: the reversal cancels exactly
 		r.OriginalAmount = negNull(l.OriginalAmount)
 		r.Net, r.Tax, r.Gross = negNull(l.Net), negNull(l.Tax), negNull(l.Gross)
 		r.BankBalance = decimal.NullDecimal{} // a balance is a fact of the original leg, not of its reversal

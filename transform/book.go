@@ -58,6 +58,14 @@ type Settings struct {
 	// TaxRateHistory and CategoryHistory: see above.
 	TaxRateHistory  []TaxRateVersion
 	CategoryHistory []CategoryVersion
+
+	// BaseCurrency is the currency of the books: every line gets its value in it (fx.go).
+	// Empty means the chart's VAT base currency, which defaults to GBP.
+	BaseCurrency string
+	// Rates answers the reference rates of the currencies an entry's own amounts do not
+	// value (fx.go); nil means none: such entries are booked without base values and listed
+	// as missing_fx_rate exceptions. If it has a Name() string method, exceptions name it.
+	Rates RateBook
 }
 
 // Booker turns Revolut records into balanced journal entries. It holds only lookup tables
@@ -74,6 +82,9 @@ type Booker struct {
 	plausible       DateRange
 	taxRateHistory  map[string][]TaxRateVersion  // id → versions by ValidFrom
 	categoryHistory map[string][]CategoryVersion // id → versions by ValidFrom
+	baseCurrency    string
+	rates           RateBook
+	rateSource      string // the RateBook's name, for exceptions
 }
 
 // Booking is the result of booking one source record: the lines of its entry (and of its
@@ -107,6 +118,14 @@ func NewBooker(s Settings) (*Booker, error) {
 			func(v *TaxRateVersion) time.Time { return v.ValidFrom }),
 		categoryHistory: indexHistory(s.CategoryHistory, func(v *CategoryVersion) string { return v.ID },
 			func(v *CategoryVersion) time.Time { return v.ValidFrom }),
+		baseCurrency: strings.ToUpper(cmp.Or(strings.TrimSpace(s.BaseCurrency), s.Chart.VAT.BaseCurrency)),
+		rates:        s.Rates,
+	}
+	if !IsCurrencyCode(b.baseCurrency) {
+		return nil, fmt.Errorf("transform: new booker: base currency %q is not an ISO 4217 code", s.BaseCurrency)
+	}
+	if n, ok := s.Rates.(interface{ Name() string }); ok {
+		b.rateSource = n.Name()
 	}
 	if b.loc == nil {
 		b.loc = time.UTC
@@ -214,6 +233,7 @@ func (b *Booker) BookTransaction(tx revolut.Transaction, expenses []revolut.Expe
 		e.except(KindZeroAmount, fmt.Sprintf("transaction %s completed with zero amounts and no fee; there is nothing to book", tx.ID))
 		return Booking{Exceptions: e.exc}
 	}
+	e.convert(b.txRates(e, tx))
 	bk := e.finish()
 	if !bk.Booked {
 		return bk
@@ -280,6 +300,7 @@ func (b *Booker) BookExpense(x revolut.Expense) Booking {
 	l := e.newLine(0, RoleReimbursement, b.chart.EmployeeReimbursements, "", total.Neg(), cur)
 	l.ExpenseID, l.ExpenseState, l.ReceiptIDs = x.ID, x.State, slices.Clone(x.ReceiptIDs)
 	e.add(l)
+	e.convert(nil, nil)
 	return e.finish()
 }
 
@@ -814,6 +835,7 @@ func reverse(l Line, rev *entry) Line {
 	r.EntryID = rev.id
 	r.BookingDate, r.OccurredAt, r.Period = rev.date, rev.occurred, rev.period
 	r.Amount = l.Amount.Neg()
+	r.BaseAmount = negNull(l.BaseAmount) // at the original's rate: the reversal cancels exactly
 	r.OriginalAmount = negNull(l.OriginalAmount)
 	r.Net, r.Tax, r.Gross = negNull(l.Net), negNull(l.Tax), negNull(l.Gross)
 	r.BankBalance = decimal.NullDecimal{}

@@ -39,6 +39,13 @@ type Chart struct {
 	// FXClearing balances, per currency, the legs of exchanges and of transfers between the
 	// business's own accounts; its balance in the reporting currency is the FX result.
 	FXClearing string `yaml:"fx_clearing"`
+	// FXGainLoss receives the realised FX result of exchanges and own-account transfers
+	// across currencies, in the base currency (fx.go: the difference between the base values
+	// of what was given and what was received).
+	FXGainLoss string `yaml:"fx_gain_loss"`
+	// FXRounding receives what rounding each line to the base currency's minor units left
+	// over in an entry (a minor unit or so), so that every entry balances in base currency.
+	FXRounding string `yaml:"fx_rounding"`
 	// Suspense takes whatever could not be booked properly (card payments without a usable
 	// expense, splits without a category, unexplained differences). Every line booked here is
 	// also listed as an exception.
@@ -94,6 +101,8 @@ type Chart struct {
 //	2250 Employee reimbursements
 //	2300 Loans                 (loan)
 //	7901 Bank charges          (leg fees; fee, charge, charge_refund, refund)
+//	7910 Realised FX gains/losses (exchanges and own-account transfers across currencies)
+//	7920 FX rounding           (base-currency rounding residue of an entry)
 //	9999 Suspense              (card_payment or rev_payment without a usable expense, unknown types)
 //
 // Top-ups and returned top-ups, tax payments and refunds, bank charges and refunded charges,
@@ -116,6 +125,8 @@ func DefaultChart() Chart {
 		OutputVAT:              "2202",
 		BankFees:               "7901",
 		FXClearing:             "1290",
+		FXGainLoss:             "7910",
+		FXRounding:             "7920",
 		Suspense:               "9999",
 		EmployeeReimbursements: "2250",
 		EmployeeReceivables:    "1105",
@@ -160,6 +171,8 @@ func DefaultChart() Chart {
 			"2250": "Employee reimbursements",
 			"2300": "Loans",
 			"7901": "Bank charges",
+			"7910": "Realised FX gains/losses",
+			"7920": "FX rounding",
 			"9999": "Suspense",
 		},
 	}
@@ -180,6 +193,8 @@ func (c Chart) WithDefaults() Chart {
 	c.VAT = c.VAT.WithDefaults()
 	str(&c.BankFees, d.BankFees)
 	str(&c.FXClearing, d.FXClearing)
+	str(&c.FXGainLoss, d.FXGainLoss)
+	str(&c.FXRounding, d.FXRounding)
 	str(&c.Suspense, d.Suspense)
 	str(&c.EmployeeReimbursements, d.EmployeeReimbursements)
 	str(&c.EmployeeReceivables, d.EmployeeReceivables)
@@ -229,6 +244,8 @@ func (c Chart) Validate() error {
 		{"output_vat", c.OutputVAT},
 		{"bank_fees", c.BankFees},
 		{"fx_clearing", c.FXClearing},
+		{"fx_gain_loss", c.FXGainLoss},
+		{"fx_rounding", c.FXRounding},
 		{"suspense", c.Suspense},
 		{"employee_reimbursements", c.EmployeeReimbursements},
 		{"employee_receivables", c.EmployeeReceivables},

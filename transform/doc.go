@@ -37,6 +37,17 @@
 // refund_requested, refunded and reverted expenses do not: the transaction is booked as if it
 // had no expense (suspense for a card payment), with an exception that names the state.
 //
+// # Base currency
+//
+// Every line also gets its value in the base currency (Settings.BaseCurrency, default GBP):
+// BaseAmount, BaseRate and RateSource (fx.go). Rates come from the transaction's own amounts
+// (an exchange's base leg, a card payment's bill amount in the base currency) or else from a
+// RateBook the caller filled beforehand (RatesNeeded says which); a missing rate leaves the
+// entry without base values and with a missing_fx_rate exception. An exchange across two
+// foreign currencies books its realised result on the FX gain/loss account, and an entry's
+// rounding residue goes to the FX rounding account, so every entry balances in base
+// currency too.
+//
 // Anything a person should look at is an Exception (kinds Kind*), never an error: records
 // reported but not booked (pending, declined, failed...), lines on suspense or a default
 // account, figures that do not add up.

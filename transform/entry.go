@@ -23,6 +23,7 @@ type entry struct {
 	country  string // the card merchant's country, for the VAT treatment of splits
 	lines    []Line
 	exc      []Exception
+	baseOnly bool // every line is in the base currency (convert): balanced in base if balanced at all
 }
 
 func (b *Booker) newEntry(source, sourceID, entryID string, at time.Time, base Line) *entry {
@@ -85,7 +86,8 @@ func (e *entry) money(d decimal.Decimal, currency string) string {
 	return d.StringFixed(MinorUnits(currency)) + " " + currency
 }
 
-// finish checks that the entry balances per currency and returns it. An unbalanced entry is a
+// finish checks that the entry balances per currency (and in base currency when its lines
+// have base values) and returns it. An unbalanced entry is a
 // bug in this package, never a property of the input; it is dropped and reported rather than
 // handed to the warehouse.
 func (e *entry) finish() Booking {
@@ -93,6 +95,15 @@ func (e *entry) finish() Booking {
 	if cur, sum, ok := balanced(e.lines); !ok {
 		bk.Exceptions = append(bk.Exceptions, e.exception(KindUnbalancedEntry,
 			fmt.Sprintf("entry %s does not balance in %s (off by %s); it was not booked, please report this", e.id, cur, sum)))
+		bk.Lines, bk.Booked = nil, false
+		return bk
+	}
+	if e.baseOnly {
+		return bk
+	}
+	if sum, ok := baseBalanced(e.lines); !ok {
+		bk.Exceptions = append(bk.Exceptions, e.exception(KindUnbalancedEntry,
+			fmt.Sprintf("entry %s does not balance in base currency (off by %s); it was not booked, please report this", e.id, sum)))
 		bk.Lines, bk.Booked = nil, false
 	}
 	return bk

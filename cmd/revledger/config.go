@@ -35,6 +35,8 @@ type Config struct {
 	Sync     SyncConfig     `yaml:"sync"`
 	Schedule ScheduleConfig `yaml:"schedule"`
 	Close    CloseConfig    `yaml:"close"`
+	// FX is where exchange rates come from (fxconfig.go).
+	FX FXConfig `yaml:"fx"`
 
 	// Chart is the chart-of-accounts mapping; omitted parts take transform.DefaultChart's.
 	Chart transform.Chart `yaml:"chart"`
@@ -179,6 +181,7 @@ func defaultConfig() Config {
 			},
 		},
 		Close: CloseConfig{GraceDays: 5},
+		FX:    defaultFXConfig(),
 		Chart: transform.DefaultChart(),
 	}
 }
@@ -259,6 +262,7 @@ func (c Config) validate() error {
 	if !transform.IsCurrencyCode(c.Export.BaseCurrency) {
 		errs = append(errs, fmt.Errorf("export.base_currency %q is not an ISO 4217 code such as GBP", c.Export.BaseCurrency))
 	}
+	errs = append(errs, c.FX.validate(c.Export.BaseCurrency)...)
 	if c.Sync.TransactionsLookbackDays < 0 || c.Sync.ExpensesWindowDays < 0 || c.Sync.InitialHistoryDays < 0 || c.Sync.ChunkDays < 0 ||
 		c.Sync.PendingRecheckDays < 0 || c.Sync.ExpensesFullRefreshDays < 0 {
 		errs = append(errs, errors.New("sync: day counts must not be negative"))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/revledger/revledger/extract/rates/ratesfake"
 	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/internal/pgserver"
 	"github.com/revledger/revledger/load"
@@ -35,6 +36,9 @@ With --adjustments it then changes five records of the newest month the run clos
 payment reverted, expenses recategorised and rejected, a pending payment completed) in the
 fake, syncs again and shows the adjustment entries booked in the open month, and the workbook
 whose Adjustments sheet lists them.
+
+Exchange rates come from a local stand-in for HMRC's monthly rates (generated files in HMRC's
+format, illustrative figures), so the demo needs no network.
 `
 
 // demoDatabase is the database the demo creates and reuses on the server it finds.
@@ -81,6 +85,14 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 
+	// The exchange rates come from a local stand-in for HMRC and the ECB (generated files in
+	// their formats, the same figures every run), so the demo needs no network.
+	ratesURL, stopRates, err := ratesfake.New(ratesfake.Options{}).Start("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start the fake exchange-rate publisher: %w", err)
+	}
+	defer stopRates()
+
 	dbURL, where, err := demoDatabaseURL(ctx, env)
 	if err != nil {
 		return err
@@ -102,6 +114,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	cfg.Revolut.RefreshToken = creds.RefreshToken
 	cfg.Revolut.RatePerMinute = ff.rate
 	cfg.Chart = cfg.Chart.WithDefaults()
+	cfg.FX.HMRCURL, cfg.FX.ECBURL = ratesURL+"/hmrc/", ratesURL+"/ecb/"
 
 	end := time.Now().UTC().Truncate(24 * time.Hour)
 	from := end.AddDate(-1, 0, 0)

@@ -86,6 +86,11 @@ func TestExit2TouchesNothing(t *testing.T) {
 		{"backfill from 1826", "", nil, []string{"backfill", "--from", "1826-01-01", "--to", "1826-03-01"}, "--from 1826-01-01 is more than sync.plausible_past_years (30) ago"},
 		{"backfill to 9999", "", nil, []string{"backfill", "--from", "2025-01-01", "--to", "9999-01-01"}, "--to 9999-01-01 is more than sync.plausible_future_days (7) ahead"},
 		{"wrong database password", "", nil, []string{"sync"}, "the server refused it"},
+		{"unknown fx.source", "fx:\n  source: oanda\n", nil, []string{"sync"}, `fx.source "oanda": use hmrc, ecb, file or none`},
+		{"fx file without rates_file", "fx:\n  source: file\n", nil, []string{"sync"}, "fx.source file needs fx.rates_file"},
+		{"fx rates_file missing", "fx:\n  source: file\n  rates_file: /nonexistent/rates.csv\n", nil, []string{"sync"}, `fx.rates_file "/nonexistent/rates.csv" is not a readable file`},
+		{"fx.ecb_url not http", "fx:\n  ecb_url: ftp://example.org/\n", nil, []string{"sync"}, `fx.ecb_url "ftp://example.org/" is not an http(s) URL`},
+		{"fx rates_file unreadable CSV", "", nil, []string{"sync"}, "fx.rates_file: rates:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,6 +108,10 @@ func TestExit2TouchesNothing(t *testing.T) {
 				}
 				u.User = url.UserPassword("no_such_role_h3", "pw")
 				env["REVLEDGER_DATABASE_URL"] = u.String()
+			}
+			if tc.name == "fx rates_file unreadable CSV" {
+				dir := t.TempDir()
+				tc.yaml = "fx:\n  source: file\n  rates_file: " + writeFile(t, dir, "rates.csv", "this is not,a rates file\n1,2\n") + "\n"
 			}
 			if tc.yaml != "" {
 				env["REVLEDGER_CONFIG"] = writeFile(t, t.TempDir(), "config.yaml", tc.yaml)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/revledger/revledger/exporters"
 	"github.com/revledger/revledger/extract"
+	"github.com/revledger/revledger/extract/rates"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/load"
@@ -323,6 +324,7 @@ type job struct {
 	pipe   *pipeline.Pipeline
 	view   *progressView
 	signIn revolut.Stats // the client's requests before the run: the credential check
+	rates  rates.Source  // the exchange-rate publisher (fx.source); nil for none
 }
 
 // withJob validates everything, wires the pipeline, runs body and prints the summary.
@@ -348,13 +350,16 @@ func runJob(ctx context.Context, env *environment, cfg Config, log *slog.Logger,
 	}
 	j := &job{cfg: cfg, log: log}
 	j.loc, _ = cfg.location()
+	var err error
+	if j.rates, err = cfg.FX.rateSource(cfg.Export.BaseCurrency); err != nil {
+		return err
+	}
 
 	// Everything is checked before anything changes: configuration and credentials files,
 	// then the database (connect only) and the export location (a probe written and
 	// deleted), then the Revolut credentials; only then migrations and the run.
 	var token string
 	if needAPI {
-		var err error
 		if token, err = refreshToken(cfg); err != nil {
 			return err
 		}
@@ -403,6 +408,8 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 	j.pipe, err = pipeline.New(pipeline.Config{
 		Location:             j.loc,
 		Chart:                j.cfg.chart(),
+		BaseCurrency:         j.cfg.Export.BaseCurrency,
+		Rates:                j.rates,
 		TransactionsLookback: days(j.cfg.Sync.TransactionsLookbackDays),
 		ExpensesWindow:       days(j.cfg.Sync.ExpensesWindowDays),
 		InitialHistory:       days(j.cfg.Sync.InitialHistoryDays),

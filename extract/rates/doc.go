@@ -25,9 +25,11 @@
 //  2. a card payment whose bill_amount/bill_currency is in the base currency gives the rate
 //     of that payment; no source is asked;
 //  3. otherwise Rate(ctx, lineCurrency, baseCurrency, bookingDay) on the configured source
-//     (HMRC by default for a GBP business, for VAT), wrapped in load's cache. Booking asks
-//     once per line currency per booking day and keeps the answer for the run; ErrNoRate
-//     makes the entry an exception (booked to suspense with the reason), never a zero.
+//     (HMRC by default for a GBP business, for VAT), wrapped in load's cache. The pipeline
+//     asks once per line currency per booking day, before each batch is booked, and keeps
+//     the answer for the run; ErrNoRate (or a provisional rate, or a publisher outage) books
+//     the entry without base values and with a missing_fx_rate exception, never a zero, and
+//     the entry is booked again on a later run (transform/fx.go, pipeline/rates.go).
 //
 // The Rate returned records its Source and Published day, so a line can say where its rate
 // came from ("ECB reference rate of 2024-03-01 for Saturday 2024-03-02").
