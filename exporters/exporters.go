@@ -45,6 +45,15 @@ type CardSource interface {
 	Cards(ctx context.Context) ([]transform.CardInfo, error)
 }
 
+// OpeningSource gives the balances before a date: per account (in base currency) for the
+// trial balance's openings, and per Revolut account the balance Revolut last reported, for
+// the bank reconciliation. It is optional: New uses it when the Ledger implements it too
+// (load.Store does); without it the trial balance opens at zero and says so, and each bank
+// reconciliation opens from the period's first reported balance.
+type OpeningSource interface {
+	OpeningBalances(ctx context.Context, before time.Time) (transform.OpeningBalances, error)
+}
+
 // Sink is where an export stores its files; sink.Dir and sink.S3 implement it.
 type Sink interface {
 	Put(ctx context.Context, key string, r io.Reader, meta sink.Meta) (sink.ObjectInfo, error)
@@ -86,7 +95,8 @@ type Config struct {
 // Exporter writes the exports of one period at a time.
 type Exporter struct {
 	ledger Ledger
-	cards  CardSource // nil when the ledger cannot describe cards
+	cards  CardSource    // nil when the ledger cannot describe cards
+	open   OpeningSource // nil when the ledger cannot give opening balances
 	sink   Sink
 	cfg    Config
 	log    *slog.Logger
@@ -102,7 +112,8 @@ func New(ledger Ledger, s Sink, cfg Config) *Exporter {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cards, _ := ledger.(CardSource)
-	return &Exporter{ledger: ledger, cards: cards, sink: s, cfg: cfg, log: log}
+	open, _ := ledger.(OpeningSource)
+	return &Exporter{ledger: ledger, cards: cards, open: open, sink: s, cfg: cfg, log: log}
 }
 
 // WorkbookName is the period workbook's name.
@@ -263,7 +274,8 @@ const csvType = "text/csv; charset=utf-8"
 func (r *run) write(ctx context.Context, runID string, started time.Time) (Manifest, error) {
 	label := r.p.Label
 	var err error
-	r.wb, err = xlsx.New(xlsx.Options{RowLimit: r.e.cfg.RowLimit, TmpDir: r.dir, ReceiptLink: r.receiptLinker(ctx)})
+	base := cmp.Or(r.e.cfg.BaseCurrency, DefaultBaseCurrency)
+	r.wb, err = xlsx.New(xlsx.Options{RowLimit: r.e.cfg.RowLimit, TmpDir: r.dir, ReceiptLink: r.receiptLinker(ctx), BaseCurrency: base})
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -291,8 +303,16 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 
 	agg := report.NewAggregator()
+	agg.SetBaseCurrency(base)
+	if r.e.open != nil {
+		o, err := r.e.open.OpeningBalances(ctx, r.p.From)
+		if err != nil {
+			return Manifest{}, fmt.Errorf("read opening balances: %w", err)
+		}
+		agg.SetOpening(o)
+	}
 	spend := report.NewCardSpend(r.p)
-	vat := vatreturn.New(vatreturn.Options{Currency: cmp.Or(r.e.cfg.BaseCurrency, DefaultBaseCurrency),
+	vat := vatreturn.New(vatreturn.Options{Currency: base,
 		IncludeUnapproved: r.e.cfg.VATIncludeUnapproved})
 	for l, err := range r.e.ledger.LedgerLines(ctx, r.p.From, r.p.To) {
 		if err != nil {

@@ -88,7 +88,7 @@ func TestVATReturnSheet(t *testing.T) {
 	}
 	defer f.Close()
 
-	want := []string{"Summary", "Journal", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT return", "VAT summary", "Trial balance", "Exceptions"}
+	want := []string{"Summary", "Journal", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT return", "VAT summary", "Trial balance", "Bank reconciliation", "Exceptions"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets %q, want %q", got, want)
 	}

@@ -74,6 +74,9 @@ func build(led *ledgertest.Ledger, cardList []transform.CardInfo, p period.Perio
 	}
 	defer w.Close()
 	agg := report.NewAggregator()
+	if o, err := led.OpeningBalances(ctx, p.From); err == nil {
+		agg.SetOpening(o)
+	}
 	spend := report.NewCardSpend(p)
 	for l, err := range led.LedgerLines(ctx, p.From, p.To) {
 		if err != nil {
