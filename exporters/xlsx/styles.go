@@ -15,7 +15,7 @@ const (
 	fmtPercent  = "0.00%"
 	fmtInteger  = "#,##0"
 	fmtRate     = "0.0000######" // an exchange rate: at least 4 decimals, up to 10
-	fmtText     = 49 // built-in "@": what a user types in a code cell stays text
+	fmtText     = 49             // built-in "@": what a user types in a code cell stays text
 )
 
 type styles struct {
