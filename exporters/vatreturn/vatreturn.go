@@ -89,14 +89,14 @@ type Item struct {
 	Amount    decimal.Decimal
 	Rate      decimal.NullDecimal
 	Converted bool
-	Treatment   string
-	Derived     bool // the treatment was derived here (fees, unallocated payments, old lines)
-	RateName    string
-	Net         decimal.Decimal
-	VAT         decimal.Decimal
-	Box         string // "1", "4", "7", "6, 7" or "" (out of scope: on no box)
-	Payee       string
-	ExpenseID   string
+	Treatment string
+	Derived   bool // the treatment was derived here (fees, unallocated payments, old lines)
+	RateName  string
+	Net       decimal.Decimal
+	VAT       decimal.Decimal
+	Box       string // "1", "4", "7", "6, 7" or "" (out of scope: on no box)
+	Payee     string
+	ExpenseID string
 	// ExpenseState is the expense's state; Unapproved says it is not approved yet.
 	ExpenseState string
 	Unapproved   bool
