@@ -129,6 +129,10 @@ func CardsName(period string) string { return "cards_" + period + ".csv" }
 // in the period for changes to closed periods (the header alone when there are none).
 func AdjustmentsName(period string) string { return "adjustments_" + period + ".csv" }
 
+// KindNotExported is the kind of the workbook's exception for an entry an import file left
+// out (a foreign line without a base amount).
+const KindNotExported = "not_exported"
+
 // ManifestName is the manifest's name in every period folder.
 const ManifestName = "manifest.json"
 
@@ -346,6 +350,9 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	if err := r.bankRows(bank); err != nil {
 		return Manifest{}, err
 	}
+	if err := imports.flush(); err != nil { // the last entry: what it leaves out is listed below
+		return Manifest{}, err
+	}
 	co, cardsCSV, err := r.cards(ctx, spend)
 	if err != nil {
 		return Manifest{}, err
@@ -364,6 +371,16 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		exceptions++
 		fmt.Fprintf(excHash, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1e", x.SourceType, x.SourceID, x.EntryID,
 			x.OccurredAt.UTC().Format(time.RFC3339Nano), x.Kind, x.Reason)
+		if err := r.wb.Exception(&x); err != nil {
+			return Manifest{}, err
+		}
+	}
+	// Entries an import file left out are exceptions of the export itself: listed in the
+	// workbook (and the manifest), not part of the ledger's exceptions nor of the data
+	// fingerprint, which the files' own hashes already cover.
+	for _, n := range imports.notExported {
+		x := transform.Exception{EntryID: n.EntryID, Period: label, OccurredAt: n.Date,
+			Kind: KindNotExported, Reason: n.File + ": " + n.Reason}
 		if err := r.wb.Exception(&x); err != nil {
 			return Manifest{}, err
 		}
@@ -408,6 +425,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 
 	m := newManifest(r.e.cfg.Company, r.p, runID, started, generated, files, sum, exceptions)
 	m.Receipts = r.manifestReceipts(ctx)
+	m.NotExported = imports.notExported
 	m.ContentSHA256 = fingerprint(files, hex.EncodeToString(excHash.Sum(nil)))
 	return m, nil
 }

@@ -193,10 +193,12 @@ func ValidateXeroJournal(data []byte, taxPercents map[string]decimal.Decimal, ba
 
 // ValidateQuickBooks checks a QuickBooks Online journal file: the header, at most
 // QuickBooksMaxLines lines, a Journal No of 1–21 characters, dates in layout, exactly one of
-// Debits and Credits as a positive number, a currency code, a Tax Code from taxCodes exactly
-// when there is a Tax Amount, and every journal balancing with its tax (a taxed line's tax is
-// on the line's side), on one date and in one currency. It returns the journal numbers found.
-func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([]string, error) {
+// Debits and Credits as a positive number, a currency code, an Exchange Rate that is 1 for
+// the base currency and a positive number for another, a Tax Code from taxCodes exactly when
+// there is a Tax Amount, and every journal balancing with its tax (a taxed line's tax is on
+// the line's side), on one date, in one currency at one rate (QuickBooks takes one currency
+// per journal entry). It returns the journal numbers found.
+func ValidateQuickBooks(data []byte, layout, base string, taxCodes map[string]bool) ([]string, error) {
 	recs, err := readRecords(data, QuickBooksHeader)
 	if err != nil {
 		return nil, err
@@ -206,8 +208,8 @@ func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([
 		p = append(p, fmt.Errorf("%d lines, more than the %d per file revledger allows", len(recs), QuickBooksMaxLines))
 	}
 	type journal struct {
-		sum            decimal.Decimal
-		date, currency string
+		sum                  decimal.Decimal
+		date, currency, rate string
 	}
 	js := map[string]*journal{}
 	var order []string
@@ -225,6 +227,11 @@ func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([
 		}
 		if len(r[7]) != 3 {
 			p.add(row, "currency %q is not an ISO code", r[7])
+		}
+		if rate, ok := parseAmount(r[8]); !ok || !rate.IsPositive() {
+			p.add(row, "exchange rate %q is not a positive number", r[8])
+		} else if (r[7] == base) != (r[8] == "1") {
+			p.add(row, "exchange rate %s on a %s line: want 1 exactly for the base currency %s", r[8], r[7], base)
 		}
 		var amt decimal.Decimal
 		d, dok := parseAmount(r[3])
@@ -258,12 +265,12 @@ func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([
 		}
 		j := js[no]
 		if j == nil {
-			j = &journal{date: r[1], currency: r[7]}
+			j = &journal{date: r[1], currency: r[7], rate: r[8]}
 			js[no] = j
 			order = append(order, no)
 		}
-		if j.date != r[1] || j.currency != r[7] {
-			p.add(row, "journal %s mixes dates or currencies", no)
+		if j.date != r[1] || j.currency != r[7] || j.rate != r[8] {
+			p.add(row, "journal %s mixes dates, currencies or rates", no)
 		}
 		j.sum = j.sum.Add(amt)
 	}
