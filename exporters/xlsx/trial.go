@@ -61,7 +61,7 @@ func (w *Workbook) writeTrial(t report.BaseTrial) error {
 	}
 	first, last := 2, s.last
 	s.row++ // a blank row between the table and its totals
-	totals := []any{nil, excelize.Cell{StyleID: st.bold, Value: "Total (zero when the books balance)"}}
+	totals := []any{nil, excelize.Cell{StyleID: st.bold, Value: "Total"}}
 	tt := t.Totals
 	for i, v := range []decimal.Decimal{tt.Opening, tt.Debit, tt.Credit, tt.Movement, tt.Closing} {
 		colName, _ := excelize.ColumnNumberToName(3 + i)
@@ -85,6 +85,9 @@ func (w *Workbook) writeTrial(t report.BaseTrial) error {
 	if err := s.write(totals); err != nil {
 		return err
 	}
+	if err := s.write([]any{nil, text("Opening, movement and closing each total 0.00 when the books balance in " + cur + ".")}); err != nil {
+		return err
+	}
 	if !t.OpeningKnown {
 		if err := s.write([]any{nil, text("Opening balances are not available from this ledger: openings are shown as zero.")}); err != nil {
 			return err
@@ -101,7 +104,7 @@ func (w *Workbook) writeTrial(t report.BaseTrial) error {
 		return err
 	}
 	head := []any{excelize.Cell{StyleID: st.header, Value: "Currency"}, excelize.Cell{StyleID: st.header, Value: "When"},
-		excelize.Cell{StyleID: st.headerR, Value: "Lines"}, excelize.Cell{StyleID: st.headerR, Value: "Amount (own currency)"}}
+		excelize.Cell{StyleID: st.headerR, Value: "Lines"}, excelize.Cell{StyleID: st.headerR, Value: "Amount"}}
 	if err := s.write(head); err != nil {
 		return err
 	}
@@ -132,7 +135,7 @@ func (w *Workbook) closeWith(s *stream, row []any) error {
 }
 
 // writeBankRec writes the Bank reconciliation sheet: per Revolut account, in its own
-// currency, Revolut's balance before the period, the period's movements, the closing balance
+// currency, where its opening comes from and Revolut's balance before the period, the period's movements, the closing balance
 // they give (a formula over the two), Revolut's reported closing and the difference (a
 // formula too), highlighted when it is not zero.
 //
@@ -144,7 +147,7 @@ func (w *Workbook) writeBankRec(banks []report.BankRec) error {
 	st := w.st
 	s := newStream(w, SheetBankRec, []column{
 		col("Revolut account", 22, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
-		col("Currency", 9, st.center), numeric("Opening (Revolut)", 15, 0), col("Opening from", 30, 0),
+		col("Currency", 9, st.center), col("Opening from", 32, 0), numeric("Opening (Revolut)", 15, 0),
 		numeric("Movements", 15, 0), numeric("Lines", 8, st.integer), numeric("Closing", 15, 0),
 		numeric("Revolut closing", 15, 0), numeric("Difference", 13, 0), col("Reconciles", 11, st.center),
 	})
@@ -158,12 +161,12 @@ func (w *Workbook) writeBankRec(banks []report.BankRec) error {
 			return err
 		}
 		moves, _ := w.money(b.Movements, b.Currency)
-		closing, err := w.formulaMoney(b.Closing, b.Currency, "E"+r+"+G"+r, 0)
+		closing, err := w.formulaMoney(b.Closing, b.Currency, "F"+r+"+G"+r, 0)
 		if err != nil {
 			return err
 		}
 		var reported, diff any
-		ok := excelize.Cell{StyleID: st.pass, Value: "yes"}
+		var ok any = "yes"
 		if b.Reported.Valid {
 			reported, _ = w.money(b.Reported.Decimal, b.Currency)
 		}
@@ -182,7 +185,7 @@ func (w *Workbook) writeBankRec(banks []report.BankRec) error {
 			ok = excelize.Cell{StyleID: st.fail, Value: "NO"}
 		}
 		if err := s.add([]any{w.textCell(b.RevolutAccountID), w.textCell(b.AccountCode), text(b.AccountName),
-			text(b.Currency), opening, text(b.OpeningFrom), moves, b.Lines, closing, reported, diff, ok}); err != nil {
+			text(b.Currency), text(b.OpeningFrom), opening, moves, b.Lines, closing, reported, diff, ok}); err != nil {
 			return err
 		}
 	}

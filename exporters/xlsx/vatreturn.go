@@ -49,10 +49,10 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 	}
 	cur := r.Currency
 	cols := []column{
-		col("Box", 9, st.center), col("Description / payee", 58, 0), numeric("Net "+cur+" (box 6/7)", 15, 0),
-		numeric("VAT "+cur+" (box 1/4)", 15, 0), col("Treatment", 15, 0), col("Date", 12, st.date),
+		col("Box", 9, st.center), col("Description / payee", 58, 0), numeric("Net ("+cur+")", 15, 0),
+		numeric("VAT ("+cur+")", 15, 0), col("Treatment", 15, 0), col("Date", 12, st.date),
 		col("Entry", 42, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
-		col("Currency", 9, st.center), numeric("Amount (currency)", 14, 0), numeric("Rate", 11, st.rate),
+		col("Currency", 9, st.center), numeric("Amount", 14, 0), numeric("Rate", 12, st.rate),
 		col("Tax rate", 22, 0), col("Derived", 8, st.center),
 		col("Expense", 38, st.text), col("Expense state", 15, 0), col("Section", 24, 0), col("Line key", 34, st.text),
 	}
@@ -62,10 +62,13 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 		}
 	}
 	row := 0
+	var rowOpts []excelize.RowOpts // the next row's options: a header's height
 	put := func(cells ...any) error {
 		row++
 		cell, _ := excelize.CoordinatesToCellName(1, row)
-		if err := sw.SetRow(cell, cells); err != nil {
+		opts := rowOpts
+		rowOpts = nil
+		if err := sw.SetRow(cell, cells, opts...); err != nil {
 			return fmt.Errorf("write %s!%s: %w", SheetVATReturn, cell, err)
 		}
 		return nil
@@ -152,6 +155,7 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 	for i, c := range cols {
 		header[i] = head(c.title, c.num)
 	}
+	rowOpts = []excelize.RowOpts{{Height: 30}} // room for a wrapped title (Account code)
 	if err := put(header...); err != nil {
 		return err
 	}

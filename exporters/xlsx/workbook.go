@@ -128,7 +128,7 @@ func (w *Workbook) init() error {
 	w.journal = newStream(w, SheetJournal, []column{
 		col("Date", 12, st.date), col("Entry", 16, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
 		numeric("Debit", 13, 0), numeric("Credit", 13, 0), col("Currency", 9, st.center),
-		numeric("Rate", 11, st.rate), numeric(baseTitle, 14, 0), col("Rate source", 11, 0), col("Payee", 24, 0),
+		numeric("Rate", 11, st.rate), numeric(baseTitle, 14, 0), col("Rate source", 11, st.center), col("Payee", 24, 0),
 		col("Description", 32, 0), col("Reference", 16, st.text), col("Category code", 10, st.text), col("Category", 18, 0),
 		col("Tax rate", 24, 0), col("Transaction type", 16, 0), col("Transaction state", 12, 0), col("Expense state", 12, 0),
 		col("Line key", 34, st.text), numeric("Version", 8, 0),
