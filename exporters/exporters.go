@@ -294,6 +294,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		if journal, err = csvfmt.NewJournal(jo); err != nil {
 			return Manifest{}, err
 		}
+		journal.SetBaseCurrency(base)
 		if ao, err = r.create(AdjustmentsName(label), csvType); err != nil {
 			return Manifest{}, err
 		}
