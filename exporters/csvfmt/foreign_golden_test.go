@@ -144,8 +144,20 @@ func TestQuickBooksForeignGolden(t *testing.T) {
 	}
 }
 
+// A Xero manual journal holds base-currency amounts only: a JPY figure in a GBP file is
+// refused by its decimals.
+func TestValidateXeroJournalRefusesForeignAmounts(t *testing.T) {
+	t.Parallel()
+	journal := "*Narration,*Date,Description,*AccountCode,*TaxRate,*Amount,TrackingName1,TrackingOption1,TrackingName2,TrackingOption2\r\n" +
+		"N,04/03/2024,,CLR1202,No VAT,-1500,,,,\r\n" +
+		"N,04/03/2024,,6200,No VAT,1500,,,,\r\n"
+	if _, err := csvfmt.ValidateXeroJournal([]byte(journal), csvfmt.XeroOptions{}.TaxPercents(), nil, "GBP"); err == nil {
+		t.Error("a journal of yen amounts passed as GBP")
+	}
+}
+
 // The QuickBooks validator refuses a base-currency line at another rate than 1, a foreign
-// line at rate 1, and a journal that mixes currencies.
+// line at rate 1, a journal that mixes currencies, and amounts in another currency's format.
 func TestValidateQuickBooksRates(t *testing.T) {
 	t.Parallel()
 	head := "Journal No,Journal Date,Account,Debits,Credits,Description,Name,Currency,Exchange Rate,Tax Code,Tax Amount,Class,Location\r\n"
@@ -154,6 +166,7 @@ func TestValidateQuickBooksRates(t *testing.T) {
 		"EUR at 1":       "A,04/03/2024,X,1.00,,,,EUR,1,,,,\r\nA,04/03/2024,Y,,1.00,,,EUR,1,,,,\r\n",
 		"no rate":        "A,04/03/2024,X,1.00,,,,EUR,,,,,\r\nA,04/03/2024,Y,,1.00,,,EUR,,,,,\r\n",
 		"mixed currency": "A,04/03/2024,X,1.00,,,,EUR,0.85,,,,\r\nA,04/03/2024,Y,,1.00,,,GBP,1,,,,\r\n",
+		"yen with pence": "A,04/03/2024,X,1500.00,,,,JPY,0.0052,,,,\r\nA,04/03/2024,Y,,1500.00,,,JPY,0.0052,,,,\r\n",
 	} {
 		if _, err := csvfmt.ValidateQuickBooks([]byte(head+body), csvfmt.DefaultQuickBooksDateLayout, "GBP", nil); err == nil {
 			t.Errorf("%s accepted", name)

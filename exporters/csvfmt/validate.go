@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
 
@@ -43,6 +44,14 @@ func (p problems) err() error {
 		return errors.Join(append(p[:10], fmt.Errorf("... and %d more", len(p)-10))...)
 	}
 	return errors.Join(p...)
+}
+
+// decimalsOf is the number of digits after the point in a plain number.
+func decimalsOf(s string) int32 {
+	if _, frac, ok := strings.Cut(s, "."); ok {
+		return int32(len(frac))
+	}
+	return 0
 }
 
 func parseAmount(s string) (decimal.Decimal, bool) {
@@ -133,10 +142,12 @@ func (o XeroOptions) TaxPercents() map[string]decimal.Decimal {
 }
 
 // ValidateXeroJournal checks a Xero manual journal file: the header, at most
-// XeroJournalMaxLines lines, the mandatory fields, dd/mm/yyyy dates, tax rates from
-// taxPercents, no line on one of bankCodes, and every journal (rows with the same narration
-// and date) balancing once Xero adds round(amount × rate) to each taxed line. currency gives
-// the rounding of that tax. It returns the narrations found, to check that none is split
+// XeroJournalMaxLines lines, the mandatory fields, dd/mm/yyyy dates, amounts with exactly the
+// minor-unit decimals of currency, the base currency (a manual journal has no currency: an
+// amount printed for another one, ¥1500 in a GBP file, is a foreign amount booked as base
+// currency), tax rates from taxPercents, no line on one of bankCodes, and every journal (rows
+// with the same narration and date) balancing once Xero adds round(amount × rate) to each
+// taxed line, rounded in currency. It returns the narrations found, to check that none is split
 // across files.
 func ValidateXeroJournal(data []byte, taxPercents map[string]decimal.Decimal, bankCodes map[string]bool, currency string) ([]string, error) {
 	recs, err := readRecords(data, XeroHeader)
@@ -169,6 +180,9 @@ func ValidateXeroJournal(data []byte, taxPercents map[string]decimal.Decimal, ba
 		if !ok {
 			p.add(row, "amount %q is not a plain number", r[5])
 			continue
+		}
+		if decimalsOf(r[5]) != transform.MinorUnits(currency) {
+			p.add(row, "amount %q is not a %s amount (%d decimals)", r[5], currency, transform.MinorUnits(currency))
 		}
 		if neutralised(r[0], r[2]) {
 			p.add(row, "text carries a spreadsheet apostrophe")
@@ -243,6 +257,9 @@ func ValidateQuickBooks(data []byte, layout, base string, taxCodes map[string]bo
 			amt = c.Neg()
 		default:
 			p.add(row, "debits %q / credits %q: want exactly one positive figure", r[3], r[4])
+		}
+		if len(r[7]) == 3 && decimalsOf(r[3]+r[4]) != transform.MinorUnits(r[7]) {
+			p.add(row, "debits %q / credits %q are not %s amounts", r[3], r[4], r[7])
 		}
 		if (r[9] == "") != (r[10] == "") {
 			p.add(row, "tax code %q and tax amount %q go together", r[9], r[10])
