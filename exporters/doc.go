@@ -5,7 +5,8 @@
 // Revolut account and xero_journal_{YYYY-MM}.csv manual journals) and the QuickBooks Online
 // quickbooks_journal_{YYYY-MM}.csv, each split into parts within its importer's limit
 // (imports.go), and manifest.json, all under {YYYY-MM}/. Card labels,
-// states and limits come from the warehouse when the Ledger is also a CardSource.
+// states and limits come from the warehouse when the Ledger is also a CardSource, and the trial
+// balance's openings and each bank reconciliation's opening when it is an OpeningSource.
 //
 // An Exporter reads the period's lines once, in the warehouse's order, through the Ledger
 // interface it declares (package load satisfies it), and feeds every format at the same time;

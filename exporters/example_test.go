@@ -48,9 +48,7 @@ func Example() {
 	// 2024-03/adjustments_2024-03.csv: 0 rows
 	// 2024-03/cards_2024-03.csv: 0 rows
 	// 2024-03/journal_2024-03.csv: 14 rows
-	// 2024-03/quickbooks_journal_2024-03.csv: 7 rows
-	// 2024-03/quickbooks_journal_2024-03_EUR.csv: 2 rows
-	// 2024-03/quickbooks_journal_2024-03_JPY.csv: 3 rows
+	// 2024-03/quickbooks_journal_2024-03.csv: 12 rows
 	// 2024-03/revledger_2024-03.xlsx: 14 rows
 	// 2024-03/xero_journal_2024-03.csv: 0 rows
 	// 2024-03/xero_statement_revolut-eur_2024-03.csv: 1 rows

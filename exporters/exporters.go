@@ -45,6 +45,15 @@ type CardSource interface {
 	Cards(ctx context.Context) ([]transform.CardInfo, error)
 }
 
+// OpeningSource gives the balances before a date: per account (in base currency) for the
+// trial balance's openings, and per Revolut account the balance Revolut last reported, for
+// the bank reconciliation. It is optional: New uses it when the Ledger implements it too
+// (load.Store does); without it the trial balance opens at zero and says so, and each bank
+// reconciliation opens from the period's first reported balance.
+type OpeningSource interface {
+	OpeningBalances(ctx context.Context, before time.Time) (transform.OpeningBalances, error)
+}
+
 // Sink is where an export stores its files; sink.Dir and sink.S3 implement it.
 type Sink interface {
 	Put(ctx context.Context, key string, r io.Reader, meta sink.Meta) (sink.ObjectInfo, error)
@@ -86,7 +95,8 @@ type Config struct {
 // Exporter writes the exports of one period at a time.
 type Exporter struct {
 	ledger Ledger
-	cards  CardSource // nil when the ledger cannot describe cards
+	cards  CardSource    // nil when the ledger cannot describe cards
+	open   OpeningSource // nil when the ledger cannot give opening balances
 	sink   Sink
 	cfg    Config
 	log    *slog.Logger
@@ -102,7 +112,8 @@ func New(ledger Ledger, s Sink, cfg Config) *Exporter {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cards, _ := ledger.(CardSource)
-	return &Exporter{ledger: ledger, cards: cards, sink: s, cfg: cfg, log: log}
+	open, _ := ledger.(OpeningSource)
+	return &Exporter{ledger: ledger, cards: cards, open: open, sink: s, cfg: cfg, log: log}
 }
 
 // WorkbookName is the period workbook's name.
@@ -117,6 +128,10 @@ func CardsName(period string) string { return "cards_" + period + ".csv" }
 // AdjustmentsName is the adjustments CSV's name: the lines of the adjustment entries booked
 // in the period for changes to closed periods (the header alone when there are none).
 func AdjustmentsName(period string) string { return "adjustments_" + period + ".csv" }
+
+// KindNotExported is the kind of the workbook's exception for an entry an import file left
+// out (a foreign line without a base amount).
+const KindNotExported = "not_exported"
 
 // ManifestName is the manifest's name in every period folder.
 const ManifestName = "manifest.json"
@@ -263,7 +278,8 @@ const csvType = "text/csv; charset=utf-8"
 func (r *run) write(ctx context.Context, runID string, started time.Time) (Manifest, error) {
 	label := r.p.Label
 	var err error
-	r.wb, err = xlsx.New(xlsx.Options{RowLimit: r.e.cfg.RowLimit, TmpDir: r.dir, ReceiptLink: r.receiptLinker(ctx)})
+	base := cmp.Or(r.e.cfg.BaseCurrency, DefaultBaseCurrency)
+	r.wb, err = xlsx.New(xlsx.Options{RowLimit: r.e.cfg.RowLimit, TmpDir: r.dir, ReceiptLink: r.receiptLinker(ctx), BaseCurrency: base})
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -278,6 +294,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		if journal, err = csvfmt.NewJournal(jo); err != nil {
 			return Manifest{}, err
 		}
+		journal.SetBaseCurrency(base)
 		if ao, err = r.create(AdjustmentsName(label), csvType); err != nil {
 			return Manifest{}, err
 		}
@@ -291,8 +308,16 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	}
 
 	agg := report.NewAggregator()
+	agg.SetBaseCurrency(base)
+	if r.e.open != nil {
+		o, err := r.e.open.OpeningBalances(ctx, r.p.From)
+		if err != nil {
+			return Manifest{}, fmt.Errorf("read opening balances: %w", err)
+		}
+		agg.SetOpening(o)
+	}
 	spend := report.NewCardSpend(r.p)
-	vat := vatreturn.New(vatreturn.Options{Currency: cmp.Or(r.e.cfg.BaseCurrency, DefaultBaseCurrency),
+	vat := vatreturn.New(vatreturn.Options{Currency: base,
 		IncludeUnapproved: r.e.cfg.VATIncludeUnapproved})
 	for l, err := range r.e.ledger.LedgerLines(ctx, r.p.From, r.p.To) {
 		if err != nil {
@@ -326,6 +351,9 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	if err := r.bankRows(bank); err != nil {
 		return Manifest{}, err
 	}
+	if err := imports.flush(); err != nil { // the last entry: what it leaves out is listed below
+		return Manifest{}, err
+	}
 	co, cardsCSV, err := r.cards(ctx, spend)
 	if err != nil {
 		return Manifest{}, err
@@ -344,6 +372,16 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		exceptions++
 		fmt.Fprintf(excHash, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1e", x.SourceType, x.SourceID, x.EntryID,
 			x.OccurredAt.UTC().Format(time.RFC3339Nano), x.Kind, x.Reason)
+		if err := r.wb.Exception(&x); err != nil {
+			return Manifest{}, err
+		}
+	}
+	// Entries an import file left out are exceptions of the export itself: listed in the
+	// workbook (and the manifest), not part of the ledger's exceptions nor of the data
+	// fingerprint, which the files' own hashes already cover.
+	for _, n := range imports.notExported {
+		x := transform.Exception{EntryID: n.EntryID, Period: label, OccurredAt: n.Date,
+			Kind: KindNotExported, Reason: n.File + ": " + n.Reason}
 		if err := r.wb.Exception(&x); err != nil {
 			return Manifest{}, err
 		}
@@ -388,6 +426,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 
 	m := newManifest(r.e.cfg.Company, r.p, runID, started, generated, files, sum, exceptions)
 	m.Receipts = r.manifestReceipts(ctx)
+	m.NotExported = imports.notExported
 	m.ContentSHA256 = fingerprint(files, hex.EncodeToString(excHash.Sum(nil)))
 	return m, nil
 }

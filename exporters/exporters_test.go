@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	stdcsv "encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -25,6 +24,7 @@ import (
 	"github.com/revledger/revledger/internal/period"
 	"github.com/revledger/revledger/internal/testenv"
 	"github.com/revledger/revledger/sink"
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -36,7 +36,7 @@ var (
 
 var wantFiles = []string{
 	"adjustments_2024-03.csv", "cards_2024-03.csv",
-	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv", "quickbooks_journal_2024-03_EUR.csv", "quickbooks_journal_2024-03_JPY.csv",
+	"journal_2024-03.csv", "quickbooks_journal_2024-03.csv",
 	"revledger_2024-03.xlsx", "xero_journal_2024-03.csv",
 	"xero_statement_revolut-eur_2024-03.csv", "xero_statement_revolut-gbp_2024-03.csv", "xero_statement_revolut-jpy_2024-03.csv",
 }
@@ -153,11 +153,11 @@ func TestExportToFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got, _ := f.GetCellFormula("Expenses", "P2"); got != `HYPERLINK("../receipts/e-1/r-1.pdf","r-1")` {
-		t.Errorf("receipt link = %q", got)
+	if ok, got, _ := f.GetCellHyperLink("Expenses", "P2"); !ok || got != "../receipts/e-1/r-1.pdf" {
+		t.Errorf("receipt link = %v %q", ok, got)
 	}
-	if got, _ := f.GetCellFormula("Expenses", "P3"); got != "" {
-		t.Errorf("unstored receipt has formula %q", got)
+	if ok, got, _ := f.GetCellHyperLink("Expenses", "P3"); ok {
+		t.Errorf("unstored receipt has link %q", got)
 	}
 	if v, _ := f.GetCellValue("Expenses", "P3"); v != "r-2" {
 		t.Errorf("unstored receipt cell = %q, want r-2", v)
@@ -318,13 +318,13 @@ func TestExportListsReceiptsOnce(t *testing.T) {
 		{"P2", "/acme/receipts/e-1/r-1.pdf"},
 		{"Q3", "/acme/receipts/e-2/r-3.pdf"},
 	} {
-		got, _ := f.GetCellFormula("Expenses", c.cell)
-		if !strings.HasPrefix(got, `HYPERLINK("`+srv.Endpoint) || !strings.Contains(got, c.want+`"`) {
-			t.Errorf("%s formula = %q, want a link to %s", c.cell, got, c.want)
+		_, got, _ := f.GetCellHyperLink("Expenses", c.cell)
+		if !strings.HasPrefix(got, srv.Endpoint) || !strings.HasSuffix(got, c.want) {
+			t.Errorf("%s link = %q, want a link to %s", c.cell, got, c.want)
 		}
 	}
-	if got, _ := f.GetCellFormula("Expenses", "P3"); got != "" {
-		t.Errorf("unstored receipt r-2 has formula %q", got)
+	if ok, got, _ := f.GetCellHyperLink("Expenses", "P3"); ok {
+		t.Errorf("unstored receipt r-2 has link %q", got)
 	}
 	if v, _ := f.GetCellValue("Expenses", "P3"); v != "r-2" {
 		t.Errorf("unstored receipt cell = %q, want r-2", v)
@@ -345,55 +345,131 @@ func TestExportFailsOnLedgerError(t *testing.T) {
 	}
 }
 
-// TestImportJournalsOnePerCurrency: Xero and QuickBooks post every journal amount in the
-// organisation's base currency, so each import file holds one currency. Sample on the Xero
-// journal route: 7 GBP rows (tx-1: bank + net at 20%, its VAT line left to Xero; tx-2: bank,
-// fee, fee's bank line, net at 20%, net at 0%), 2 EUR lines and 3 JPY lines (Japan's 10% is
-// not a UK rate: net and VAT lines stay). Each file's journals balance on their own once
-// Xero adds its tax. With EUR as the base currency the EUR lines take the plain name instead.
-func TestImportJournalsOnePerCurrency(t *testing.T) {
+// TestImportJournalsInBaseCurrency: Xero manual journals are in the base currency only, so
+// the sample's EUR and JPY entries are written at their base amounts in the one journal file
+// (journal route); QuickBooks gets each single-currency foreign entry in its currency at its
+// rate. Figures by hand (ledgertest.Sample's base amounts):
+//
+//	Xero: 7 GBP rows (tx-1: bank + net at 20%, its VAT left to Xero; tx-2: bank, fee, fee's
+//	bank line, net at 20%, net at 0%) + tx-3: CLR1201 427.50 / 2100 −427.50 (€500.00 at
+//	0.855) + tx-4: CLR1202 −7.80 / 6200 7.09 / 2201 0.71 (¥1,500, ¥1,364, ¥136 at 0.0052;
+//	Japan's 10% is not a UK rate, so the VAT line stays) = 12 rows, no EUR or JPY figure.
+//	QuickBooks: the same 12 lines, tx-3 in EUR at 0.855 (bank debit 500.00, 2100 credit), tx-4 in JPY at
+//	0.0052 (1500 / 1364 / 136).
+//
+// Without a rate for the JPY lines, tx-4 is in neither file and the manifest and the
+// workbook's exceptions say so.
+func TestImportJournalsInBaseCurrency(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, tc := range []struct {
-		base  string
-		files map[string]int // xero file → data rows
-	}{
-		{"", map[string]int{"xero_journal_2024-03.csv": 7, "xero_journal_2024-03_EUR.csv": 2, "xero_journal_2024-03_JPY.csv": 3}},
-		{"EUR", map[string]int{"xero_journal_2024-03.csv": 2, "xero_journal_2024-03_GBP.csv": 7, "xero_journal_2024-03_JPY.csv": 3}},
-	} {
+	export := func(t *testing.T, led *ledgertest.Ledger) (exporters.Manifest, map[string][]byte) {
 		d, err := sink.NewDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := exporters.New(ledgertest.Sample(), d, exporters.Config{Now: clock, BaseCurrency: tc.base, Xero: csvfmt.XeroOptions{Route: csvfmt.XeroRouteJournal}}).Export(ctx, march, "run-1"); err != nil {
+		if _, err := exporters.New(led, d, exporters.Config{Now: clock, Xero: csvfmt.XeroOptions{Route: csvfmt.XeroRouteJournal}}).Export(ctx, march, "run-1"); err != nil {
 			t.Fatal(err)
 		}
 		m := readManifest(t, d, "2024-03/manifest.json")
-		files := verifyObjects(t, d, "2024-03/", m)
-		got := map[string]int{}
+		return m, verifyObjects(t, d, "2024-03/", m)
+	}
+	banks := map[string]bool{"1200": true, "1201": true, "1202": true}
+	records := func(data []byte) [][]string {
+		recs, err := stdcsv.NewReader(bytes.NewReader(data)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs[1:]
+	}
+
+	t.Run("converted", func(t *testing.T) {
+		t.Parallel()
+		m, files := export(t, ledgertest.Sample())
 		for _, f := range m.Files {
-			if strings.HasPrefix(f.Name, "xero_journal_") {
-				got[f.Name] = f.Rows
+			if strings.Contains(f.Name, "_EUR") || strings.Contains(f.Name, "_JPY") {
+				t.Errorf("a journal file per currency: %s", f.Name)
 			}
-			if strings.HasPrefix(f.Name, "quickbooks_journal_") {
-				// The QuickBooks pair of each Xero file, with the same lines.
-				if n, ok := tc.files[strings.Replace(f.Name, "quickbooks_journal_", "xero_journal_", 1)]; !ok || f.Rows != n {
-					t.Errorf("base %q: %s has %d rows, want %d", tc.base, f.Name, f.Rows, n)
+		}
+		xero := records(files["xero_journal_2024-03.csv"])
+		if len(xero) != 12 {
+			t.Fatalf("Xero journal has %d rows, want 12", len(xero))
+		}
+		var foreign []string
+		for _, r := range xero {
+			if strings.Contains(r[0], "[tx-3]") || strings.Contains(r[0], "[tx-4]") {
+				foreign = append(foreign, r[3]+" "+r[5])
+			}
+			switch r[5] {
+			case "500.00", "-500.00", "-1500", "1364", "136":
+				t.Errorf("Xero journal carries a foreign amount: %q", r)
+			}
+		}
+		if want := []string{"CLR1201 427.50", "2100 -427.50", "CLR1202 -7.80", "6200 7.09", "2201 0.71"}; !slices.Equal(foreign, want) {
+			t.Errorf("foreign entries in the Xero journal %q, want %q", foreign, want)
+		}
+		if _, err := csvfmt.ValidateXeroJournal(files["xero_journal_2024-03.csv"], csvfmt.XeroOptions{}.TaxPercents(), banks, "GBP"); err != nil {
+			t.Error(err)
+		}
+
+		qbo := records(files["quickbooks_journal_2024-03.csv"])
+		var cols []string
+		for _, r := range qbo {
+			if r[0] == "tx-3" || r[0] == "tx-4" {
+				cols = append(cols, r[3]+"/"+r[4]+" "+r[7]+" "+r[8])
+			}
+		}
+		if want := []string{"500.00/ EUR 0.855", "/500.00 EUR 0.855", "/1500 JPY 0.0052", "1364/ JPY 0.0052", "136/ JPY 0.0052"}; !slices.Equal(cols, want) {
+			t.Errorf("QuickBooks foreign rows (debit/credit currency rate) %q, want %q", cols, want)
+		}
+		if len(qbo) != 12 || len(m.NotExported) != 0 {
+			t.Errorf("QuickBooks %d rows, not exported %+v", len(qbo), m.NotExported)
+		}
+	})
+
+	t.Run("no rate", func(t *testing.T) {
+		t.Parallel()
+		led := ledgertest.Sample()
+		for i := range led.Rows {
+			if led.Rows[i].Currency == "JPY" {
+				led.Rows[i].BaseAmount, led.Rows[i].BaseRate, led.Rows[i].RateSource = decimal.NullDecimal{}, decimal.NullDecimal{}, ""
+			}
+		}
+		m, files := export(t, led)
+		for _, name := range []string{"xero_journal_2024-03.csv", "quickbooks_journal_2024-03.csv"} {
+			recs := records(files[name])
+			if len(recs) != 9 { // 12 − tx-4's 3 lines
+				t.Errorf("%s has %d rows, want 9", name, len(recs))
+			}
+			for _, r := range recs {
+				if strings.Contains(strings.Join(r, ","), "tx-4") {
+					t.Errorf("%s holds tx-4 without a rate: %q", name, r)
 				}
 			}
 		}
-		if !maps.Equal(got, tc.files) {
-			t.Errorf("base %q: Xero files %v, want %v", tc.base, got, tc.files)
-		}
-		// Every Xero journal balances in its file once Xero adds its tax.
-		for name := range tc.files {
-			cur := "GBP"
-			if m := regexp.MustCompile(`_([A-Z]{3})\.csv$`).FindStringSubmatch(name); m != nil {
-				cur = m[1]
-			}
-			if _, err := csvfmt.ValidateXeroJournal(files[name], csvfmt.XeroOptions{}.TaxPercents(), map[string]bool{"1200": true, "1201": true, "1202": true}, cur); err != nil {
-				t.Errorf("base %q: %s: %v", tc.base, name, err)
+		var got []string
+		for _, n := range m.NotExported {
+			got = append(got, n.File+" "+n.EntryID)
+			if !strings.Contains(n.Reason, "JPY") {
+				t.Errorf("reason %q does not name the currency", n.Reason)
 			}
 		}
-	}
+		if want := []string{"xero_journal tx-4", "quickbooks_journal tx-4"}; !slices.Equal(got, want) {
+			t.Errorf("not exported %q, want %q", got, want)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader(files["revledger_2024-03.xlsx"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, _ := f.GetRows("Exceptions")
+		found := 0
+		for _, r := range rows {
+			if len(r) > 4 && r[1] == exporters.KindNotExported && r[4] == "tx-4" {
+				found++
+			}
+		}
+		if found != 2 {
+			t.Errorf("workbook lists %d not-exported rows for tx-4, want 2", found)
+		}
+	})
 }

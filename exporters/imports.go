@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -33,18 +34,6 @@ func XeroName(period string) string { return "xero_journal_" + period + ".csv" }
 // QuickBooksName is the first (often only) QuickBooks journal file of the base currency.
 func QuickBooksName(period string) string { return "quickbooks_journal_" + period + ".csv" }
 
-// XeroCurrencyName is the first Xero manual journal file of a currency other than the base
-// currency.
-func XeroCurrencyName(period, currency string) string {
-	return csvfmt.PartName(csvfmt.JournalBase("xero_journal", period, currency, ""), 1)
-}
-
-// QuickBooksCurrencyName is the first QuickBooks journal file of a currency other than the
-// base currency.
-func QuickBooksCurrencyName(period, currency string) string {
-	return csvfmt.PartName(csvfmt.JournalBase("quickbooks_journal", period, currency, ""), 1)
-}
-
 // importFiles writes a period's Xero and QuickBooks files as the lines stream by, an entry at
 // a time (the ledger yields an entry's lines together).
 //
@@ -53,20 +42,24 @@ func QuickBooksCurrencyName(period, currency string) string {
 // (out-of-pocket expenses) to the manual journal. Journal route: every entry is a manual
 // journal with the bank side on clearing accounts. QuickBooks: every entry is a journal.
 //
-// Journals are per currency: both importers take journal amounts in the organisation's base
-// currency, so base-currency lines go to the plain names (always written, possibly empty)
-// and each other currency to files suffixed with it, as they are until ledger lines carry
-// base amounts (issue 17). Every file is split into numbered parts within its importer's
-// limit, never splitting a journal.
+// Xero manual journals are in the base currency only (Xero books a manual journal in the
+// organisation's base currency): every line is written at its base amount. QuickBooks
+// journals carry a currency and exchange rate per entry (csvfmt.QuickBooksJournal says
+// which). An entry with a foreign line that has no base amount (no rate was found) is left
+// out of both, never written with its foreign amount as base currency, and listed in
+// notExported (the manifest and the workbook's Exceptions). Every file is split into
+// numbered parts within its importer's limit, never splitting a journal; the journal files
+// are always written, possibly empty.
 type importFiles struct {
-	r          *run
-	base       string
-	xero, qbo  bool
-	route      string
-	statements map[string]*partFile // by Revolut account id
-	slugs      map[string]string    // slug → Revolut account id
-	xj, qj     map[string]*partFile // by currency
-	entry      []transform.Line
+	r           *run
+	base        string
+	xero, qbo   bool
+	route       string
+	statements  map[string]*partFile // by Revolut account id
+	slugs       map[string]string    // slug → Revolut account id
+	xj, qj      *partFile
+	entry       []transform.Line
+	notExported []ManifestNotExported
 }
 
 // partWriter is a format writer of package csvfmt that writes numbered parts.
@@ -103,49 +96,38 @@ func newImportFiles(r *run) (*importFiles, error) {
 		r: r, base: base, xero: r.e.wants(TargetXero), qbo: r.e.wants(TargetQuickBooks),
 		route:      r.e.cfg.Xero.WithDefaults().Route,
 		statements: map[string]*partFile{}, slugs: map[string]string{},
-		xj: map[string]*partFile{}, qj: map[string]*partFile{},
 	}
 	if j.xero {
-		if _, err := j.xeroJournal(base); err != nil {
+		j.xj = &partFile{}
+		xo := r.e.cfg.Xero
+		xo.BaseCurrency = base
+		j.xj.xj = csvfmt.NewXeroJournal(j.xj.opener(r, csvfmt.JournalBase("xero_journal", r.p.Label, base, base)), xo)
+		j.xj.w = j.xj.xj
+		if err := j.xj.xj.Open(); err != nil {
 			return nil, err
 		}
 	}
 	if j.qbo {
-		if _, err := j.quickBooks(base); err != nil {
+		opts := r.e.cfg.QuickBooks
+		opts.BaseCurrency = base
+		j.qj = &partFile{}
+		j.qj.qj = csvfmt.NewQuickBooksJournal(j.qj.opener(r, csvfmt.JournalBase("quickbooks_journal", r.p.Label, base, base)), opts)
+		j.qj.w = j.qj.qj
+		if err := j.qj.qj.Open(); err != nil {
 			return nil, err
 		}
 	}
 	return j, nil
 }
 
-func (j *importFiles) xeroJournal(currency string) (*csvfmt.XeroJournal, error) {
-	if f, ok := j.xj[currency]; ok {
-		return f.xj, nil
-	}
-	f := &partFile{}
-	f.xj = csvfmt.NewXeroJournal(f.opener(j.r, csvfmt.JournalBase("xero_journal", j.r.p.Label, currency, j.base)), j.r.e.cfg.Xero)
-	f.w = f.xj
-	if err := f.xj.Open(); err != nil {
-		return nil, err
-	}
-	j.xj[currency] = f
-	return f.xj, nil
-}
-
-func (j *importFiles) quickBooks(currency string) (*csvfmt.QuickBooksJournal, error) {
-	if f, ok := j.qj[currency]; ok {
-		return f.qj, nil
-	}
-	opts := j.r.e.cfg.QuickBooks
-	opts.BaseCurrency = j.base
-	f := &partFile{}
-	f.qj = csvfmt.NewQuickBooksJournal(f.opener(j.r, csvfmt.JournalBase("quickbooks_journal", j.r.p.Label, currency, j.base)), opts)
-	f.w = f.qj
-	if err := f.qj.Open(); err != nil {
-		return nil, err
-	}
-	j.qj[currency] = f
-	return f.qj, nil
+// skip records an entry left out of a file series because a foreign line has no base
+// amount.
+func (j *importFiles) skip(series string, entry []transform.Line) {
+	j.notExported = append(j.notExported, ManifestNotExported{
+		File: series, EntryID: entry[0].EntryID, Date: entry[0].BookingDate,
+		Reason: "no " + j.base + " amount for its " + strings.Join(csvfmt.MissingBase(entry, j.base), ", ") +
+			" lines (no exchange rate): left out rather than booked in " + j.base,
+	})
 }
 
 // statement returns the statement writer of the Revolut account of bank line l. Its file is
@@ -215,26 +197,22 @@ func (j *importFiles) flush() error {
 		}
 		journal = rest
 	}
-	if j.xero {
-		for cur, lines := range byCurrency(journal) {
-			w, err := j.xeroJournal(cur)
-			if err != nil {
-				return err
-			}
-			if err := w.WriteEntry(lines); err != nil {
-				return fmt.Errorf("write Xero journal %s: %w", cur, err)
-			}
+	if j.xero && len(journal) > 0 {
+		err := j.xj.xj.WriteEntry(journal)
+		switch {
+		case errors.Is(err, csvfmt.ErrNoBaseAmount):
+			j.skip("xero_journal", journal)
+		case err != nil:
+			return fmt.Errorf("write Xero journal: %w", err)
 		}
 	}
 	if j.qbo {
-		for cur, lines := range byCurrency(j.entry) {
-			w, err := j.quickBooks(cur)
-			if err != nil {
-				return err
-			}
-			if err := w.WriteEntry(lines); err != nil {
-				return fmt.Errorf("write QuickBooks journal %s: %w", cur, err)
-			}
+		err := j.qj.qj.WriteEntry(j.entry)
+		switch {
+		case errors.Is(err, csvfmt.ErrNoBaseAmount):
+			j.skip("quickbooks_journal", j.entry)
+		case err != nil:
+			return fmt.Errorf("write QuickBooks journal: %w", err)
 		}
 	}
 	return nil
@@ -285,47 +263,33 @@ func (j *importFiles) adjustmentStatements() error {
 	return nil
 }
 
-// byCurrency splits an entry's lines by currency (each part balances on its own), in the
-// order the currencies appear.
-func byCurrency(lines []transform.Line) func(func(string, []transform.Line) bool) {
-	return func(yield func(string, []transform.Line) bool) {
-		var order []string
-		parts := map[string][]transform.Line{}
-		for _, l := range lines {
-			if _, ok := parts[l.Currency]; !ok {
-				order = append(order, l.Currency)
-			}
-			parts[l.Currency] = append(parts[l.Currency], l)
-		}
-		for _, c := range order {
-			if !yield(c, parts[c]) {
-				return
-			}
-		}
-	}
-}
-
 // finish writes the last entry, closes every file and describes them for the manifest.
 func (j *importFiles) finish() ([]ManifestFile, error) {
 	if err := j.flush(); err != nil {
 		return nil, err
 	}
+	var all []*partFile
+	for _, k := range slices.Sorted(maps.Keys(j.statements)) {
+		all = append(all, j.statements[k])
+	}
+	for _, f := range []*partFile{j.xj, j.qj} {
+		if f != nil {
+			all = append(all, f)
+		}
+	}
 	var files []ManifestFile
-	for _, group := range []map[string]*partFile{j.statements, j.xj, j.qj} {
-		for _, k := range slices.Sorted(maps.Keys(group)) {
-			f := group[k]
-			if err := f.w.Close(); err != nil {
-				return nil, fmt.Errorf("write %s: %w", strings.Join(names(f.outs), ", "), err)
+	for _, f := range all {
+		if err := f.w.Close(); err != nil {
+			return nil, fmt.Errorf("write %s: %w", strings.Join(names(f.outs), ", "), err)
+		}
+		rows := f.w.Rows()
+		for i, o := range f.outs {
+			o.rows = rows[i]
+			mf, err := o.finish()
+			if err != nil {
+				return nil, err
 			}
-			rows := f.w.Rows()
-			for i, o := range f.outs {
-				o.rows = rows[i]
-				mf, err := o.finish()
-				if err != nil {
-					return nil, err
-				}
-				files = append(files, mf)
-			}
+			files = append(files, mf)
 		}
 	}
 	return files, nil

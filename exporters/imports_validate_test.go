@@ -101,7 +101,7 @@ func checkImports(t *testing.T, lines []transform.Line, files map[string][]byte,
 			journals, err = csvfmt.ValidateXeroJournal(data, xo.TaxPercents(), bankCodes, cur)
 		case strings.HasPrefix(name, "quickbooks_journal_"):
 			qbo++
-			journals, err = csvfmt.ValidateQuickBooks(data, csvfmt.DefaultQuickBooksDateLayout, qboCodes)
+			journals, err = csvfmt.ValidateQuickBooks(data, csvfmt.DefaultQuickBooksDateLayout, "GBP", qboCodes)
 		default:
 			continue
 		}

@@ -27,6 +27,18 @@ type Manifest struct {
 	// Receipts are the stored receipts of the period's expenses (keys from the export
 	// root), so that a reader of the period folder alone knows what to fetch beside it.
 	Receipts []ManifestReceipt `json:"receipts,omitempty"`
+	// NotExported are the entries an import file left out: a foreign line without a base
+	// amount cannot go to a file that books base currency.
+	NotExported []ManifestNotExported `json:"not_exported,omitempty"`
+}
+
+// ManifestNotExported is an entry left out of an import file series (xero_journal,
+// quickbooks_journal), and why.
+type ManifestNotExported struct {
+	File    string    `json:"file"`
+	EntryID string    `json:"entry_id"`
+	Date    time.Time `json:"date"`
+	Reason  string    `json:"reason"`
 }
 
 // ManifestReceipt is one stored receipt: its key, size, and SHA-256 when the store knows it.

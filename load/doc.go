@@ -23,6 +23,7 @@
 //     are new, changed or gone by comparing hashes of their lines, and COPYs only the lines,
 //     heads and versions of those.
 //  3. Export: LedgerLines and Exceptions stream the current ledger for a date range;
+//     OpeningBalances sums what lies before it (balances.go);
 //     RecordExport remembers which entry versions went into which files; ChangedPeriods says
 //     which months a run touched.
 //

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/revledger/revledger/exporters/report"
 	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
@@ -116,12 +117,26 @@ var JournalHeader = []string{
 	"transaction_id", "transaction_type", "transaction_state", "related_transaction_id",
 	"expense_id", "expense_state", "receipt_ids", "revolut_account_id", "bank_balance",
 	"card_id", "card_last_digits", "card_holder", "card_references", "card_label",
+	"base_amount", "base_rate", "rate_source",
 }
 
 // Journal writes journal_{YYYY-MM}.csv: one row per ledger line with every field, for
 // archiving and for tools that are not Xero or QuickBooks. Labels and card references are
 // JSON objects (keys sorted) so that a value containing a separator stays unambiguous.
-type Journal struct{ writer }
+// base_amount is the line's value in the base currency (with its minor units), base_rate the
+// rate it was converted at and rate_source where that rate came from; all three are empty for
+// a line without a base amount (no rate was found).
+type Journal struct {
+	writer
+	base string
+}
+
+// SetBaseCurrency sets the currency base_amount is in, for its decimals; default GBP.
+func (j *Journal) SetBaseCurrency(currency string) {
+	if currency != "" {
+		j.base = currency
+	}
+}
 
 // NewJournal writes the byte-order mark and header to w and returns the Journal.
 func NewJournal(w io.Writer) (*Journal, error) {
@@ -129,7 +144,7 @@ func NewJournal(w io.Writer) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("canonical journal: %w", err)
 	}
-	return &Journal{cw}, nil
+	return &Journal{writer: cw, base: report.DefaultBaseCurrency}, nil
 }
 
 // Write appends the row of one line.
@@ -168,7 +183,16 @@ func (j *Journal) Write(l *transform.Line) error {
 		t(l.ExpenseID), t(l.ExpenseState), t(strings.Join(l.ReceiptIDs, " ")), t(l.RevolutAccountID),
 		nullAmount(l.BankBalance, l.Currency),
 		t(l.CardID), t(l.CardLastDigits), t(l.CardHolder), t(refs), t(l.CardLabel),
+		nullAmount(l.BaseAmount, j.base), nullRate(l.BaseRate), t(l.RateSource),
 	})
+}
+
+// nullRate prints a rate exactly as stored ("0.855", "1"), or nothing.
+func nullRate(d decimal.NullDecimal) string {
+	if !d.Valid {
+		return ""
+	}
+	return d.Decimal.String()
 }
 
 // t is Neutralize, short because every text column goes through it.

@@ -248,7 +248,7 @@ func TestQuickBooksGolden(t *testing.T) {
 	compareGolden(t, "quickbooks_journal_2024-03.csv", got)
 	codes := csvfmt.DefaultQuickBooksTaxCodes().Names("")
 	delete(codes, "")
-	if _, err := csvfmt.ValidateQuickBooks(got, csvfmt.DefaultQuickBooksDateLayout, codes); err != nil {
+	if _, err := csvfmt.ValidateQuickBooks(got, csvfmt.DefaultQuickBooksDateLayout, "GBP", codes); err != nil {
 		t.Error(err)
 	}
 }
@@ -334,7 +334,7 @@ func TestValidatorsReject(t *testing.T) {
 	qbo := "Journal No,Journal Date,Account,Debits,Credits,Description,Name,Currency,Exchange Rate,Tax Code,Tax Amount,Class,Location\r\n" +
 		"0123456789012345678901,04/03/2024,A,1.00,,,,GBP,1,,,,\r\n" + // 22 characters
 		"X,04/03/2024,B,,-1.00,,,GBP,1,,,,\r\n" // negative credit
-	if _, err := csvfmt.ValidateQuickBooks([]byte(qbo), csvfmt.DefaultQuickBooksDateLayout, nil); err == nil {
+	if _, err := csvfmt.ValidateQuickBooks([]byte(qbo), csvfmt.DefaultQuickBooksDateLayout, "GBP", nil); err == nil {
 		t.Error("bad QuickBooks journal accepted")
 	}
 }

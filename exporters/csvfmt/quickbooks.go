@@ -50,7 +50,8 @@ type QuickBooksOptions struct {
 	// TaxCodes maps Revolut tax rates to QuickBooks tax codes; entries are added to (and win
 	// over) DefaultQuickBooksTaxCodes. A rate without a code keeps its VAT line.
 	TaxCodes TaxMap
-	// BaseCurrency is the company's home currency: its lines get Exchange Rate 1.
+	// BaseCurrency is the company's home currency (default GBP): its lines get Exchange Rate
+	// 1, and an entry QuickBooks cannot take in one foreign currency is written in it.
 	BaseCurrency string
 	// MaxLines caps each file; default QuickBooksMaxLines.
 	MaxLines int
@@ -66,10 +67,24 @@ const quickBooksMaxJournalNo = 21
 // VAT, exactly: QuickBooks takes a given tax amount as it is and posts it to its VAT
 // control account), and its VAT line is left out. Text is written as it is.
 //
-// Currency and Exchange Rate: base-currency lines carry the base currency and rate 1. Lines
-// in another currency (their own files) carry their currency and an empty rate, as before the
-// base-currency work: the seam is exchangeRate below, which will give the line's rate once
-// lines carry one.
+// Currency and Exchange Rate. QuickBooks Online takes one currency per journal entry (the
+// API's CurrencyRef and ExchangeRate are the transaction's; a transaction "can have only one
+// foreign currency at a time"), with the rate as home-currency units per foreign unit, and
+// home-currency accounts (expenses, VAT) usable in a foreign-currency entry. So:
+//
+//   - an entry in the base currency: its lines, Currency the base currency, Exchange Rate 1;
+//   - an entry whose lines are all in one foreign currency at one rate (a EUR card payment,
+//     its expense and VAT): written in that currency with Exchange Rate the lines' BaseRate;
+//     QuickBooks computes each line's home amount as amount × rate, which is how the ledger
+//     computed its base amounts, and lines of zero amount (an FX rounding line, whose only
+//     figure is in base currency) are left out;
+//   - any other entry (an exchange or transfer across currencies, lines at several rates):
+//     written in the base currency at the lines' base amounts, rate 1, exact to the penny. It
+//     imports where the accounts it uses are home-currency accounts in QuickBooks; an entry
+//     that moves a foreign-currency bank account of QuickBooks and another currency is a
+//     transfer there, not a journal;
+//   - an entry with a foreign line that has no base amount is not written (ErrNoBaseAmount):
+//     its foreign amount must never be booked as base currency.
 type QuickBooksJournal struct {
 	parts *Parts
 	opts  QuickBooksOptions
@@ -84,17 +99,44 @@ func NewQuickBooksJournal(open Opener, opts QuickBooksOptions) *QuickBooksJourna
 		opts.MaxLines = QuickBooksMaxLines
 	}
 	opts.TaxCodes = DefaultQuickBooksTaxCodes().Merge(opts.TaxCodes)
+	if opts.BaseCurrency == "" {
+		opts.BaseCurrency = report.DefaultBaseCurrency
+	}
 	return &QuickBooksJournal{parts: NewParts(QuickBooksHeader, opts.MaxLines, open), opts: opts}
 }
 
 // Open makes sure the first part exists even when no journal is written.
 func (q *QuickBooksJournal) Open() error { return q.parts.Open() }
 
-// WriteEntry writes the journal of one entry (its lines in one currency).
+// WriteEntry writes the journal of one entry, in its foreign currency or in the base
+// currency (see QuickBooksJournal). It returns ErrNoBaseAmount, writing nothing, for an entry
+// with a foreign line that has no base amount.
 func (q *QuickBooksJournal) WriteEntry(entry []transform.Line) error {
+	rate := "1"
+	var notes []string
+	if cur, r, ok := entryCurrency(entry, q.opts.BaseCurrency); ok {
+		rate = r.String()
+		kept := make([]transform.Line, 0, len(entry))
+		for _, l := range entry {
+			if !l.Amount.IsZero() && l.Currency == cur {
+				kept = append(kept, l)
+			}
+		}
+		entry = kept
+	} else {
+		conv, n, ok := baseLines(entry, q.opts.BaseCurrency)
+		if !ok {
+			return ErrNoBaseAmount
+		}
+		entry, notes = conv, n
+	}
 	ptrs := make([]*transform.Line, len(entry))
+	note := map[*transform.Line]string{}
 	for i := range entry {
 		ptrs[i] = &entry[i]
+		if notes != nil {
+			note[ptrs[i]] = notes[i]
+		}
 	}
 	var rows [][]string
 	for _, g := range splitGroups(ptrs) {
@@ -110,17 +152,19 @@ func (q *QuickBooksJournal) WriteEntry(entry []transform.Line) error {
 					tax = tax.Add(l.Amount)
 				}
 			}
-			rows = append(rows, q.row(net, code, Amount(tax.Abs(), net.Currency)))
+			rows = append(rows, q.row(net, rate, note[net], code, Amount(tax.Abs(), net.Currency)))
 			continue
 		}
 		for _, l := range g {
-			rows = append(rows, q.row(l, "", ""))
+			rows = append(rows, q.row(l, rate, note[l], "", ""))
 		}
 	}
 	return q.parts.Group(rows)
 }
 
-func (q *QuickBooksJournal) row(l *transform.Line, taxCode, taxAmount string) []string {
+// row is one line of a journal: rate is the entry's exchange rate and note what a converted
+// line was, added to its description.
+func (q *QuickBooksJournal) row(l *transform.Line, rate, note, taxCode, taxAmount string) []string {
 	debit, credit := "", ""
 	if l.Amount.IsNegative() {
 		credit = Amount(l.Amount.Neg(), l.Currency)
@@ -147,18 +191,9 @@ func (q *QuickBooksJournal) row(l *transform.Line, taxCode, taxAmount string) []
 	}
 	return []string{
 		JournalNo(l.EntryID), l.BookingDate.Format(q.opts.DateLayout), account, debit, credit,
-		desc + " [" + l.EntryID + "]", Payee(l), l.Currency, q.exchangeRate(l), taxCode, taxAmount,
+		desc + note + " [" + l.EntryID + "]", Payee(l), l.Currency, rate, taxCode, taxAmount,
 		class, location,
 	}
-}
-
-// exchangeRate is the Exchange Rate column: 1 for the home currency; empty for other
-// currencies until ledger lines carry the rate they were converted at (base-currency work).
-func (q *QuickBooksJournal) exchangeRate(l *transform.Line) string {
-	if q.opts.BaseCurrency != "" && l.Currency == q.opts.BaseCurrency {
-		return "1"
-	}
-	return ""
 }
 
 // Close flushes the last part.

@@ -13,7 +13,8 @@ import (
 // treatmentLines are three card payments on Main (1200), booked by transform's VAT treatments
 // (figures by hand):
 //
-//	txn:fx  EUR −60.00, rate "Standard 20%" but foreign: one line 60.00 on 7400, tax 0
+//	txn:fx  EUR −60.00, rate "Standard 20%" but foreign: one line 60.00 on 7400, tax 0; at
+//	        0.86 the base amounts are ∓51.60 (60.00 × 0.86)
 //	txn:bl  GBP −36.00, 20% on entertainment, blocked: one line 36.00 on 7600, tax 0
 //	txn:rc  GBP −250.00 to a supplier abroad, reverse charge 20%: net 250.00 on 7520, input VAT
 //	        +50.00 on 2201 and output VAT −50.00 on 2202 (250 × 20% = 50.00; they cancel)
@@ -26,6 +27,9 @@ func treatmentLines() []transform.Line {
 			Key:     transform.LineKey{SourceType: "transaction", SourceID: id, Role: role},
 			Version: 1, EntryID: "txn:" + id, BookingDate: day, Period: "2024-03",
 			AccountCode: code, Amount: dec(amount), Currency: cur, Merchant: "M " + id,
+		}
+		if cur == "EUR" {
+			l.BaseAmount, l.BaseRate = decimal.NewNullDecimal(l.Amount.Mul(dec("0.86"))), nd("0.86")
 		}
 		if role == transform.RoleBank {
 			l.RevolutAccountID = "acc-main"
@@ -95,7 +99,7 @@ func TestImportFilesFollowVATTreatment(t *testing.T) {
 	}
 	journal := jb.parts[0].String()
 	for _, want := range []string{
-		",7400,No VAT,60.00,", ",7600,No VAT,36.00,",
+		",7400,No VAT,51.60,", ",7600,No VAT,36.00,",
 		",7520,Reverse Charge Expenses (20%),250.00,", ",CLR1200,No VAT,-250.00,",
 	} {
 		if !strings.Contains(journal, want) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revledger/revledger/transform"
 	"github.com/shopspring/decimal"
 )
 
@@ -43,6 +44,14 @@ func (p problems) err() error {
 		return errors.Join(append(p[:10], fmt.Errorf("... and %d more", len(p)-10))...)
 	}
 	return errors.Join(p...)
+}
+
+// decimalsOf is the number of digits after the point in a plain number.
+func decimalsOf(s string) int32 {
+	if _, frac, ok := strings.Cut(s, "."); ok {
+		return int32(len(frac))
+	}
+	return 0
 }
 
 func parseAmount(s string) (decimal.Decimal, bool) {
@@ -133,10 +142,12 @@ func (o XeroOptions) TaxPercents() map[string]decimal.Decimal {
 }
 
 // ValidateXeroJournal checks a Xero manual journal file: the header, at most
-// XeroJournalMaxLines lines, the mandatory fields, dd/mm/yyyy dates, tax rates from
-// taxPercents, no line on one of bankCodes, and every journal (rows with the same narration
-// and date) balancing once Xero adds round(amount × rate) to each taxed line. currency gives
-// the rounding of that tax. It returns the narrations found, to check that none is split
+// XeroJournalMaxLines lines, the mandatory fields, dd/mm/yyyy dates, amounts with exactly the
+// minor-unit decimals of currency, the base currency (a manual journal has no currency: an
+// amount printed for another one, ¥1500 in a GBP file, is a foreign amount booked as base
+// currency), tax rates from taxPercents, no line on one of bankCodes, and every journal (rows
+// with the same narration and date) balancing once Xero adds round(amount × rate) to each
+// taxed line, rounded in currency. It returns the narrations found, to check that none is split
 // across files.
 func ValidateXeroJournal(data []byte, taxPercents map[string]decimal.Decimal, bankCodes map[string]bool, currency string) ([]string, error) {
 	recs, err := readRecords(data, XeroHeader)
@@ -170,6 +181,9 @@ func ValidateXeroJournal(data []byte, taxPercents map[string]decimal.Decimal, ba
 			p.add(row, "amount %q is not a plain number", r[5])
 			continue
 		}
+		if decimalsOf(r[5]) != transform.MinorUnits(currency) {
+			p.add(row, "amount %q is not a %s amount (%d decimals)", r[5], currency, transform.MinorUnits(currency))
+		}
 		if neutralised(r[0], r[2]) {
 			p.add(row, "text carries a spreadsheet apostrophe")
 		}
@@ -193,10 +207,12 @@ func ValidateXeroJournal(data []byte, taxPercents map[string]decimal.Decimal, ba
 
 // ValidateQuickBooks checks a QuickBooks Online journal file: the header, at most
 // QuickBooksMaxLines lines, a Journal No of 1–21 characters, dates in layout, exactly one of
-// Debits and Credits as a positive number, a currency code, a Tax Code from taxCodes exactly
-// when there is a Tax Amount, and every journal balancing with its tax (a taxed line's tax is
-// on the line's side), on one date and in one currency. It returns the journal numbers found.
-func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([]string, error) {
+// Debits and Credits as a positive number, a currency code, an Exchange Rate that is 1 for
+// the base currency and a positive number for another, a Tax Code from taxCodes exactly when
+// there is a Tax Amount, and every journal balancing with its tax (a taxed line's tax is on
+// the line's side), on one date, in one currency at one rate (QuickBooks takes one currency
+// per journal entry). It returns the journal numbers found.
+func ValidateQuickBooks(data []byte, layout, base string, taxCodes map[string]bool) ([]string, error) {
 	recs, err := readRecords(data, QuickBooksHeader)
 	if err != nil {
 		return nil, err
@@ -206,8 +222,8 @@ func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([
 		p = append(p, fmt.Errorf("%d lines, more than the %d per file revledger allows", len(recs), QuickBooksMaxLines))
 	}
 	type journal struct {
-		sum            decimal.Decimal
-		date, currency string
+		sum                  decimal.Decimal
+		date, currency, rate string
 	}
 	js := map[string]*journal{}
 	var order []string
@@ -226,6 +242,11 @@ func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([
 		if len(r[7]) != 3 {
 			p.add(row, "currency %q is not an ISO code", r[7])
 		}
+		if rate, ok := parseAmount(r[8]); !ok || !rate.IsPositive() {
+			p.add(row, "exchange rate %q is not a positive number", r[8])
+		} else if (r[7] == base) != (r[8] == "1") {
+			p.add(row, "exchange rate %s on a %s line: want 1 exactly for the base currency %s", r[8], r[7], base)
+		}
 		var amt decimal.Decimal
 		d, dok := parseAmount(r[3])
 		c, cok := parseAmount(r[4])
@@ -236,6 +257,9 @@ func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([
 			amt = c.Neg()
 		default:
 			p.add(row, "debits %q / credits %q: want exactly one positive figure", r[3], r[4])
+		}
+		if len(r[7]) == 3 && decimalsOf(r[3]+r[4]) != transform.MinorUnits(r[7]) {
+			p.add(row, "debits %q / credits %q are not %s amounts", r[3], r[4], r[7])
 		}
 		if (r[9] == "") != (r[10] == "") {
 			p.add(row, "tax code %q and tax amount %q go together", r[9], r[10])
@@ -258,12 +282,12 @@ func ValidateQuickBooks(data []byte, layout string, taxCodes map[string]bool) ([
 		}
 		j := js[no]
 		if j == nil {
-			j = &journal{date: r[1], currency: r[7]}
+			j = &journal{date: r[1], currency: r[7], rate: r[8]}
 			js[no] = j
 			order = append(order, no)
 		}
-		if j.date != r[1] || j.currency != r[7] {
-			p.add(row, "journal %s mixes dates or currencies", no)
+		if j.date != r[1] || j.currency != r[7] || j.rate != r[8] {
+			p.add(row, "journal %s mixes dates, currencies or rates", no)
 		}
 		j.sum = j.sum.Add(amt)
 	}

@@ -72,6 +72,9 @@ type XeroOptions struct {
 	// StatementMaxLines and JournalMaxLines cap each file; defaults Xero's limits.
 	StatementMaxLines int
 	JournalMaxLines   int
+	// BaseCurrency is the organisation's base currency (export.base_currency; default GBP):
+	// manual journals are written in it only.
+	BaseCurrency string
 }
 
 func (o XeroOptions) withDefaults() XeroOptions {
@@ -97,6 +100,9 @@ func (o XeroOptions) withDefaults() XeroOptions {
 	if o.JournalMaxLines <= 0 {
 		o.JournalMaxLines = XeroJournalMaxLines
 	}
+	if o.BaseCurrency == "" {
+		o.BaseCurrency = report.DefaultBaseCurrency
+	}
 	return o
 }
 
@@ -119,6 +125,15 @@ func (o XeroOptions) ClearingCode(l *transform.Line) string {
 // never split a journal. Bank lines go to their clearing account; a split's net line carries
 // the mapped tax rate and its VAT line is left to Xero to compute (see xeroSplitRows); every
 // other line carries the no-tax rate. Text is written as it is (Xero does not evaluate it).
+//
+// A manual journal has no currency: Xero books it in the organisation's base currency. So
+// every line is written at its base amount (a converted line's description says what it was:
+// "Travel (EUR 14.02 at 0.8571)"), and an entry with a foreign line that has no base amount
+// is not written at all (ErrNoBaseAmount): a foreign amount is never booked as base
+// currency. The VAT Xero computes on a converted net is checked against the converted VAT
+// line like any other (xeroSplitRows): both were rounded separately from the foreign
+// figures, so a penny apart is the ordinary case there, and the FX rounding line the booker
+// adds keeps the entry balanced.
 type XeroJournal struct {
 	parts *Parts
 	opts  XeroOptions
@@ -133,15 +148,22 @@ func NewXeroJournal(open Opener, opts XeroOptions) *XeroJournal {
 // Open makes sure the first part exists even when no journal is written.
 func (x *XeroJournal) Open() error { return x.parts.Open() }
 
-// WriteEntry writes the journal of one entry (its lines in one currency).
+// WriteEntry writes the journal of one entry in the base currency; it returns
+// ErrNoBaseAmount, writing nothing, when a foreign line has no base amount.
 func (x *XeroJournal) WriteEntry(entry []transform.Line) error {
 	if len(entry) == 0 {
 		return nil
 	}
 	narration := Narration(entry)
+	entry, notes, ok := baseLines(entry, x.opts.BaseCurrency)
+	if !ok {
+		return ErrNoBaseAmount
+	}
 	ptrs := make([]*transform.Line, len(entry))
+	note := make(map[*transform.Line]string, len(entry))
 	for i := range entry {
 		ptrs[i] = &entry[i]
+		note[ptrs[i]] = notes[i]
 	}
 	var rows [][]string
 	row := func(l *transform.Line, code, tax string, amount decimal.Decimal, desc string) {
@@ -160,7 +182,7 @@ func (x *XeroJournal) WriteEntry(entry []transform.Line) error {
 	for _, g := range splitGroups(ptrs) {
 		if rs, ok := xeroSplitRows(g, x.opts); ok {
 			for _, r := range rs {
-				row(r.line, r.line.AccountCode, r.tax, r.amount, lineDescription(r.line))
+				row(r.line, r.line.AccountCode, r.tax, r.amount, lineDescription(r.line)+note[r.line])
 			}
 			continue
 		}
@@ -169,7 +191,7 @@ func (x *XeroJournal) WriteEntry(entry []transform.Line) error {
 			if isBankLine(l) {
 				code = x.opts.ClearingCode(l)
 			}
-			row(l, code, x.opts.NoTaxRate, l.Amount, lineDescription(l))
+			row(l, code, x.opts.NoTaxRate, l.Amount, lineDescription(l)+note[l])
 		}
 	}
 	return x.parts.Group(rows)

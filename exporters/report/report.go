@@ -72,6 +72,10 @@ type Summary struct {
 	VAT        []VATRow // by currency, then rate
 	Trial      []TBRow  // by account code, then currency
 	LabelGroup []string // label group names seen on splits, sorted: one Expenses column each
+	// Base is the trial balance in the base currency, with opening balances when the
+	// Aggregator was given them; Banks reconciles each Revolut account (trial.go).
+	Base  BaseTrial
+	Banks []BankRec
 }
 
 // maxListed bounds how many failing entry ids a check's detail names.
@@ -114,6 +118,13 @@ type Aggregator struct {
 	mismatch  int
 	mismatchs []string
 	noBalance int
+
+	base         string
+	opening      transform.OpeningBalances
+	openingKnown bool
+	baseTB       map[string]*BaseTBRow
+	unconverted  map[string]*Unconverted
+	banks        map[string]*bankAcc
 }
 
 // NewAggregator returns an empty Aggregator.
@@ -126,6 +137,10 @@ func NewAggregator() *Aggregator {
 		entrySums:   map[string]decimal.Decimal{},
 		entrySplits: map[splitKey]struct{}{},
 		running:     map[string]decimal.Decimal{},
+		base:        DefaultBaseCurrency,
+		baseTB:      map[string]*BaseTBRow{},
+		unconverted: map[string]*Unconverted{},
+		banks:       map[string]*bankAcc{},
 	}
 }
 
@@ -164,6 +179,7 @@ func (a *Aggregator) Add(l *transform.Line) (bank []BankRow, split bool) {
 		t.Debit = t.Debit.Add(l.Amount)
 		tb.Debit = tb.Debit.Add(l.Amount)
 	}
+	a.addBase(l)
 
 	if l.Gross.Valid {
 		k := splitKey{l.Key.SourceType, l.Key.SourceID, l.Key.Index, transform.IsReversal(l)}
@@ -277,6 +293,7 @@ func (a *Aggregator) flushDay() []BankRow {
 			run = run.Add(rows[k].Line.Amount)
 			rows[k].Running = run
 		}
+		a.bankLeg(rows[i:j], legSum, reported)
 		if known {
 			a.running[acct] = run
 		}
@@ -394,6 +411,8 @@ func (a *Aggregator) Finish() ([]BankRow, Summary) {
 	if a.noBalance > 0 {
 		s.Checks[1].Detail += "; " + itoa(a.noBalance) + " legs without a reported balance were not compared"
 	}
+	s.Base, s.Banks = a.finishTrial(), a.finishBanks()
+	s.Checks = append(s.Checks, trialCheck(s.Base), bankCheck(s.Banks))
 	return bank, s
 }
 

@@ -26,11 +26,14 @@
 // HMRC owes the business. Figures are exact to the penny (HMRC wants whole pounds in boxes
 // 6–9: round them down when filing).
 //
-// Only lines in the return's currency (GBP) are counted. Lines in other currencies have no
-// GBP value until the ledger carries base amounts: they are listed in NotConverted with their
-// per-currency box totals, never added to the boxes and never dropped. Lines of expenses that
-// are not approved yet (awaiting review, missing information...) are listed in Unapproved and
-// counted only when Options.IncludeUnapproved is set.
+// Every figure is in the return's currency (GBP, the base currency): a line in GBP counts at
+// its amount, a line in another currency at its base amount (Line.BaseAmount: the amount at
+// the rate the ledger converted it at; Item keeps the amount, currency and rate beside the
+// GBP value for the drill-down). A foreign line without a base amount (no rate was found) has
+// no GBP value: it is listed in NotConverted with its per-currency box totals, never added to
+// the boxes and never dropped. Lines of expenses that are not approved yet (awaiting review,
+// missing information...) are listed in Unapproved and counted only when
+// Options.IncludeUnapproved is set.
 package vatreturn
 
 import (
@@ -71,22 +74,29 @@ type Boxes struct {
 }
 
 // Item is one ledger line and what it counts for: Net is its value in box 6 and/or 7 (Box says
-// which), VAT its VAT in box 1 or 4.
+// which), VAT its VAT in box 1 or 4, both in the return's currency; for a line that was not
+// converted (Converted false), in the line's own Currency.
 type Item struct {
 	EntryID     string
 	LineKey     string
 	Date        time.Time
 	AccountCode string
 	AccountName string
-	Currency    string
-	Treatment   string
-	Derived     bool // the treatment was derived here (fees, unallocated payments, old lines)
-	RateName    string
-	Net         decimal.Decimal
-	VAT         decimal.Decimal
-	Box         string // "1", "4", "7", "6, 7" or "" (out of scope: on no box)
-	Payee       string
-	ExpenseID   string
+	// Currency, Amount and Rate are the line's own: its currency, its amount in it, and the
+	// rate its base amount was converted at (1 for a line in the return's currency; null when
+	// it was not converted).
+	Currency  string
+	Amount    decimal.Decimal
+	Rate      decimal.NullDecimal
+	Converted bool
+	Treatment string
+	Derived   bool // the treatment was derived here (fees, unallocated payments, old lines)
+	RateName  string
+	Net       decimal.Decimal
+	VAT       decimal.Decimal
+	Box       string // "1", "4", "7", "6, 7" or "" (out of scope: on no box)
+	Payee     string
+	ExpenseID string
 	// ExpenseState is the expense's state; Unapproved says it is not approved yet.
 	ExpenseState string
 	Unapproved   bool
@@ -174,12 +184,18 @@ func (b *Builder) Add(l *transform.Line) {
 	if role == transform.RoleNet {
 		b.addRate(l)
 	}
-	it, ok := b.classify(l, role)
+	amount, rate, converted := b.value(l)
+	cur := b.opts.Currency
+	if !converted {
+		cur = l.Currency
+	}
+	it, ok := b.classify(l, role, amount, cur)
 	if !ok {
 		return
 	}
 	it.EntryID, it.LineKey, it.Date = l.EntryID, l.Key.String(), l.BookingDate
 	it.AccountCode, it.AccountName, it.Currency = l.AccountCode, l.AccountName, l.Currency
+	it.Amount, it.Rate, it.Converted = l.Amount, rate, converted
 	it.RateName, it.Payee = l.TaxRateName, cmp.Or(l.Merchant, l.Counterparty)
 	it.ExpenseID, it.ExpenseState = l.ExpenseID, l.ExpenseState
 	it.Net = it.box7 // a reverse charge's net is in box 6 too: the same figure, shown once
@@ -194,7 +210,7 @@ func (b *Builder) Add(l *transform.Line) {
 			return
 		}
 	}
-	if !strings.EqualFold(l.Currency, b.opts.Currency) {
+	if !converted {
 		b.r.NotConverted = append(b.r.NotConverted, it)
 		t := b.other[l.Currency]
 		if t == nil {
@@ -210,8 +226,22 @@ func (b *Builder) Add(l *transform.Line) {
 	b.r.Items = append(b.r.Items, it)
 }
 
-// classify says what l counts for, and false when it is not on the return at all.
-func (b *Builder) classify(l *transform.Line, role string) (Item, bool) {
+// value is l's amount in the return's currency and the rate it was converted at; converted is
+// false for a line in another currency without a base amount (amount is then its own).
+func (b *Builder) value(l *transform.Line) (amount decimal.Decimal, rate decimal.NullDecimal, converted bool) {
+	if strings.EqualFold(l.Currency, b.opts.Currency) {
+		// A line booked before lines carried base amounts has none: it is its own value.
+		return l.Amount, decimal.NewNullDecimal(decimal.NewFromInt(1)), true
+	}
+	if l.BaseAmount.Valid {
+		return l.BaseAmount.Decimal, l.BaseRate, true
+	}
+	return l.Amount, decimal.NullDecimal{}, false
+}
+
+// classify says what l counts for, given its amount in currency cur, and false when it is not
+// on the return at all.
+func (b *Builder) classify(l *transform.Line, role string, amount decimal.Decimal, cur string) (Item, bool) {
 	var it Item
 	it.Treatment = l.VATTreatment
 	switch role {
@@ -224,46 +254,46 @@ func (b *Builder) classify(l *transform.Line, role string) (Item, bool) {
 		}
 		switch it.Treatment {
 		case transform.VATReverseCharge:
-			it.box6, it.box7, it.Box = l.Amount, l.Amount, "6, 7"
+			it.box6, it.box7, it.Box = amount, amount, "6, 7"
 		case transform.VATOutOfScope:
 			// listed, on no box
 		case transform.VATBlocked:
-			v, _ := transform.VAT(l.Amount, rate(l), l.Currency)
+			v, _ := transform.VAT(amount, rate(l), cur)
 			it.box7, it.Box = v.Net, "7"
 		default: // standard, reduced, zero, exempt: the net; foreign: the whole amount
-			it.box7, it.Box = l.Amount, "7"
+			it.box7, it.Box = amount, "7"
 		}
 		return it, true
 	case transform.RoleVAT:
-		it.box4, it.Box = l.Amount, "4"
+		it.box4, it.Box = amount, "4"
 		return it, true
 	case transform.RoleOutputVAT:
-		it.box1, it.Box = l.Amount.Neg(), "1"
+		it.box1, it.Box = amount.Neg(), "1"
 		return it, true
 	case transform.RoleFee:
-		it.Treatment, it.Derived, it.box7, it.Box = transform.VATExempt, true, l.Amount, "7"
+		it.Treatment, it.Derived, it.box7, it.Box = transform.VATExempt, true, amount, "7"
 		return it, true
 	case transform.RoleBalancing:
 		switch l.TransactionType {
 		case "fee", "charge", "charge_refund": // Revolut transaction types
-			it.Treatment, it.Derived, it.box7, it.Box = transform.VATExempt, true, l.Amount, "7"
+			it.Treatment, it.Derived, it.box7, it.Box = transform.VATExempt, true, amount, "7"
 			return it, true
 		case "card_refund", "card_chargeback": // Revolut transaction types
 			if l.RelatedTransactionID == "" {
 				return Item{}, false // not matched to a purchase: to allocate, not on the return
 			}
 			// The mirror of an unallocated card payment's line: it takes back what that counted.
-			it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, l.Amount, "7"
+			it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, amount, "7"
 			return it, true
 		case "card_payment", "rev_payment":
 			if l.ExpenseState == "refund_requested" || l.ExpenseState == "refunded" {
 				return Item{}, false // personal spend on employee receivables: not a purchase
 			}
-			it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, l.Amount, "7"
+			it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, amount, "7"
 			return it, true
 		}
 	case transform.RoleSplitDifference:
-		it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, l.Amount, "7"
+		it.Treatment, it.Derived, it.box7, it.Box = Unallocated, true, amount, "7"
 		return it, true
 	}
 	return Item{}, false

@@ -1,6 +1,7 @@
 package vatreturn
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -243,5 +244,87 @@ func TestReturnUnallocatedRefundAndRejected(t *testing.T) {
 	eq(t, "box 7", r.Boxes.Box7, "30.00")
 	if len(r.Unapproved) != 0 {
 		t.Errorf("%d lines held back as unapproved, want 0", len(r.Unapproved))
+	}
+}
+
+// setBase gives the line of entry with role a base amount at rate, as the booker does once a
+// rate is found.
+func setBase(lines []transform.Line, entry, role, base, rate string) {
+	for i := range lines {
+		if lines[i].EntryID == entry && lines[i].Key.Role == role {
+			lines[i].BaseAmount, lines[i].BaseRate = decimal.NewNullDecimal(d(base)), decimal.NewNullDecimal(d(rate))
+		}
+	}
+}
+
+// Lines in other currencies count at their base amounts (GBP); only a line without one is
+// left out, listed as not converted. Figures by hand, on top of TestReturnBoxes' GBP lines:
+//
+//	rc-eur (EUR at 0.85): net 100.00 → 85.00 (boxes 6, 7), VAT 20.00 → 17.00 (box 4),
+//	                      output VAT −20.00 → −17.00 (box 1: 17.00)
+//	foreign-eur: 55.00 → 46.75 (box 7, the whole amount)
+//	std-usd (USD at 0.79): net 12.00 → 9.48 (box 7), VAT 2.40 → 1.896 → 1.90 (box 4)
+//	blocked-eur: 60.00 → 51.00; box 7 excludes the VAT it contains: 51.00 − round(51.00 ×
+//	             20/120 = 8.50) = 42.50
+//	foreign-jpy: ¥1,500, no rate: not converted (JPY box 7: 1500)
+//
+//	box 1 = 50.00 + 17.00 = 67.00; box 4 = 67.50 + 17.00 + 1.90 = 86.40;
+//	box 5 = 67.00 − 86.40 = −19.40; box 6 = 250.00 + 85.00 = 335.00;
+//	box 7 = 593.00 + 85.00 + 46.75 + 9.48 + 42.50 = 776.73
+func TestReturnConvertsForeignLines(t *testing.T) {
+	g := ledger{lines: testLedger()}
+	g.split("std-usd", "USD", transform.VATStandard, "Standard 20%", "20", "7500", "12.00", "12.00", "2.40", "14.40", vat("2.40"))
+	g.split("blocked-eur", "EUR", transform.VATBlocked, "Standard 20%", "20", "7600", "60.00", "60.00", "0.00", "60.00")
+	g.split("foreign-jpy", "JPY", transform.VATForeign, "Japan 10%", "10", "7400", "1500", "1500", "0", "1500")
+	lines := g.lines
+	setBase(lines, "rc-eur", transform.RoleNet, "85.00", "0.85")
+	setBase(lines, "rc-eur", transform.RoleVAT, "17.00", "0.85")
+	setBase(lines, "rc-eur", transform.RoleOutputVAT, "-17.00", "0.85")
+	setBase(lines, "foreign-eur", transform.RoleNet, "46.75", "0.85")
+	setBase(lines, "std-usd", transform.RoleNet, "9.48", "0.79")
+	setBase(lines, "std-usd", transform.RoleVAT, "1.90", "0.79")
+	setBase(lines, "blocked-eur", transform.RoleNet, "51.00", "0.85")
+
+	r := Compute(lines, Options{})
+	b := r.Boxes
+	eq(t, "box 1", b.Box1, "67.00")
+	eq(t, "box 3", b.Box3, "67.00")
+	eq(t, "box 4", b.Box4, "86.40")
+	eq(t, "box 5", b.Box5, "-19.40")
+	eq(t, "box 6", b.Box6, "335.00")
+	eq(t, "box 7", b.Box7, "776.73")
+
+	if len(r.NotConverted) != 1 || len(r.NotConvertedTotals) != 1 || r.NotConvertedTotals[0].Currency != "JPY" {
+		t.Fatalf("not converted: %+v / %+v", r.NotConverted, r.NotConvertedTotals)
+	}
+	eq(t, "JPY box 7", r.NotConvertedTotals[0].Box7, "1500")
+	if it := r.NotConverted[0]; it.Converted || it.Rate.Valid || !it.Amount.Equal(d("1500")) {
+		t.Errorf("unconverted item %+v", it)
+	}
+
+	// The drill-down keeps the line's own amount, currency and rate beside its GBP value.
+	var found int
+	for _, it := range r.Items {
+		switch it.EntryID + " " + it.LineKey[strings.LastIndex(it.LineKey, "/")+1:] {
+		case "foreign-eur net":
+			found++
+			if it.Currency != "EUR" || !it.Amount.Equal(d("55.00")) || !it.Rate.Decimal.Equal(d("0.85")) ||
+				!it.Net.Equal(d("46.75")) || !it.Converted || it.Box != "7" {
+				t.Errorf("foreign-eur: %+v", it)
+			}
+		case "std-usd vat":
+			found++
+			if it.Currency != "USD" || !it.Amount.Equal(d("2.40")) || !it.VAT.Equal(d("1.90")) || it.Box != "4" {
+				t.Errorf("std-usd VAT: %+v", it)
+			}
+		case "std net":
+			found++
+			if !it.Rate.Decimal.Equal(d("1")) || !it.Net.Equal(d("100.00")) {
+				t.Errorf("GBP line: %+v", it)
+			}
+		}
+	}
+	if found != 3 {
+		t.Errorf("found %d of 3 drill-down items", found)
 	}
 }

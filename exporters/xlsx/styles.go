@@ -14,7 +14,8 @@ const (
 	fmtDateTime = "dd mmm yyyy hh:mm"
 	fmtPercent  = "0.00%"
 	fmtInteger  = "#,##0"
-	fmtText     = 49 // built-in "@": what a user types in a code cell stays text
+	fmtRate     = "0.0000######" // an exchange rate: at least 4 decimals, up to 10
+	fmtText     = 49             // built-in "@": what a user types in a code cell stays text
 )
 
 type styles struct {
@@ -27,16 +28,18 @@ type styles struct {
 	text     int
 	percent  int
 	integer  int
+	rate     int
 	link     int
 	bold     int
 	pass     int
 	fail     int
 	warn     int
 	amounts  map[int32]int // decimals → style
+	failAmts map[int32]int // decimals → style of an amount that should be zero and is not
 }
 
 func newStyles(f *excelize.File) (*styles, error) {
-	s := &styles{f: f, amounts: map[int32]int{}}
+	s := &styles{f: f, amounts: map[int32]int{}, failAmts: map[int32]int{}}
 	var err error
 	mk := func(st *excelize.Style) int {
 		if err != nil {
@@ -65,6 +68,7 @@ func newStyles(f *excelize.File) (*styles, error) {
 	s.text = mk(&excelize.Style{NumFmt: fmtText})
 	s.percent = mk(&excelize.Style{CustomNumFmt: custom(fmtPercent)})
 	s.integer = mk(&excelize.Style{CustomNumFmt: custom(fmtInteger)})
+	s.rate = mk(&excelize.Style{CustomNumFmt: custom(fmtRate)})
 	s.link = mk(&excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}})
 	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	s.pass = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "006100"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"C6EFCE"}}})
@@ -78,7 +82,17 @@ func newStyles(f *excelize.File) (*styles, error) {
 
 // amount returns the number style for amounts with the given decimals, created on first use.
 func (s *styles) amount(decimals int32) (int, error) {
-	if id, ok := s.amounts[decimals]; ok {
+	return s.amountStyle(s.amounts, decimals, nil)
+}
+
+// failAmount is amount on the fail style's red fill: a difference that should be zero.
+func (s *styles) failAmount(decimals int32) (int, error) {
+	return s.amountStyle(s.failAmts, decimals, &excelize.Style{
+		Font: &excelize.Font{Bold: true, Color: "9C0006"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}})
+}
+
+func (s *styles) amountStyle(cache map[int32]int, decimals int32, base *excelize.Style) (int, error) {
+	if id, ok := cache[decimals]; ok {
 		return id, nil
 	}
 	pattern := "#,##0"
@@ -86,10 +100,15 @@ func (s *styles) amount(decimals int32) (int, error) {
 		pattern += "." + strings.Repeat("0", int(decimals))
 	}
 	numFmt := pattern + ";[Red]-" + pattern
-	id, err := s.f.NewStyle(&excelize.Style{CustomNumFmt: &numFmt})
+	st := excelize.Style{}
+	if base != nil {
+		st = *base
+	}
+	st.CustomNumFmt = &numFmt
+	id, err := s.f.NewStyle(&st)
 	if err != nil {
 		return 0, fmt.Errorf("create amount style: %w", err)
 	}
-	s.amounts[decimals] = id
+	cache[decimals] = id
 	return id, nil
 }

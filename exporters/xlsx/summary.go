@@ -126,40 +126,6 @@ func (w *Workbook) writeVAT(rows []report.VATRow) error {
 	return s.close()
 }
 
-func (w *Workbook) writeTrial(rows []report.TBRow) error {
-	st := w.st
-	s := newStream(w, SheetTrial, []column{
-		col("Account code", 12, st.text), col("Account name", 28, 0), col("Currency", 10, 0),
-		numeric("Debit", 15, 0), numeric("Credit", 15, 0), numeric("Balance", 15, 0),
-	})
-	if err := s.open(); err != nil {
-		return err
-	}
-	var totals currencySums
-	for _, r := range rows {
-		// A zero debit or credit is left blank, as on a printed trial balance.
-		var debit, credit any
-		if !r.Debit.IsZero() {
-			debit, _ = w.money(r.Debit, r.Currency)
-		}
-		if !r.Credit.IsZero() {
-			credit, _ = w.money(r.Credit, r.Currency)
-		}
-		balance, err := w.money(r.Balance, r.Currency)
-		if err != nil {
-			return err
-		}
-		if err := s.add([]any{w.textCell(r.AccountCode), text(r.AccountName), text(r.Currency), debit, credit, balance}); err != nil {
-			return err
-		}
-		totals.add(r.Currency, r.Debit, r.Credit, r.Balance)
-	}
-	if err := w.writeTotals(s, &totals, "C", []string{"D", "E", "F"}); err != nil {
-		return err
-	}
-	return s.close()
-}
-
 // writeSummary fills the Summary sheet with the ordinary (non-streaming) API: it is small.
 func (w *Workbook) writeSummary(info Info, sum report.Summary) error {
 	f, st, sh := w.f, w.st, SheetSummary

@@ -47,11 +47,13 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 	if err != nil {
 		return fmt.Errorf("stream sheet %q: %w", SheetVATReturn, err)
 	}
+	cur := r.Currency
 	cols := []column{
-		col("Box", 9, st.center), col("Description / payee", 58, 0), numeric("Net (box 6/7)", 15, 0),
-		numeric("VAT (box 1/4)", 15, 0), col("Treatment", 15, 0), col("Date", 12, st.date),
+		col("Box", 9, st.center), col("Description / payee", 58, 0), numeric("Net ("+cur+")", 15, 0),
+		numeric("VAT ("+cur+")", 15, 0), col("Treatment", 15, 0), col("Date", 12, st.date),
 		col("Entry", 42, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
-		col("Currency", 9, st.center), col("Tax rate", 22, 0), col("Derived", 8, st.center),
+		col("Currency", 9, st.center), numeric("Amount", 14, 0), numeric("Rate", 12, st.rate),
+		col("Tax rate", 22, 0), col("Derived", 8, st.center),
 		col("Expense", 38, st.text), col("Expense state", 15, 0), col("Section", 24, 0), col("Line key", 34, st.text),
 	}
 	for i, c := range cols {
@@ -60,10 +62,13 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 		}
 	}
 	row := 0
+	var rowOpts []excelize.RowOpts // the next row's options: a header's height
 	put := func(cells ...any) error {
 		row++
 		cell, _ := excelize.CoordinatesToCellName(1, row)
-		if err := sw.SetRow(cell, cells); err != nil {
+		opts := rowOpts
+		rowOpts = nil
+		if err := sw.SetRow(cell, cells, opts...); err != nil {
 			return fmt.Errorf("write %s!%s: %w", SheetVATReturn, cell, err)
 		}
 		return nil
@@ -75,12 +80,10 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 		}
 		return excelize.Cell{StyleID: st.header, Value: s}
 	}
-	cur := r.Currency
-
 	if err := put(bold("VAT return (" + cur + ")")); err != nil {
 		return err
 	}
-	if err := put(nil, text("From the "+cur+" ledger lines of the period; see the sections below for what is not counted.")); err != nil {
+	if err := put(nil, text("From the ledger lines of the period, each at its "+cur+" value (lines in other currencies at their base amount); see the sections below for what is not counted.")); err != nil {
 		return err
 	}
 	row++
@@ -118,7 +121,7 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 	}
 
 	row++
-	if err := put(bold("Not converted to " + cur + " (no exchange rate in the ledger yet; not in the boxes)")); err != nil {
+	if err := put(bold("Not converted to " + cur + " (no exchange rate was found for these lines; not in the boxes)")); err != nil {
 		return err
 	}
 	if err := put(head("Currency", false), head("Lines", false), head("Box 1", true), head("Box 4", true),
@@ -152,16 +155,29 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 	for i, c := range cols {
 		header[i] = head(c.title, c.num)
 	}
+	rowOpts = []excelize.RowOpts{{Height: 30}} // room for a wrapped title (Account code)
 	if err := put(header...); err != nil {
 		return err
 	}
 	first := row
 	item := func(it *vatreturn.Item, section string) error {
-		net, err := w.money(it.Net, it.Currency)
+		// Net and VAT are the return's figures in its currency; a line not converted has
+		// none, only its own amount.
+		var net, vat, rate any
+		if it.Converted {
+			var err error
+			if net, err = w.money(it.Net, cur); err != nil {
+				return err
+			}
+			vat, _ = w.money(it.VAT, cur)
+		}
+		amount, err := w.money(it.Amount, it.Currency)
 		if err != nil {
 			return err
 		}
-		vat, _ := w.money(it.VAT, it.Currency)
+		if it.Rate.Valid {
+			rate = excelize.Cell{StyleID: st.rate, Value: toFloat(it.Rate.Decimal)}
+		}
 		desc := it.Payee
 		if desc == "" {
 			desc = it.AccountName
@@ -176,7 +192,7 @@ func (w *Workbook) VATReturn(r vatreturn.Return) error {
 		}
 		return put(text(it.Box), text(desc), net, vat, text(it.Treatment), date,
 			w.textCell(it.EntryID), w.textCell(it.AccountCode), text(it.AccountName), text(it.Currency),
-			text(it.RateName), text(derived), w.textCell(it.ExpenseID), text(it.ExpenseState), text(section),
+			amount, rate, text(it.RateName), text(derived), w.textCell(it.ExpenseID), text(it.ExpenseState), text(section),
 			w.textCell(it.LineKey))
 	}
 	for i := range r.Items {

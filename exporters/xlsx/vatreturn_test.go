@@ -17,7 +17,8 @@ import (
 
 // vatLines are four purchases of March 2024, by hand: a standard GBP one (120.00 = 100.00 +
 // 20.00 VAT), a GBP reverse charge of 250.00 (VAT 50.00 both ways), a foreign EUR one of
-// 55.00, and a GBP one awaiting review (60.00 = 50.00 + 10.00).
+// 55.00 without a rate, a foreign EUR one of 20.00 at 0.85 (17.00), and a GBP one awaiting
+// review (60.00 = 50.00 + 10.00).
 func vatLines() []transform.Line {
 	var out []transform.Line
 	day := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
@@ -47,6 +48,13 @@ func vatLines() []transform.Line {
 	add("rc", "GBP", transform.VATReverseCharge, "approved", "vat", "2201", "50.00", "250.00", "50.00", "300.00")
 	add("eur", "EUR", transform.VATForeign, "approved", "bank", "1201", "-55.00", "", "", "")
 	add("eur", "EUR", transform.VATForeign, "approved", "net", "7400", "55.00", "55.00", "0.00", "55.00")
+	// A foreign EUR purchase of 20.00 with a rate (0.85): 17.00 in box 7.
+	add("eur2", "EUR", transform.VATForeign, "approved", "bank", "1201", "-20.00", "", "", "")
+	add("eur2", "EUR", transform.VATForeign, "approved", "net", "7400", "20.00", "20.00", "0.00", "20.00")
+	for i := len(out) - 2; i < len(out); i++ {
+		out[i].BaseAmount = decimal.NewNullDecimal(out[i].Amount.Mul(decimal.RequireFromString("0.85")))
+		out[i].BaseRate = decimal.NewNullDecimal(decimal.RequireFromString("0.85"))
+	}
 	add("rev", "GBP", transform.VATStandard, "awaiting_review", "bank", "1200", "-60.00", "", "", "")
 	add("rev", "GBP", transform.VATStandard, "awaiting_review", "net", "7500", "50.00", "50.00", "10.00", "60.00")
 	add("rev", "GBP", transform.VATStandard, "awaiting_review", "vat", "2201", "10.00", "50.00", "10.00", "60.00")
@@ -88,7 +96,7 @@ func TestVATReturnSheet(t *testing.T) {
 	}
 	defer f.Close()
 
-	want := []string{"Summary", "Journal", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT return", "VAT summary", "Trial balance", "Exceptions"}
+	want := []string{"Summary", "Journal", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT return", "VAT summary", "Trial balance", "Bank reconciliation", "Exceptions"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets %q, want %q", got, want)
 	}
@@ -97,9 +105,9 @@ func TestVATReturnSheet(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Boxes, rows 5–11: 1 = 50 (RC output); 2 = 0; 3 = 50; 4 = 20 + 50 = 70 (the 10.00 awaiting
-	// review excluded); 5 = 50 − 70 = −20; 6 = 250 (RC net); 7 = 100 + 250 = 350 (the EUR 55 is
-	// not converted, the 50 awaiting review excluded).
-	wantBoxes := [][2]string{{"1", "50"}, {"2", "0"}, {"3", "50"}, {"4", "70"}, {"5", "-20"}, {"6", "250"}, {"7", "350"}}
+	// review excluded); 5 = 50 − 70 = −20; 6 = 250 (RC net); 7 = 100 + 250 + 17 (€20.00 at
+	// 0.85) = 367 (the EUR 55 is not converted, the 50 awaiting review excluded).
+	wantBoxes := [][2]string{{"1", "50"}, {"2", "0"}, {"3", "50"}, {"4", "70"}, {"5", "-20"}, {"6", "250"}, {"7", "367"}}
 	for i, wb := range wantBoxes {
 		r := rows[4+i]
 		if len(r) < 3 || r[0] != wb[0] || r[2] != wb[1] {
@@ -114,19 +122,28 @@ func TestVATReturnSheet(t *testing.T) {
 	if got, _ := f.GetCellStyle("VAT return", "C11"); got == 0 {
 		t.Error("box 7 has no number format")
 	}
-	// Sections: counted (std net + vat, RC net + output + vat = 5), not converted (EUR net),
-	// not approved (2 lines).
+	// Sections: counted (std net + vat, RC net + output + vat, the converted EUR net = 6), not
+	// converted (EUR net), not approved (2 lines). The converted EUR line shows €20.00 at 0.85
+	// beside its 17.00; the unconverted one its €55.00 and no GBP figure.
 	sections := map[string]int{}
 	notConverted := ""
 	for _, r := range rows {
-		if len(r) >= 15 && r[1] != "" {
-			sections[r[14]]++
+		if len(r) >= 17 && r[1] != "" {
+			sections[r[16]]++
+		}
+		if len(r) >= 17 && r[6] == "eur2" {
+			if got := []string{r[2], r[9], r[10], r[11]}; !slices.Equal(got, []string{"17", "EUR", "20", "0.85"}) {
+				t.Errorf("converted EUR drill-down: net, currency, amount, rate = %q", got)
+			}
+		}
+		if len(r) >= 17 && r[6] == "eur" && (r[2] != "" || r[10] != "55" || r[11] != "") {
+			t.Errorf("unconverted EUR drill-down row %q", r)
 		}
 		if len(r) >= 6 && r[0] == "EUR" {
 			notConverted = r[1] + " lines, box 7 " + r[5]
 		}
 	}
-	if sections["counted"] != 5 || sections["not converted"] != 1 || sections["not approved (excluded)"] != 2 {
+	if sections["counted"] != 6 || sections["not converted"] != 1 || sections["not approved (excluded)"] != 2 {
 		t.Errorf("drill-down sections %v", sections)
 	}
 	if notConverted != "1 lines, box 7 55" {
@@ -138,8 +155,9 @@ func TestVATReturnSheet(t *testing.T) {
 	if h := vs[0]; !slices.Equal(h, []string{"Currency", "Treatment", "Tax rate name", "Tax rate", "Net", "VAT", "Gross", "Irrecoverable VAT", "Splits"}) {
 		t.Errorf("VAT summary header %q", h)
 	}
-	// EUR foreign first: 55.00 gross hides 55 × 20/120 = 9.17 of foreign VAT.
-	if r := vs[1]; !slices.Equal(r, []string{"EUR", "foreign", "Standard 20%", "0.2", "55", "0", "55", "9.17", "1"}) {
+	// EUR foreign first, two splits: 55.00 gross hides 55 × 20/120 = 9.17 of foreign VAT and
+	// 20.00 hides 3.33: 75.00 and 12.50 (the summary is per currency, as booked).
+	if r := vs[1]; !slices.Equal(r, []string{"EUR", "foreign", "Standard 20%", "0.2", "75", "0", "75", "12.5", "2"}) {
 		t.Errorf("EUR foreign row %q", r)
 	}
 }

@@ -2,6 +2,7 @@ package xlsx
 
 import (
 	"archive/zip"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -28,12 +29,13 @@ const (
 	SheetCardRefs   = "Card references"
 	SheetVAT        = "VAT summary"
 	SheetTrial      = "Trial balance"
+	SheetBankRec    = "Bank reconciliation"
 	SheetExceptions = "Exceptions"
 )
 
-// maxFormulaLink is the longest URL Excel accepts in a HYPERLINK formula; a longer one (a
-// presigned S3 URL) is written as plain text instead.
-const maxFormulaLink = 255
+// maxSheetLinks is how many hyperlinks Excel keeps on one worksheet (65,530); receipts past
+// it on one sheet are written as their URL in text.
+const maxSheetLinks = 65_530
 
 // Options configures a Workbook. The zero value is ready to use.
 type Options struct {
@@ -46,6 +48,10 @@ type Options struct {
 	// ReceiptLink returns the link to a receipt as seen from the workbook (a relative path or
 	// a URL), or "" when there is none. Nil writes receipt ids without links.
 	ReceiptLink func(expenseID, receiptID string) string
+	// BaseCurrency is the currency of the books (export.base_currency): the Journal and Bank
+	// transactions show each line's value in it, and the trial balance is in it. Default
+	// report.DefaultBaseCurrency.
+	BaseCurrency string
 }
 
 // Info is what the Summary sheet says about the run that produced the workbook.
@@ -78,6 +84,9 @@ type Workbook struct {
 	vatRates      []vatreturn.RateRow // the VAT summary's rows once VATReturn was called (vatreturn.go)
 	vatReturnDone bool
 
+	links     []pendingLink  // receipt links of the row being built
+	linkCount map[string]int // cell hyperlinks per sheet
+
 	row []any // reused row buffer of the small sheets
 }
 
@@ -86,6 +95,7 @@ func New(opts Options) (*Workbook, error) {
 	if opts.RowLimit <= 1 || opts.RowLimit > MaxRows {
 		opts.RowLimit = MaxRows
 	}
+	opts.BaseCurrency = strings.ToUpper(cmp.Or(opts.BaseCurrency, report.DefaultBaseCurrency))
 	f := excelize.NewFile(excelize.Options{TmpDir: opts.TmpDir})
 	w := &Workbook{f: f, rowLimit: opts.RowLimit, opts: opts}
 	if err := w.init(); err != nil {
@@ -99,7 +109,7 @@ func (w *Workbook) init() error {
 	if err := w.f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("name summary sheet: %w", err)
 	}
-	for _, name := range []string{SheetJournal, SheetAdjust, SheetBank, SheetExpenses, SheetCards, SheetCardRefs, SheetVAT, SheetTrial, SheetExceptions} {
+	for _, name := range []string{SheetJournal, SheetAdjust, SheetBank, SheetExpenses, SheetCards, SheetCardRefs, SheetVAT, SheetTrial, SheetBankRec, SheetExceptions} {
 		if _, err := w.f.NewSheet(name); err != nil {
 			return fmt.Errorf("create sheet %q: %w", name, err)
 		}
@@ -114,9 +124,11 @@ func (w *Workbook) init() error {
 		return err
 	}
 	w.st = st
+	baseTitle := "Base amount (" + w.opts.BaseCurrency + ")"
 	w.journal = newStream(w, SheetJournal, []column{
 		col("Date", 12, st.date), col("Entry", 16, st.text), col("Account code", 10, st.text), col("Account name", 24, 0),
-		numeric("Debit", 13, 0), numeric("Credit", 13, 0), col("Currency", 9, st.center), col("Payee", 24, 0),
+		numeric("Debit", 13, 0), numeric("Credit", 13, 0), col("Currency", 9, st.center),
+		numeric("Rate", 11, st.rate), numeric(baseTitle, 14, 0), col("Rate source", 11, st.center), col("Payee", 24, 0),
 		col("Description", 32, 0), col("Reference", 16, st.text), col("Category code", 10, st.text), col("Category", 18, 0),
 		col("Tax rate", 24, 0), col("Transaction type", 16, 0), col("Transaction state", 12, 0), col("Expense state", 12, 0),
 		col("Line key", 34, st.text), numeric("Version", 8, 0),
@@ -124,7 +136,7 @@ func (w *Workbook) init() error {
 	w.bank = newStream(w, SheetBank, []column{
 		col("Date", 12, st.date), col("Time (UTC)", 17, st.dateTime), col("Revolut account", 20, st.text),
 		col("Account code", 10, st.text), col("Account name", 20, 0), col("Currency", 9, st.center), numeric("Amount", 13, 0),
-		numeric("Running balance", 15, 0), numeric("Revolut balance", 15, 0), col("Ties", 7, st.center), col("Payee", 24, 0),
+		numeric("Rate", 11, st.rate), numeric(baseTitle, 14, 0), numeric("Running balance", 15, 0), numeric("Revolut balance", 15, 0), col("Ties", 7, st.center), col("Payee", 24, 0),
 		col("Description", 32, 0), col("Reference", 16, st.text), col("Type", 14, 0), col("Transaction", 16, st.text),
 		col("Line key", 34, st.text),
 	})
@@ -248,6 +260,10 @@ func (w *Workbook) Line(l *transform.Line, split bool) error {
 		return err
 	}
 	s.str(0, l.Currency)
+	if err := w.baseCells(s, l); err != nil {
+		return err
+	}
+	s.str(0, l.RateSource)
 	s.str(0, payee(l))
 	s.str(0, l.Description)
 	s.str(st.text, l.Reference)
@@ -297,6 +313,9 @@ func (w *Workbook) Bank(rows []report.BankRow) error {
 		if err := s.money(l.Amount, l.Currency); err != nil {
 			return err
 		}
+		if err := w.baseCells(s, l); err != nil {
+			return err
+		}
 		if err := s.money(r.Running, l.Currency); err != nil {
 			return err
 		}
@@ -333,6 +352,26 @@ func (w *Workbook) Bank(rows []report.BankRow) error {
 	return nil
 }
 
+// baseCells appends a line's rate and base amount: from the line, or 1 and the amount itself
+// for a base-currency line booked before lines carried base amounts; blank when the line has
+// none (no rate was found: the trial balance lists it as not converted).
+func (w *Workbook) baseCells(s *stream, l *transform.Line) error {
+	rate, base := l.BaseRate, l.BaseAmount
+	if !base.Valid && strings.EqualFold(l.Currency, w.opts.BaseCurrency) {
+		rate, base = decimal.NewNullDecimal(decimal.NewFromInt(1)), decimal.NewNullDecimal(l.Amount)
+	}
+	if rate.Valid {
+		s.num(w.st.rate, toFloat(rate.Decimal))
+	} else {
+		s.empty()
+	}
+	if !base.Valid {
+		s.empty()
+		return nil
+	}
+	return s.money(base.Decimal, w.opts.BaseCurrency)
+}
+
 // Exception writes one exception.
 func (w *Workbook) Exception(e *transform.Exception) error {
 	st, s := w.st, w.exceptions
@@ -367,7 +406,10 @@ func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64,
 	if err := w.writeVATSheet(sum.VAT); err != nil {
 		return 0, err
 	}
-	if err := w.writeTrial(sum.Trial); err != nil {
+	if err := w.writeTrial(sum.Base); err != nil {
+		return 0, err
+	}
+	if err := w.writeBankRec(sum.Banks); err != nil {
 		return 0, err
 	}
 	if err := w.finishAdjustments(); err != nil {
@@ -510,12 +552,38 @@ func (w *Workbook) expenseRow(s *stream, sp *split, groups []string) error {
 	}
 	s.str(st.text, sp.expenseID)
 	s.str(st.text, sp.entryID)
-	return s.end()
+	if err := s.end(); err != nil {
+		return err
+	}
+	return w.flushLinks(s)
 }
 
-// receiptCell links to a receipt with a HYPERLINK formula built here from the link and the
-// receipt id, quotes doubled, so no text from Revolut is ever evaluated. A link longer than
-// a formula may hold is written as text.
+// pendingLink is a receipt link to set on a cell of the row being built, once the row (and
+// so its sheet and number) is written.
+type pendingLink struct {
+	col  int
+	link string
+}
+
+// flushLinks sets the row's receipt links as cell hyperlinks on the sheet part the row went
+// to. The stream writer writes the sheet's hyperlinks when it flushes, so they stay out of
+// the streamed rows.
+func (w *Workbook) flushLinks(s *stream) error {
+	for _, p := range w.links {
+		cell, _ := excelize.CoordinatesToCellName(p.col, s.row)
+		if err := w.f.SetCellHyperLink(s.name, cell, p.link, "External"); err != nil {
+			return fmt.Errorf("link receipt in %s!%s: %w", s.name, cell, err)
+		}
+	}
+	w.links = w.links[:0]
+	return nil
+}
+
+// receiptCell shows a receipt id linked to the receipt: a cell hyperlink (an external
+// relationship of the sheet), not a HYPERLINK formula, because a formula holds at most 255
+// characters and a presigned S3 URL is longer; a cell hyperlink has no such limit, so the
+// link works in the workbook downloaded alone. No text from Revolut is evaluated either way.
+// Past Excel's limit of hyperlinks per sheet, the URL itself is written as text.
 func (w *Workbook) receiptCell(s *stream, expenseID, receiptID string) {
 	link := ""
 	if w.opts.ReceiptLink != nil {
@@ -524,12 +592,15 @@ func (w *Workbook) receiptCell(s *stream, expenseID, receiptID string) {
 	switch {
 	case link == "":
 		s.str(w.st.text, receiptID)
-	case len(link) > maxFormulaLink:
+	case w.linkCount[s.name] >= maxSheetLinks:
 		s.str(w.st.text, link)
 	default:
-		c := s.next(w.st.link)
-		c.Formula = `HYPERLINK("` + quote(link) + `","` + quote(receiptID) + `")`
-		c.Value = receiptID
+		if w.linkCount == nil {
+			w.linkCount = map[string]int{}
+		}
+		w.linkCount[s.name]++
+		w.links = append(w.links, pendingLink{col: len(s.buf) + 1, link: link})
+		s.str(w.st.link, receiptID)
 	}
 }
 

@@ -3,6 +3,7 @@ package xlsx_test
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"slices"
 	"strconv"
 	"testing"
@@ -78,17 +79,19 @@ func sampleOptions() xlsx.Options {
 func TestSheetsAndHeaders(t *testing.T) {
 	t.Parallel()
 	f, _ := build(t, ledgertest.Sample(), sampleOptions())
-	want := []string{"Summary", "Journal", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Exceptions"}
+	want := []string{"Summary", "Journal", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Bank reconciliation", "Exceptions"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets = %q, want %q", got, want)
 	}
 	headers := map[string][]string{
-		"Journal":           {"Date", "Entry", "Account code", "Account name", "Debit", "Credit", "Currency", "Payee"},
+		"Journal":           {"Date", "Entry", "Account code", "Account name", "Debit", "Credit", "Currency", "Rate", "Base amount (GBP)", "Rate source", "Payee"},
 		"Expenses":          {"Date", "Payer / holder", "Merchant", "Description", "Category code", "Category", "Net", "Tax", "Gross", "Tax rate", "Tax rate name", "Currency", "Department", "Project", "State", "Receipt 1", "Receipt 2", "Expense", "Entry"},
-		"Bank transactions": {"Date", "Time (UTC)", "Revolut account", "Account code", "Account name", "Currency", "Amount", "Running balance", "Revolut balance", "Ties"},
+		"Bank transactions": {"Date", "Time (UTC)", "Revolut account", "Account code", "Account name", "Currency", "Amount", "Rate", "Base amount (GBP)", "Running balance", "Revolut balance", "Ties"},
 		"VAT summary":       {"Currency", "Tax rate name", "Tax rate", "Net", "Tax", "Gross", "Splits"},
-		"Trial balance":     {"Account code", "Account name", "Currency", "Debit", "Credit", "Balance"},
-		"Exceptions":        {"Occurred (UTC)", "Kind", "Source", "Source id", "Entry", "Reason"},
+		"Trial balance":     {"Account code", "Account name", "Opening (GBP)", "Debit (GBP)", "Credit (GBP)", "Movement (GBP)", "Closing (GBP)"},
+		"Bank reconciliation": {"Revolut account", "Account code", "Account name", "Currency", "Opening from", "Opening (Revolut)",
+			"Movements", "Lines", "Closing", "Revolut closing", "Difference", "Reconciles"},
+		"Exceptions": {"Occurred (UTC)", "Kind", "Source", "Source id", "Entry", "Reason"},
 	}
 	for sheet, want := range headers {
 		rows, err := f.GetRows(sheet)
@@ -153,10 +156,10 @@ func TestCellTypes(t *testing.T) {
 		{"credit is a number", "Journal", "F2", excelize.CellTypeUnset, "12", "#,##0.00;[Red]-#,##0.00"},
 		{"account code with a leading zero stays text", "Journal", "C3", excelize.CellTypeInlineString, "0410", "49"},
 		{"JPY amount has no decimals", "Journal", "F13", excelize.CellTypeUnset, "1500", "#,##0;[Red]-#,##0"},
-		{"hostile merchant is text", "Journal", "H5", excelize.CellTypeInlineString, `=HYPERLINK("http://x","y")`, ""},
-		{"hostile description is text", "Journal", "I5", excelize.CellTypeInlineString, "+1-555 call", ""},
+		{"hostile merchant is text", "Journal", "K5", excelize.CellTypeInlineString, `=HYPERLINK("http://x","y")`, ""},
+		{"hostile description is text", "Journal", "L5", excelize.CellTypeInlineString, "+1-555 call", ""},
 		{"tax rate is a percentage", "Expenses", "J2", excelize.CellTypeUnset, "0.2", "0.00%"},
-		{"running balance", "Bank transactions", "H4", excelize.CellTypeUnset, "957.5", "#,##0.00;[Red]-#,##0.00"},
+		{"running balance", "Bank transactions", "J4", excelize.CellTypeUnset, "957.5", "#,##0.00;[Red]-#,##0.00"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,22 +201,31 @@ func TestNoFormulaFromText(t *testing.T) {
 					continue
 				}
 				formulas++
-				if !(len(formula) > 10 && (formula[:10] == "HYPERLINK(" || formula[:7] == "SUMIFS(")) {
+				if !allowedFormula.MatchString(formula) {
 					t.Errorf("%s!%s holds unexpected formula %q (value %q)", sheet, cell, formula, v)
 				}
 			}
 		}
 	}
-	// Receipt links: e-1 has r-1, each of e-2's two splits links r-2 and r-3, e-4 has none: 5.
-	// Totals: VAT has GBP and JPY splits × 3 columns = 6, trial balance 3 currencies × 3 = 9.
-	if formulas != 5+6+9 {
-		t.Errorf("found %d formulas, want 20", formulas)
+	// Totals: VAT has GBP and JPY splits × 3 columns = 6 SUMIFS; the trial balance's totals
+	// row, 5 SUMs; the bank reconciliation, closing and difference for 3 accounts = 6.
+	// Receipts are cell hyperlinks, not formulas.
+	if formulas != 6+5+6 {
+		t.Errorf("found %d formulas, want 17", formulas)
 	}
-	got, _ := f.GetCellFormula("Expenses", "P2")
-	if want := `HYPERLINK("../receipts/e-1/r-1.pdf","r-1")`; got != want {
-		t.Errorf("receipt link = %q, want %q", got, want)
+	// e-1's receipt r-1: the id, linked. A link longer than a formula may hold is a link too.
+	if v, _ := f.GetCellValue("Expenses", "P2"); v != "r-1" {
+		t.Errorf("receipt cell = %q", v)
+	}
+	ok, target, err := f.GetCellHyperLink("Expenses", "P2")
+	if err != nil || !ok || target != "../receipts/e-1/r-1.pdf" {
+		t.Errorf("receipt link = %v %q %v", ok, target, err)
 	}
 }
+
+// allowedFormula matches the formulas this package builds: totals (SUMIFS, SUM) and the bank
+// reconciliation's closing (F+G) and difference (I−J).
+var allowedFormula = regexp.MustCompile(`^(SUMIFS\(|SUM\([A-Z]+[0-9]+:[A-Z]+[0-9]+\)$|F[0-9]+\+G[0-9]+$|I[0-9]+-J[0-9]+$)`)
 
 func TestTotalsMatchLedger(t *testing.T) {
 	t.Parallel()
@@ -223,22 +235,32 @@ func TestTotalsMatchLedger(t *testing.T) {
 			t.Errorf("check %q failed: %s", c.Name, c.Detail)
 		}
 	}
-	// Trial balance: debits equal credits per currency (hand totals in ledgertest.Sample).
+	// Trial balance in GBP (base amounts in ledgertest.Sample), in numeric code order; no
+	// openings (no line before March), so movement = closing:
+	//   0410 10.00, 1200 −(12.00 + 30.00 + 0.50) = −42.50, 1201 427.50, 1202 −7.80,
+	//   2100 −427.50, 2201 2.00 + 3.00 + 0.71 = 5.71, 6000 15.00, 6100 12.00, 6200 7.09,
+	//   7900 0.50; debits 10 + 427.50 + 5.71 + 15 + 12 + 7.09 + 0.50 = 477.80 = credits
+	//   42.50 + 7.80 + 427.50; totals of opening, movement and closing 0.
 	rows, _ := f.GetRows("Trial balance", excelize.Options{RawCellValue: true})
-	want := map[string][2]string{"Total GBP": {"42.5", "42.5"}, "Total EUR": {"500", "500"}, "Total JPY": {"1500", "1500"}}
-	found := 0
-	for _, r := range rows {
-		if len(r) > 4 {
-			if w, ok := want[r[1]]; ok {
-				found++
-				if r[3] != w[0] || r[4] != w[1] {
-					t.Errorf("%s: debit %s credit %s, want %s %s", r[1], r[3], r[4], w[0], w[1])
-				}
-			}
+	wantTB := [][]string{
+		{"0410", "Meals", "0", "10", "", "10", "10"},
+		{"1200", "Revolut GBP", "0", "", "42.5", "-42.5", "-42.5"},
+		{"1201", "Revolut EUR", "0", "427.5", "", "427.5", "427.5"},
+		{"1202", "Revolut JPY", "0", "", "7.8", "-7.8", "-7.8"},
+		{"2100", "Customer receipts", "0", "", "427.5", "-427.5", "-427.5"},
+		{"2201", "VAT input", "0", "5.71", "", "5.71", "5.71"},
+		{"6000", "Travel", "0", "15", "", "15", "15"},
+		{"6100", "Books", "0", "12", "", "12", "12"},
+		{"6200", "Subsistence", "0", "7.09", "", "7.09", "7.09"},
+		{"7900", "Bank fees", "0", "0.5", "", "0.5", "0.5"},
+	}
+	for i, w := range wantTB {
+		if got := rows[i+1]; !slices.Equal(got, w) {
+			t.Errorf("trial balance row %d = %q, want %q", i+2, got, w)
 		}
 	}
-	if found != 3 {
-		t.Errorf("found %d trial-balance totals, want 3", found)
+	if got := rows[len(wantTB)+2]; !slices.Equal(got, []string{"", "Total", "0", "477.8", "477.8", "0", "0"}) {
+		t.Errorf("trial balance totals = %q", got)
 	}
 	// VAT: GBP at 20%: net 10+15 = 25, tax 2+3 = 5, gross 30, 2 splits.
 	rows, _ = f.GetRows("VAT summary", excelize.Options{RawCellValue: true})
@@ -249,7 +271,7 @@ func TestTotalsMatchLedger(t *testing.T) {
 	rows, _ = f.GetRows("Bank transactions", excelize.Options{RawCellValue: true})
 	var ties []string
 	for _, r := range rows[1:] {
-		ties = append(ties, r[9])
+		ties = append(ties, r[11])
 	}
 	if !slices.Equal(ties, []string{"yes", "", "yes", "yes", "yes"}) {
 		t.Errorf("ties column = %q", ties)
@@ -261,7 +283,7 @@ func TestContinuationSheets(t *testing.T) {
 	// 30 journal lines with a limit of 11 rows (header + 10): Journal, Journal (2), Journal (3).
 	f, _ := build(t, ledgertest.Generated(30), xlsx.Options{RowLimit: 11})
 	list := f.GetSheetList()
-	want := []string{"Summary", "Journal", "Journal (2)", "Journal (3)", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Exceptions"}
+	want := []string{"Summary", "Journal", "Journal (2)", "Journal (3)", "Adjustments", "Bank transactions", "Expenses", "Cards", "Card references", "VAT summary", "Trial balance", "Bank reconciliation", "Exceptions"}
 	if !slices.Equal(list, want) {
 		t.Fatalf("sheets = %q, want %q", list, want)
 	}

@@ -20,6 +20,64 @@ type Ledger struct {
 	Issues []transform.Exception
 }
 
+// Rate sources of the fixtures' lines (what the booker records in Line.RateSource).
+const (
+	RateSourceBase = "base" // a base-currency line: rate 1
+	RateSourceECB  = "ecb"  // a reference rate
+)
+
+// OpeningBalances sums the lines booked before before as the warehouse does
+// (load.Store.OpeningBalances): per account and currency, base amounts apart from the lines
+// without one, and per Revolut account the balance reported on its last bank line.
+func (l *Ledger) OpeningBalances(_ context.Context, before time.Time) (transform.OpeningBalances, error) {
+	var out transform.OpeningBalances
+	type key struct{ code, cur string }
+	acc := map[key]*transform.AccountBalance{}
+	var order []key
+	banks := map[string]*transform.BankOpening{}
+	var bankOrder []string
+	for _, x := range l.Rows {
+		if !x.BookingDate.Before(before) {
+			continue
+		}
+		k := key{x.AccountCode, x.Currency}
+		a := acc[k]
+		if a == nil {
+			a = &transform.AccountBalance{AccountCode: x.AccountCode, Currency: x.Currency}
+			acc[k] = a
+			order = append(order, k)
+		}
+		a.AccountName = x.AccountName
+		a.Amount = a.Amount.Add(x.Amount)
+		a.Lines++
+		if x.BaseAmount.Valid {
+			a.Base = a.Base.Add(x.BaseAmount.Decimal)
+		} else {
+			a.Unconverted++
+			a.UnconvertedAmount = a.UnconvertedAmount.Add(x.Amount)
+		}
+		if x.RevolutAccountID != "" && x.BankBalance.Valid {
+			b := banks[x.RevolutAccountID]
+			if b == nil {
+				b = &transform.BankOpening{RevolutAccountID: x.RevolutAccountID}
+				banks[x.RevolutAccountID] = b
+				bankOrder = append(bankOrder, x.RevolutAccountID)
+			}
+			if !x.OccurredAt.Before(b.At) {
+				b.AccountCode, b.AccountName, b.Currency = x.AccountCode, x.AccountName, x.Currency
+				b.Balance, b.At = x.BankBalance.Decimal, x.OccurredAt
+			}
+		}
+	}
+	for _, k := range order {
+		out.Accounts = append(out.Accounts, *acc[k])
+	}
+	for _, id := range bankOrder {
+		out.Banks = append(out.Banks, *banks[id])
+	}
+	return out, nil
+}
+
 // LedgerLines yields the lines with BookingDate in [from, to), in slice order.
 func (l *Ledger) LedgerLines(ctx context.Context, from, to time.Time) iter.Seq2[transform.Line, error] {
 	return func(yield func(transform.Line, error) bool) {
@@ -69,6 +127,8 @@ func day(d int, hh, mm int) (time.Time, time.Time) {
 //	splits: e-1 (12.00 at 20%: tax 2.00), e-2/0 (18.00 at 20%: tax 3.00), e-2/1 (12.00 at 0%),
 //	        e-4 (¥1500 at 10%: tax round(1500×10/110) = 136)
 //	GBP account: opening 1000.00, −12.00 → 988.00, −30.00 −0.50 → 957.50 (Revolut agrees)
+//	base amounts (GBP): GBP lines at rate 1; EUR at 0.855: ±500.00 → ±427.50; JPY at
+//	0.0052: −1500 → −7.80, 1364 → 7.0928 → 7.09, 136 → 0.7072 → 0.71 (−7.80 + 7.09 + 0.71 = 0)
 //
 // It holds the hostile texts the exports must neutralise: a merchant that is a HYPERLINK
 // formula, a description "+1-555 call", a merchant "-Tokyo Cafe", and an account code with a
@@ -80,6 +140,7 @@ func Sample() *Ledger {
 	d6, t6 := day(6, 8, 5)
 	gbp := func(l transform.Line) transform.Line {
 		l.Currency, l.Period = "GBP", "2024-03"
+		l.BaseAmount, l.BaseRate, l.RateSource = decimal.NewNullDecimal(l.Amount), ND("1"), RateSourceBase
 		return l
 	}
 	var lines []transform.Line
@@ -175,10 +236,12 @@ func Sample() *Ledger {
 			l.Key = transform.LineKey{SourceType: "transaction", SourceID: "tx-3", Index: 0, Role: "bank"}
 			l.AccountCode, l.AccountName, l.Amount = "1201", "Revolut EUR", D("500.00")
 			l.RevolutAccountID, l.BankBalance = "acc-eur-0002", ND("1500.00")
+			l.BaseAmount, l.BaseRate, l.RateSource = ND("427.50"), ND("0.855"), RateSourceECB
 		}),
 		with(e3, func(l *transform.Line) {
 			l.Key = transform.LineKey{SourceType: "transaction", SourceID: "tx-3", Index: 0, Role: "balancing"}
 			l.AccountCode, l.AccountName, l.Amount = "2100", "Customer receipts", D("-500.00")
+			l.BaseAmount, l.BaseRate, l.RateSource = ND("-427.50"), ND("0.855"), RateSourceECB
 		}),
 	)
 	// Entry 4: JPY card payment at 10%: tax round(1500×10/110) = round(136.36) = 136.
@@ -195,10 +258,12 @@ func Sample() *Ledger {
 			l.Key = transform.LineKey{SourceType: "transaction", SourceID: "tx-4", Index: 0, Role: "bank"}
 			l.AccountCode, l.AccountName, l.Amount = "1202", "Revolut JPY", D("-1500")
 			l.RevolutAccountID, l.BankBalance = "acc-jpy-0003", ND("8500")
+			l.BaseAmount, l.BaseRate, l.RateSource = ND("-7.80"), ND("0.0052"), RateSourceECB
 		}),
 		with(e4, func(l *transform.Line) {
 			l.Key = transform.LineKey{SourceType: "expense", SourceID: "e-4", Index: 0, Role: "net"}
 			l.AccountCode, l.AccountName, l.Amount = "6200", "Subsistence", D("1364")
+			l.BaseAmount, l.BaseRate, l.RateSource = ND("7.09"), ND("0.0052"), RateSourceECB
 			l.Net, l.Tax, l.Gross = ND("1364"), ND("136"), ND("1500")
 			l.TaxRateID, l.TaxRateName, l.TaxRatePercent = "tr-10", "10% (JP)", ND("10")
 			l.CategoryID, l.CategoryCode, l.CategoryName = "cat-subs", "6200", "Subsistence"
@@ -206,6 +271,7 @@ func Sample() *Ledger {
 		with(e4, func(l *transform.Line) {
 			l.Key = transform.LineKey{SourceType: "expense", SourceID: "e-4", Index: 0, Role: "vat"}
 			l.AccountCode, l.AccountName, l.Amount = "2201", "VAT input", D("136")
+			l.BaseAmount, l.BaseRate, l.RateSource = ND("0.71"), ND("0.0052"), RateSourceECB
 			l.Net, l.Tax, l.Gross = ND("1364"), ND("136"), ND("1500")
 			l.TaxRateID, l.TaxRateName, l.TaxRatePercent = "tr-10", "10% (JP)", ND("10")
 			l.CategoryID, l.CategoryCode, l.CategoryName = "cat-subs", "6200", "Subsistence"

@@ -1,0 +1,75 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/revledger/revledger/transform"
+)
+
+// OpeningBalances returns what the current ledger holds before the date of before (the time
+// of day is ignored, as for LedgerLines): per account and currency the sum of the lines'
+// amounts and of their base amounts, with the lines that have no base amount counted and
+// summed apart; and per Revolut account the balance Revolut reported after its last bank line.
+// The exporters start a period's trial balance and bank reconciliation from it.
+//
+// Each is one set-based query over ledger_current: a grouped sum over every earlier line,
+// which PostgreSQL computes in one pass without sending a line to Go.
+func (s *Store) OpeningBalances(ctx context.Context, before time.Time) (transform.OpeningBalances, error) {
+	var out transform.OpeningBalances
+	date := dateOf(before)
+	// The name is the one on the account's latest line: a renamed account is one account.
+	rows, err := s.pool.Query(ctx, `SELECT account_code,
+			COALESCE((array_agg(account_name ORDER BY booking_date DESC, occurred_at DESC, entry_id DESC, line_key DESC))[1], ''),
+			currency, sum(amount), count(*)::int,
+			COALESCE(sum(base_amount), 0),
+			(count(*) FILTER (WHERE base_amount IS NULL))::int,
+			COALESCE(sum(amount) FILTER (WHERE base_amount IS NULL), 0)
+		FROM ledger_current
+		WHERE booking_date < $1::date
+		GROUP BY account_code, currency
+		ORDER BY account_code, currency`, date)
+	if err != nil {
+		return out, fmt.Errorf("load: query opening balances before %s: %w", date, interpret(err))
+	}
+	for rows.Next() {
+		var a transform.AccountBalance
+		if err := rows.Scan(&a.AccountCode, &a.AccountName, &a.Currency, &a.Amount, &a.Lines,
+			&a.Base, &a.Unconverted, &a.UnconvertedAmount); err != nil {
+			rows.Close()
+			return out, fmt.Errorf("load: read opening balance: %w", interpret(err))
+		}
+		out.Accounts = append(out.Accounts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("load: read opening balances: %w", interpret(err))
+	}
+
+	// Revolut reports the balance after a whole leg (movement and fee) on the leg's main bank
+	// line; the latest such line before the date is the opening. Legs completed at one
+	// instant (a bulk payout) are ordered by transaction id here, which may not be the order
+	// Revolut applied them in; the reconciliation then shows the difference.
+	rows, err = s.pool.Query(ctx, `SELECT DISTINCT ON (revolut_account_id)
+			revolut_account_id, account_code, COALESCE(account_name, ''), currency, bank_balance, occurred_at
+		FROM ledger_current
+		WHERE booking_date < $1::date AND revolut_account_id IS NOT NULL AND bank_balance IS NOT NULL
+		ORDER BY revolut_account_id, booking_date DESC, occurred_at DESC, transaction_id DESC, line_key DESC`, date)
+	if err != nil {
+		return out, fmt.Errorf("load: query opening bank balances before %s: %w", date, interpret(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b transform.BankOpening
+		if err := rows.Scan(&b.RevolutAccountID, &b.AccountCode, &b.AccountName, &b.Currency, &b.Balance, &b.At); err != nil {
+			return out, fmt.Errorf("load: read opening bank balance: %w", interpret(err))
+		}
+		b.At = b.At.UTC()
+		out.Banks = append(out.Banks, b)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("load: read opening bank balances: %w", interpret(err))
+	}
+	return out, nil
+}
