@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/extract/rates"
+	"github.com/revledger/revledger/extract/rates/ratesfake"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
@@ -189,7 +192,16 @@ func TestSyncOverSimulatedDays(t *testing.T) {
 		Clock: func() time.Time { return start },
 	})
 	h := newHarnessWithFake(t, fake, clock.Now)
-	p := h.pipeline(func(c *pipeline.Config) { c.InitialHistory = 120 * 24 * time.Hour })
+	// Foreign-currency lines are valued at HMRC rates from a local publisher that has every
+	// month of the simulation, so that each period's trial balance totals in GBP (a check of
+	// the manifest below).
+	pub := ratesfake.New(ratesfake.Options{To: start.AddDate(0, 1, 0)})
+	rateSrv := httptest.NewServer(pub.Handler())
+	t.Cleanup(rateSrv.Close)
+	p := h.pipeline(func(c *pipeline.Config) {
+		c.InitialHistory = 120 * 24 * time.Hour
+		c.Rates = rates.NewHMRC(rates.HMRCOptions{BaseURL: rateSrv.URL + "/hmrc/"})
+	})
 
 	var totalExports int
 	for day := 0; day < 4; day++ {
