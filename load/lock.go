@@ -41,13 +41,13 @@ func (s *Store) AcquireRunLock(ctx context.Context, wait bool) (*Writer, error) 
 		_ = conn.Close(cctx)
 	}
 	if wait {
-		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", runLockKey); err != nil {
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", s.runKey); err != nil {
 			closeConn()
 			return nil, fmt.Errorf("load: run lock: wait for lock: %w", interpret(err))
 		}
 	} else {
 		var got bool
-		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", runLockKey).Scan(&got); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", s.runKey).Scan(&got); err != nil {
 			closeConn()
 			return nil, fmt.Errorf("load: run lock: try lock: %w", interpret(err))
 		}
@@ -72,7 +72,7 @@ func (l *Writer) Release(ctx context.Context) error {
 	conn := l.conn
 	l.conn = nil
 	var released bool
-	err := conn.QueryRow(ctx, "SELECT pg_advisory_unlock($1)", runLockKey).Scan(&released)
+	err := conn.QueryRow(ctx, "SELECT pg_advisory_unlock($1)", l.store.runKey).Scan(&released)
 	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Closing the connection releases the lock in any case.
@@ -104,7 +104,7 @@ func (l *Writer) verify(ctx context.Context, tx interface {
 		SELECT 1 FROM pg_locks
 		WHERE locktype = 'advisory' AND granted AND pid = $1
 		  AND classid = ($2::bigint >> 32)::oid AND objid = ($2::bigint & 4294967295)::oid AND objsubid = 1)`,
-		int32(l.pid), runLockKey).Scan(&held)
+		int32(l.pid), l.store.runKey).Scan(&held)
 	if err != nil {
 		return fmt.Errorf("load: verify run lock: %w", interpret(err))
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"regexp"
@@ -17,12 +18,31 @@ import (
 	"github.com/revledger/revledger/migrations"
 )
 
-// Advisory lock keys. Fixed 64-bit constants (ASCII of a name) so that every revledger
-// process, whatever its version, agrees on them.
+// Advisory lock keys of the default warehouse (Options.Schema empty). Fixed 64-bit constants
+// (ASCII of a name) so that every revledger process, whatever its version, agrees on them.
 const (
 	migrateLockKey int64 = 0x72766c2d6d696772 // "rvl-migr"
 	runLockKey     int64 = 0x72766c2d72756e00 // "rvl-run\0"
 )
+
+// lockKeys returns the run-lock and migration-lock keys of the warehouse in schema. The
+// default warehouse keeps the historical constants. A named schema gets the FNV-1a 64 hash
+// of "rvl-run:"+schema and "rvl-migr:"+schema: stable across processes and versions, the same
+// for every store of one schema (its runs still exclude each other) and different between
+// schemas (one business's run never waits for another's). Advisory keys are one namespace
+// per database; a collision between two of these 64-bit hashes would only make two
+// businesses take turns, never let two runs of one business overlap.
+func lockKeys(schema string) (run, migrate int64) {
+	if schema == "" {
+		return runLockKey, migrateLockKey
+	}
+	hash := func(s string) int64 {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		return int64(h.Sum64())
+	}
+	return hash("rvl-run:" + schema), hash("rvl-migr:" + schema)
+}
 
 // Migrate applies the embedded migrations that are not applied yet.
 //
@@ -87,7 +107,7 @@ func (s *Store) migrate(ctx context.Context, fsys fs.FS) (err error) {
 		return fmt.Errorf("load: migrate: acquire connection: %w", interpret(err))
 	}
 	// A session lock (not a transaction lock) because it must span several transactions.
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLockKey); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", s.migrateKey); err != nil {
 		conn.Release()
 		return fmt.Errorf("load: migrate: take migration lock: %w", interpret(err))
 	}
@@ -96,13 +116,19 @@ func (s *Store) migrate(ctx context.Context, fsys fs.FS) (err error) {
 		// connection still holds the lock, so it must not go back to the pool.
 		uctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, uerr := conn.Exec(uctx, "SELECT pg_advisory_unlock($1)", migrateLockKey); uerr != nil {
+		if _, uerr := conn.Exec(uctx, "SELECT pg_advisory_unlock($1)", s.migrateKey); uerr != nil {
 			_ = conn.Hijack().Close(uctx)
 			return
 		}
 		conn.Release()
 	}()
 
+	if s.schema != "" {
+		// Under the migration lock, so that two stores creating one schema do not race.
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{s.schema}.Sanitize()); err != nil {
+			return fmt.Errorf("load: migrate: create schema %s: %w", s.schema, interpret(err))
+		}
+	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    integer PRIMARY KEY,
 		name       text        NOT NULL,

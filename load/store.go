@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 
 	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
@@ -40,6 +42,17 @@ type Options struct {
 	MaxConns int32
 	// Logger receives migration and run-lock events; nil discards them.
 	Logger *slog.Logger
+	// Schema, when set, is the PostgreSQL schema that holds this store's warehouse: every
+	// connection (the pool's and the run lock's) runs with search_path = Schema, Migrate
+	// creates the schema if missing and applies the migrations inside it, and the run lock
+	// and the migration lock are keyed by the schema, so that two warehouses in one database
+	// never wait for each other. It must be a plain lower-case identifier
+	// ([a-z_][a-z0-9_]*, at most 63 bytes, not pg_*). Empty: the server's default search
+	// path and the historical lock keys, i.e. the single-business warehouse exactly as before.
+	//
+	// search_path is a connection startup parameter: behind a pooler in transaction mode
+	// (PgBouncer) it would not stick, so connect such stores directly.
+	Schema string
 }
 
 func (o Options) withDefaults() Options {
@@ -54,12 +67,21 @@ type Store struct {
 	pool  *pgxpool.Pool
 	log   *slog.Logger
 	stats *statistics // keeps the planner's statistics of bulk-loaded tables fresh
+	// schema is Options.Schema ("" for the default search path); runKey and migrateKey are
+	// the advisory lock keys of this warehouse (see lockKeys).
+	schema             string
+	runKey, migrateKey int64
 }
 
 // Open connects to dsn and checks the connection. Every connection runs in UTC so that dates
 // and timestamps round-trip without the server's time zone getting involved.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
+	if opts.Schema != "" {
+		if err := ValidSchema(opts.Schema); err != nil {
+			return nil, err
+		}
+	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// The DSN may contain a password: do not echo it.
@@ -73,11 +95,37 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	// less than one 100k-row batch, which would then spill to temp files. The memory is only
 	// taken by a session that stages that much.
 	cfg.ConnConfig.RuntimeParams["temp_buffers"] = "64MB"
+	if opts.Schema != "" {
+		// Only this schema (and, implicitly, pg_catalog and the session's temporary schema):
+		// an unqualified name can never reach another business's tables or public's.
+		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
+	}
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		pgxdecimal.Register(conn.TypeMap())
 		return nil
 	}
-	return openWith(ctx, cfg, opts.Logger)
+	s, err := openWith(ctx, cfg, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s.schema = opts.Schema
+	s.runKey, s.migrateKey = lockKeys(opts.Schema)
+	return s, nil
+}
+
+// Schema returns the PostgreSQL schema the store works in ("" for the default search path).
+func (s *Store) Schema() string { return s.schema }
+
+// schemaName is what Options.Schema accepts: an identifier that needs no quoting, so that it
+// reads the same in SQL, in logs and in `pg_dump -n`.
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// ValidSchema returns nil if name can be Options.Schema, else an error saying why.
+func ValidSchema(name string) error {
+	if !schemaName.MatchString(name) || strings.HasPrefix(name, "pg_") || name == "information_schema" {
+		return fmt.Errorf("load: schema %q must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 bytes, not pg_* or information_schema)", name)
+	}
+	return nil
 }
 
 func openWith(ctx context.Context, cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
@@ -89,7 +137,8 @@ func openWith(ctx context.Context, cfg *pgxpool.Config, log *slog.Logger) (*Stor
 		pool.Close()
 		return nil, fmt.Errorf("load: connect to %s/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Database, interpret(err))
 	}
-	return &Store{pool: pool, log: log, stats: newStatistics(pool, log)}, nil
+	runKey, migrateKey := lockKeys("")
+	return &Store{pool: pool, log: log, stats: newStatistics(pool, log), runKey: runKey, migrateKey: migrateKey}, nil
 }
 
 // Close closes every pooled connection. A Writer still holding the run lock keeps its own connection until

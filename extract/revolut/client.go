@@ -66,6 +66,13 @@ type Config struct {
 	// RatePerMinute paces every request of this client, token calls included, at 95% of this
 	// rate, evenly spaced. Default 60.
 	RatePerMinute int
+	// Limiter, when set, is waited on too before every request (token calls and retries
+	// included), after the client's own pacing: a budget shared with other clients and
+	// processes, such as ratelimit.Limiter.For(business), so that many workers calling for
+	// one business stay within that business's limit together. Its error stops the request.
+	Limiter interface {
+		Wait(ctx context.Context) error
+	}
 	// MaxAttempts bounds the tries of one request (first try included) on 429, 5xx, network
 	// errors and undecodable bodies. Default 8.
 	MaxAttempts int
@@ -276,7 +283,7 @@ type call struct {
 	stream bool
 }
 
-// waitTurn blocks until the limiter lets one more request go.
+// waitTurn blocks until the limiter (and Config.Limiter, if set) lets one more request go.
 func (c *Client) waitTurn(ctx context.Context) error {
 	now := c.cfg.Now()
 	r := c.limiter.ReserveN(now, 1)
@@ -286,6 +293,9 @@ func (c *Client) waitTurn(ctx context.Context) error {
 	if err := c.cfg.Sleep(ctx, r.DelayFrom(now)); err != nil {
 		r.CancelAt(c.cfg.Now())
 		return err
+	}
+	if c.cfg.Limiter != nil {
+		return c.cfg.Limiter.Wait(ctx)
 	}
 	return nil
 }
