@@ -35,6 +35,7 @@ type Config struct {
 	Sync     SyncConfig     `yaml:"sync"`
 	Schedule ScheduleConfig `yaml:"schedule"`
 	Close    CloseConfig    `yaml:"close"`
+	Worker   WorkerConfig   `yaml:"worker"` // revledger worker (worker.go)
 
 	// Chart is the chart-of-accounts mapping; omitted parts take transform.DefaultChart's.
 	Chart transform.Chart `yaml:"chart"`

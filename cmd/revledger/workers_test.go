@@ -1,0 +1,400 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/revledger/revledger/extract/revolut/revoluttest"
+	"github.com/revledger/revledger/internal/testenv"
+	"github.com/revledger/revledger/tenancy"
+	"github.com/revledger/revledger/worker"
+)
+
+// requestLog wraps a fake API and records when each request (token calls included: the
+// shared limiter gates those too) reached it.
+type requestLog struct {
+	mu sync.Mutex
+	at []time.Time
+	h  http.Handler
+}
+
+func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	l.at = append(l.at, time.Now())
+	l.mu.Unlock()
+	l.h.ServeHTTP(w, r)
+}
+
+func (l *requestLog) times() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.at)
+}
+
+// peakIn is the most requests that reached the fake within any span shorter than window.
+func peakIn(at []time.Time, window time.Duration) int {
+	slices.SortFunc(at, func(a, b time.Time) int { return a.Compare(b) })
+	peak, j := 0, 0
+	for i := range at {
+		for at[i].Sub(at[j]) >= window {
+			j++
+		}
+		peak = max(peak, i-j+1)
+	}
+	return peak
+}
+
+// buildRevledger builds the binary once into dir.
+func buildRevledger(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "revledger")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestManyWorkersManyBusinesses is the proof of multi-business operation: three `revledger
+// worker` processes on one database, twenty fake businesses, one sync each; one worker is
+// killed with SIGKILL while it runs a job. Every business must converge to its truth, no
+// two runs of one business may overlap, and no business may exceed its budget in any
+// rolling window at its fake API.
+//
+// The budget is scaled down in time so that it binds within the test: 10 requests per
+// rolling 10 seconds per business (--rate-limit 10 --rate-window 10s), against about 25
+// requests per sync. The same code enforces 60 a minute in production; 10 per 10 s also
+// keeps every rolling minute under 60. The client's own pacing is set out of the way
+// (revolut.rate_per_minute 6000), so the shared PostgreSQL limiter is what holds the line.
+func TestManyWorkersManyBusinesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three worker processes: not in -short")
+	}
+	const (
+		businesses = 20
+		limit      = 10
+		window     = 10 * time.Second
+	)
+	dir := t.TempDir()
+	bin := buildRevledger(t, dir)
+	dsn := testenv.Database(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := tenancy.NewKeyring(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := tenancy.NewRegistry(pool, keys)
+	if err := reg.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Twenty fakes with 60 to 136 transactions over 60 days, a few expenses with receipts.
+	// Their clocks stand still, so their truth cannot move while the workers sync.
+	end := time.Now().UTC().Truncate(time.Millisecond)
+	fakes := make([]*revoluttest.Server, businesses)
+	logs := make([]*requestLog, businesses)
+	slugs := make([]string, businesses)
+	for i := range businesses {
+		fake, err := revoluttest.New(revoluttest.Options{
+			Seed: int64(100 + i), Transactions: 60 + 4*i, Expenses: 4, BulkPayouts: []int{},
+			End: end, Span: 60 * 24 * time.Hour, Clock: func() time.Time { return end },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fakes[i], logs[i] = fake, &requestLog{h: fake.Handler()}
+		srv := httptest.NewServer(logs[i])
+		t.Cleanup(srv.Close)
+		cr := fake.Credentials()
+		slugs[i] = fmt.Sprintf("biz-%02d", i)
+		if _, err := reg.Add(ctx, tenancy.Business{
+			Slug: slugs[i], Name: fmt.Sprintf("Business %d Ltd", i), TimeZone: "Europe/London", BaseCurrency: "GBP",
+			ExportURL: "file://" + filepath.Join(dir, "exports", slugs[i]), APIURL: srv.URL + "/api/1.0",
+			ClientID: cr.ClientID, Issuer: cr.Issuer, Schedule: "0 2 1 1 *", // never during the test
+		}, cr.PrivateKeyPEM); err != nil {
+			t.Fatal(err)
+		}
+		if err := reg.SaveRefreshToken(ctx, slugs[i], cr.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	config := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(config, []byte("revolut:\n  rate_per_minute: 6000\nsync:\n  initial_history_days: 90\n  expenses_window_days: 90\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := worker.Migrate(ctx, pool, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Three workers of four slots. The job timeout (20 s) is well over a sync (about 25
+	// requests at 10 per 10 s); the rescuer takes a dead worker's job back after 25 s.
+	type proc struct {
+		id     string
+		cmd    *exec.Cmd
+		done   chan error
+		stderr string
+	}
+	var procs []*proc
+	for i := range 3 {
+		p := &proc{id: fmt.Sprintf("w%d", i+1), done: make(chan error, 1), stderr: filepath.Join(dir, fmt.Sprintf("w%d.log", i+1))}
+		logFile, err := os.Create(p.stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.cmd = exec.Command(bin, "worker", "--id", p.id, "--config", config, "--database-url", dsn,
+			"--concurrency", "4", "--metrics-addr", "127.0.0.1:0", "--job-timeout", "20s", "--rescue-after", "25s",
+			"--rate-limit", fmt.Sprint(limit), "--rate-window", window.String(), "--grace", "10s", "--log-format", "json")
+		p.cmd.Env = append(os.Environ(), tenancy.EnvSecretKey+"="+base64.StdEncoding.EncodeToString(secret))
+		p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { p.done <- p.cmd.Wait(); logFile.Close() }()
+		procs = append(procs, p)
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			_ = p.cmd.Process.Kill()
+		}
+	})
+	dumpLogs := func() {
+		for _, p := range procs {
+			f, err := os.Open(p.stderr)
+			if err != nil {
+				continue
+			}
+			sc := bufio.NewScanner(f)
+			n := 0
+			for sc.Scan() {
+				if line := sc.Text(); !strings.Contains(line, `"level":"DEBUG"`) && n < 60 {
+					t.Logf("%s: %s", p.id, line)
+					n++
+				}
+			}
+			f.Close()
+		}
+	}
+
+	enq, err := worker.NewEnqueuer(pool, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	for _, s := range slugs {
+		if _, err := enq.Enqueue(ctx, worker.SyncArgs{Business: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Kill a worker that is not the leader while it runs a job whose business has already
+	// made a few requests (so that the job is mid-way, and its grants are in the budget).
+	var victim *proc
+	var victimJob int64
+	var victimBusiness string
+	for victim == nil {
+		if time.Since(started) > time.Minute {
+			dumpLogs()
+			t.Fatal("no job ran on a non-leader worker within a minute")
+		}
+		var leader string
+		_ = pool.QueryRow(ctx, `SELECT leader_id FROM revledger.river_leader`).Scan(&leader)
+		rows, err := pool.Query(ctx, `SELECT id, args->>'business', attempted_by[array_length(attempted_by, 1)]
+			FROM revledger.river_job WHERE state = 'running'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			var b, by string
+			if err := rows.Scan(&id, &b, &by); err != nil {
+				t.Fatal(err)
+			}
+			n := len(logs[slices.Index(slugs, b)].times())
+			if by == leader || leader == "" || n < 5 || victim != nil {
+				continue
+			}
+			for _, p := range procs {
+				if p.id == by {
+					victim, victimJob, victimBusiness = p, id, b
+				}
+			}
+		}
+		rows.Close()
+		if victim == nil {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-victim.done
+	killedAt := time.Since(started)
+	t.Logf("killed %s at %s while it ran job %d (%s, %d requests so far)", victim.id, killedAt.Round(time.Millisecond),
+		victimJob, victimBusiness, len(logs[slices.Index(slugs, victimBusiness)].times()))
+
+	// Every sync completes, the victim's after River's rescuer gave it back.
+	for {
+		var open int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM revledger.river_job WHERE kind = 'sync' AND state <> 'completed'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open == 0 {
+			break
+		}
+		if time.Since(started) > 150*time.Second {
+			dumpLogs()
+			t.Fatalf("%d syncs not completed after %s", open, time.Since(started).Round(time.Second))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Logf("all %d syncs completed %s after they were queued", businesses, time.Since(started).Round(time.Millisecond))
+	for _, p := range procs {
+		if p != victim {
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		}
+	}
+	for _, p := range procs {
+		if p == victim {
+			continue
+		}
+		select {
+		case err := <-p.done:
+			if err != nil {
+				dumpLogs()
+				t.Errorf("worker %s after SIGTERM: %v", p.id, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("worker %s did not stop within 30 s of SIGTERM", p.id)
+		}
+	}
+
+	// The killed job ran twice: once on the victim, then on another worker.
+	var attempts int
+	var by []string
+	if err := pool.QueryRow(ctx, `SELECT attempt, attempted_by FROM revledger.river_job WHERE id = $1`, victimJob).Scan(&attempts, &by); err != nil {
+		t.Fatal(err)
+	}
+	if attempts < 2 || by[0] != victim.id || by[len(by)-1] == victim.id {
+		t.Errorf("killed job: attempt %d, attempted by %v: want a later attempt by another worker than %s", attempts, by, victim.id)
+	}
+	var syncJobs int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM revledger.river_job WHERE kind = 'sync'`).Scan(&syncJobs); err != nil {
+		t.Fatal(err)
+	}
+	if syncJobs != businesses {
+		t.Errorf("%d sync jobs, want %d (one per business)", syncJobs, businesses)
+	}
+
+	for i, slug := range slugs {
+		schema := tenancy.Business{Slug: slug}.Schema()
+		// Converged: every completed transaction of the fake is in the warehouse, completed,
+		// and booked (a live ledger entry whose source it is).
+		var want []string
+		for _, tx := range fakes[i].Truth().Transactions {
+			if tx.State == "completed" {
+				want = append(want, tx.ID)
+			}
+		}
+		var stored, booked int
+		if err := pool.QueryRow(ctx, `SELECT
+				(SELECT count(*) FROM `+schema+`.transactions WHERE state = 'completed' AND id = ANY($1)),
+				(SELECT count(DISTINCT source_id) FROM `+schema+`.entries WHERE source_type = 'transaction' AND NOT tombstone AND source_id = ANY($1))`,
+			want).Scan(&stored, &booked); err != nil {
+			t.Fatal(err)
+		}
+		var storedCompleted int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+schema+`.transactions WHERE state = 'completed'`).Scan(&storedCompleted); err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 || stored != len(want) || booked != len(want) || storedCompleted != len(want) {
+			t.Errorf("%s: the fake has %d completed transactions; the warehouse stores %d of them (%d completed in all) and books %d",
+				slug, len(want), stored, storedCompleted, booked)
+		}
+
+		// No two runs overlapped. A run takes the run lock before it is recorded, so each run
+		// must end before the next starts; a run killed with its worker is marked abandoned
+		// by the next one, after it started.
+		rows, err := pool.Query(ctx, `SELECT status, started_at, finished_at FROM `+schema+`.runs ORDER BY started_at`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type runRow struct {
+			status   string
+			from, to time.Time
+		}
+		var runs []runRow
+		for rows.Next() {
+			var r runRow
+			var to *time.Time
+			if err := rows.Scan(&r.status, &r.from, &to); err != nil {
+				t.Fatal(err)
+			}
+			if to != nil {
+				r.to = *to
+			}
+			runs = append(runs, r)
+		}
+		rows.Close()
+		succeeded := 0
+		for k, r := range runs {
+			if r.status == "succeeded" {
+				succeeded++
+			}
+			if k+1 < len(runs) && r.status != "abandoned" && r.to.After(runs[k+1].from) {
+				t.Errorf("%s: run %d (%s, %s → %s) overlaps the next, started %s", slug, k, r.status, r.from, r.to, runs[k+1].from)
+			}
+		}
+		if succeeded != 1 {
+			t.Errorf("%s: %d succeeded runs, want 1: %+v", slug, succeeded, runs)
+		}
+		if slug == victimBusiness && len(runs) < 2 {
+			t.Errorf("%s: the killed business has %d runs, want the killed one and its rerun", slug, len(runs))
+		}
+
+		// The budget held at the fake: at most `limit` requests in any rolling window, and it
+		// bound (the sync needed more than one window's budget).
+		at := logs[i].times()
+		// A grant is stamped by the database; the request reaches the fake a little later, by
+		// a delay that varies, so the fake's window is checked 250 ms shorter.
+		if peak := peakIn(at, window-250*time.Millisecond); peak > limit {
+			t.Errorf("%s: %d requests within %s at its fake, over the budget of %d", slug, peak, window, limit)
+		}
+		if len(at) <= limit {
+			t.Errorf("%s: only %d requests: the budget of %d per %s never bound", slug, len(at), limit, window)
+		}
+		if peak := peakIn(at, time.Minute); peak > 60 {
+			t.Errorf("%s: %d requests in a rolling minute", slug, peak)
+		}
+	}
+	if t.Failed() {
+		dumpLogs()
+	}
+}
