@@ -92,8 +92,8 @@ func (b Business) Chart() (transform.Chart, error) {
 	return c, nil
 }
 
-// withDefaults fills the optional fields Add leaves to defaults.
-func (b Business) withDefaults() Business {
+// WithDefaults fills the optional fields left empty: the values Add stores.
+func (b Business) WithDefaults() Business {
 	if b.TimeZone == "" {
 		b.TimeZone = DefaultTimeZone
 	}

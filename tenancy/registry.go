@@ -94,7 +94,7 @@ func (r *Registry) Add(ctx context.Context, b Business, privateKeyPEM []byte) (B
 		return Business{}, err
 	}
 	b.State = StateActive
-	b = b.withDefaults()
+	b = b.WithDefaults()
 	if err := b.Validate(); err != nil {
 		return Business{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}

@@ -160,3 +160,40 @@ func TestOpenStoreUsesTheBusinessSchema(t *testing.T) {
 		t.Fatalf("store schema %q", s.Schema())
 	}
 }
+
+func loadOptions() load.Options { return load.Options{MaxConns: 2} }
+
+func itoa(n int64) string { return fmt.Sprint(n) }
+
+func TestAddValidates(t *testing.T) {
+	t.Parallel()
+	r, pool := newRegistry(t)
+	ctx := context.Background()
+	bad := Business{Slug: "Acme_Ltd", TimeZone: "Mars/Olympus", BaseCurrency: "pounds", APIURL: "ftp://x", Issuer: "https://example.com/cb",
+		Schedule: "every night", ExportURL: "file://relative/path", ChartOverrides: []byte(`{"bank_defualt": "1200"}`)}
+	_, err := r.Add(ctx, bad, testKeyPEM(t))
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Add: %v, want ErrInvalid", err)
+	}
+	for _, want := range []string{"slug", "name is required", "Mars/Olympus", "pounds", "ftp://x", "client ID", "bare host", "every night", "file URL", "bank_defualt"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+	if _, err := r.Add(ctx, acme("nokey"), []byte("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Add with a bad key: %v", err)
+	}
+	withChart := acme("charted")
+	withChart.ChartOverrides = []byte(`{"bank_default": "1210", "names": {"1210": "Revolut"}}`)
+	b, err := r.Add(ctx, withChart, testKeyPEM(t))
+	if err != nil {
+		t.Fatalf("Add with chart overrides: %v", err)
+	}
+	if c, err := b.Chart(); err != nil || c.BankDefault != "1210" || c.InputVAT == "" {
+		t.Fatalf("Chart(): %+v, %v", c, err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM revledger.businesses").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d businesses stored, want only the valid one", n)
+	}
+}

@@ -12,6 +12,9 @@ const authUsage = `
 Usage:
   revledger auth exchange --code CODE   exchange the consent code for a refresh token and store it
   revledger auth status                 show the stored token's age and whether it still works
+  revledger auth exchange --business SLUG --code CODE
+  revledger auth status --business SLUG multi-business mode: the same for one registered business;
+                                        its refresh token is stored encrypted in the database
 
 Setting up API access (once, in the Revolut Business web app, Settings → APIs → Business API):
   1. Make a key and certificate:
@@ -40,8 +43,13 @@ func runAuth(ctx context.Context, env *environment, args []string) error {
 	fs, cf := newFlagSet(env, "auth "+sub, authUsage)
 	code := fs.String("code", "", "the consent code from the redirect URI's ?code= (exchange)")
 	tokenFile := fs.String("token-file", "", "where the refresh token is stored (default from the config, else the user config folder)")
+	business := fs.String("business", "", "multi-business mode: the slug of the business (see `revledger business`)")
+	secretKeyFile := fs.String("secret-key-file", "", "multi-business mode: file holding the secret key (default $REVLEDGER_SECRET_KEY)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *business != "" {
+		return authBusiness(ctx, env, cf, *secretKeyFile, sub, *business, *code)
 	}
 	cfg, err := cf.config(env)
 	if err != nil {

@@ -58,6 +58,7 @@ func commands() []command {
 		{"worker", "work the jobs of every registered business (many businesses: see README)", runWorker},
 		{"status", "per business: state, last job and its outcome, lag, next run, failures", runStatus},
 		{"demo", "run the whole job against the fake API with built-in defaults and show where the workbook is", runDemo},
+		{"business", "multi-business mode: add, list, pause, resume, delete, export a business; rotate the secret key", runBusiness},
 	}
 }
 
@@ -68,12 +69,17 @@ type environment struct {
 	getenv         func(string) string
 	// isTerminal reports whether stderr is a terminal (progress bars, text logs).
 	isTerminal bool
+	// stdin answers confirmation prompts (business delete); stdinIsTerminal says whether a
+	// person can type there. A nil stdin reads as empty.
+	stdin           io.Reader
+	stdinIsTerminal bool
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr)}
+	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr),
+		stdin: os.Stdin, stdinIsTerminal: isTerminal(os.Stdin)}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }
 
@@ -105,7 +111,7 @@ func run(ctx context.Context, env *environment, args []string) int {
 // tokens it is issued and the private key it loads; the AWS keys and the database password
 // are registered here.
 func redacted(env *environment) *environment {
-	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REVOLUT_REFRESH_TOKEN"} {
+	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REVOLUT_REFRESH_TOKEN", "REVLEDGER_SECRET_KEY"} {
 		redact.Secret(env.getenv(name))
 	}
 	for _, name := range []string{"REVLEDGER_DATABASE_URL", "DATABASE_URL"} {
@@ -170,6 +176,9 @@ REVLEDGER_CONFIG), then defaults. Environment variables:
   AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
                                             standard AWS settings for S3
   REVLEDGER_CONFIG                          YAML config file (chart of accounts, schedules, time zone)
+  REVLEDGER_SECRET_KEY, REVLEDGER_OLD_SECRET_KEYS
+                                            multi-business mode: the key (base64, 32 bytes) that
+                                            encrypts each business's credentials, and older keys
 
 A month closes at its first export on or after its last day plus close.grace_days (config
 file, default 5, 0 to 60), or with 'revledger close'. A closed month's files never change:
