@@ -302,26 +302,14 @@ func (r *businessRunner) run(ctx context.Context, slug string, needAPI bool, bod
 
 	var api pipeline.API
 	if needAPI {
-		creds, err := r.reg.Credentials(ctx, slug)
+		rc, err := r.reg.RevolutConfig(ctx, b, log)
 		if err != nil {
-			return rep, fmt.Errorf("business %s: read credentials: %w", slug, err)
+			return rep, fmt.Errorf("business %s: credentials: %w", slug, err)
 		}
-		if creds.RefreshToken == "" {
+		if rc.RefreshToken == "" {
 			return rep, worker.Permanent(fmt.Errorf("business %s has no refresh token: run `revledger auth exchange --business %s --code ...`", slug, slug))
 		}
-		key, err := revolut.ParsePrivateKey(creds.PrivateKeyPEM)
-		if err != nil {
-			return rep, worker.Permanent(fmt.Errorf("business %s: private key: %w", slug, err))
-		}
-		onRefresh := func(token string) {
-			// Revolut may rotate the refresh token: the next run needs the new one.
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			if err := r.reg.SaveRefreshToken(sctx, slug, token); err != nil {
-				log.Error("could not store the rotated refresh token; run `revledger auth exchange --business` if the next run cannot sign in", slog.String("error", err.Error()))
-			}
-		}
-		rc := cfg.revolutConfig(key, creds.RefreshToken, onRefresh, log)
+		rc.RatePerMinute = cfg.Revolut.RatePerMinute
 		rc.Limiter = r.limiter.For(b.ID)
 		if j.client, err = revolut.NewClient(rc); err != nil {
 			return rep, worker.Permanent(fmt.Errorf("business %s: %w", slug, err))
