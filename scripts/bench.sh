@@ -119,6 +119,8 @@ run exporters $GO test -run '^$' -bench . -benchmem -benchtime=1x -timeout 30m .
 run transform $GO test -run '^$' -bench . -benchmem -timeout 10m ./transform/
 run generate $GO test -run '^$' -bench 'BenchmarkGenerate1M' -benchmem -benchtime=1x -timeout 10m ./extract/revolut/revoluttest/
 run page $GO test -run '^$' -bench 'BenchmarkTransactionsPage' -benchmem -timeout 10m ./extract/revolut/revoluttest/
+# Many businesses: one sync of every business by 1 then 3 `revledger worker` processes.
+run workers $GO test -run '^$' -bench 'BenchmarkWorkers' -benchtime=1x -timeout 60m ./cmd/revledger/
 $GO build -o bin/revledger ./cmd/revledger
 for n in "${cli_sizes[@]}"; do
 	echo "+ revledger backfill of $n transactions under /usr/bin/time -v" >&2
@@ -365,6 +367,20 @@ $(cat "$work/cli-${cli_sizes[0]}.cmd" 2>/dev/null)
 Re-run of the smaller size, to show the run-to-run spread on this shared machine:
 
 $(pivot 'BenchmarkBackfillThroughput/' "$work/rerun.out")
+
+## Many businesses: workers (measured)
+
+One sync of every business (BENCH_SCALE quick: 12, full: 24; each a fake of 2,000
+transactions over 90 days with receipts) by 1 then 3 \`revledger worker\` processes of
+--concurrency 2 on one database, timed from the moment the syncs are queued to the last
+completion. The Revolut budget is lifted (fake unlimited, --rate-limit and the client's pacing
+at 1,000,000 a minute) so that the figures are revledger's own work; at the real limit each
+business's first sync is bound by its request count (above), and workers add throughput
+across businesses only. The fakes run in the benchmark process on the same cores.
+
+$(pivot 'BenchmarkWorkers/' "$work/workers.out")
+
+$(section workers)
 
 ## Package benchmarks
 

@@ -3,50 +3,20 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
-	"github.com/revledger/revledger/internal/testenv"
 	"github.com/revledger/revledger/tenancy"
-	"github.com/revledger/revledger/worker"
 )
-
-// requestLog wraps a fake API and records when each request (token calls included: the
-// shared limiter gates those too) reached it.
-type requestLog struct {
-	mu sync.Mutex
-	at []time.Time
-	h  http.Handler
-}
-
-func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	l.mu.Lock()
-	l.at = append(l.at, time.Now())
-	l.mu.Unlock()
-	l.h.ServeHTTP(w, r)
-}
-
-func (l *requestLog) times() []time.Time {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.at)
-}
 
 // peakIn is the most requests that reached the fake within any span shorter than window.
 func peakIn(at []time.Time, window time.Duration) int {
@@ -75,17 +45,6 @@ func scrape(t *testing.T, url string) string {
 	return string(body)
 }
 
-// buildRevledger builds the binary once into dir.
-func buildRevledger(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "revledger")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestManyWorkersManyBusinesses is the proof of multi-business operation: three `revledger
 // worker` processes on one database, twenty fake businesses, one sync each; one worker is
 // killed with SIGKILL while it runs a job. Every business must converge to its truth, no
@@ -106,101 +65,27 @@ func TestManyWorkersManyBusinesses(t *testing.T) {
 		limit      = 10
 		window     = 10 * time.Second
 	)
-	dir := t.TempDir()
-	bin := buildRevledger(t, dir)
-	dsn := testenv.Database(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := tenancy.NewKeyring(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := tenancy.NewRegistry(pool, keys)
-	if err := reg.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-
 	// Twenty fakes with 60 to 136 transactions over 20 days, a few expenses with receipts.
 	// Their clocks stand still, so their truth cannot move while the workers sync.
 	end := time.Now().UTC().Truncate(time.Millisecond)
-	fakes := make([]*revoluttest.Server, businesses)
-	logs := make([]*requestLog, businesses)
-	slugs := make([]string, businesses)
-	for i := range businesses {
-		fake, err := revoluttest.New(revoluttest.Options{
+	f := newFleet(t, businesses, func(i int) revoluttest.Options {
+		return revoluttest.Options{
 			Seed: int64(100 + i), Transactions: 60 + 4*i, Expenses: 2, BulkPayouts: []int{},
 			End: end, Span: 20 * 24 * time.Hour, Clock: func() time.Time { return end },
-		})
-		if err != nil {
-			t.Fatal(err)
 		}
-		fakes[i], logs[i] = fake, &requestLog{h: fake.Handler()}
-		srv := httptest.NewServer(logs[i])
-		t.Cleanup(srv.Close)
-		cr := fake.Credentials()
-		slugs[i] = fmt.Sprintf("biz-%02d", i)
-		if _, err := reg.Add(ctx, tenancy.Business{
-			Slug: slugs[i], Name: fmt.Sprintf("Business %d Ltd", i), TimeZone: "Europe/London", BaseCurrency: "GBP",
-			ExportURL: "file://" + filepath.Join(dir, "exports", slugs[i]), APIURL: srv.URL + "/api/1.0",
-			ClientID: cr.ClientID, Issuer: cr.Issuer, Schedule: "0 2 1 1 *", // never during the test
-		}, cr.PrivateKeyPEM); err != nil {
-			t.Fatal(err)
-		}
-		if err := reg.SaveRefreshToken(ctx, slugs[i], cr.RefreshToken); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	config := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(config, []byte("revolut:\n  rate_per_minute: 6000\nsync:\n  initial_history_days: 30\n  expenses_window_days: 30\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := worker.Migrate(ctx, pool, ""); err != nil {
-		t.Fatal(err)
-	}
+	}, "revolut:\n  rate_per_minute: 6000\nsync:\n  initial_history_days: 30\n  expenses_window_days: 30\n")
+	pool, fakes, logs, slugs, bin, dsn := f.pool, f.fakes, f.logs, f.slugs, f.bin, f.dsn
 
 	// Three workers of four slots. The job timeout (30 s) is well over a sync (about 25
 	// requests at 10 per 10 s: 20 s); the rescuer takes a dead worker's job back after 35 s
 	// (and runs every 30 s).
-	type proc struct {
-		id     string
-		cmd    *exec.Cmd
-		done   chan error
-		stderr string
-	}
-	var procs []*proc
 	for i := range 3 {
-		p := &proc{id: fmt.Sprintf("w%d", i+1), done: make(chan error, 1), stderr: filepath.Join(dir, fmt.Sprintf("w%d.log", i+1))}
-		logFile, err := os.Create(p.stderr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.cmd = exec.Command(bin, "worker", "--id", p.id, "--config", config, "--database-url", dsn,
-			"--concurrency", "4", "--metrics-addr", "127.0.0.1:0", "--job-timeout", "30s", "--rescue-after", "35s",
-			"--rate-limit", fmt.Sprint(limit), "--rate-window", window.String(), "--grace", "10s", "--log-format", "json")
-		p.cmd.Env = append(os.Environ(), tenancy.EnvSecretKey+"="+base64.StdEncoding.EncodeToString(secret))
-		p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { p.done <- p.cmd.Wait(); logFile.Close() }()
-		procs = append(procs, p)
+		f.start(fmt.Sprintf("w%d", i+1), "--concurrency", "4", "--job-timeout", "30s", "--rescue-after", "35s",
+			"--rate-limit", fmt.Sprint(limit), "--rate-window", window.String(), "--grace", "10s")
 	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			_ = p.cmd.Process.Kill()
-		}
-	})
+	procs := f.procs
 	dumpLogs := func() {
 		for _, p := range procs {
 			f, err := os.Open(p.stderr)
@@ -219,16 +104,8 @@ func TestManyWorkersManyBusinesses(t *testing.T) {
 		}
 	}
 
-	enq, err := worker.NewEnqueuer(pool, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	started := time.Now()
-	for _, s := range slugs {
-		if _, err := enq.Enqueue(ctx, worker.SyncArgs{Business: s}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.enqueueSyncs(ctx)
 
 	// Kill a worker that is not the leader while it runs a job whose business has already
 	// made a few requests (so that the job is mid-way, and its grants are in the budget).
@@ -278,10 +155,7 @@ func TestManyWorkersManyBusinesses(t *testing.T) {
 
 	// Every sync completes, the victim's after River's rescuer gave it back.
 	for {
-		var open int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM revledger.river_job WHERE kind = 'sync' AND state <> 'completed'`).Scan(&open); err != nil {
-			t.Fatal(err)
-		}
+		open := f.openSyncs(ctx)
 		if open == 0 {
 			break
 		}
