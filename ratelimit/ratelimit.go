@@ -93,7 +93,9 @@ func tableName(schema string) string {
 // per business that ever asked: the business id and the times of its latest grants (at most
 // PerWindow of them, oldest first). There is deliberately no foreign key to the businesses
 // table: the limiter knows business ids only; tenancy removes a deleted business's row with
-// Forget, in the same transaction that deletes the business.
+// Forget, in the same transaction that deletes the business. Two concurrent calls can race in
+// the catalog (CREATE ... IF NOT EXISTS is not atomic): tenancy's Registry.Migrate calls it
+// under its migration lock.
 func Migrate(ctx context.Context, db interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }, schema string) error {

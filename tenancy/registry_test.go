@@ -132,6 +132,24 @@ func TestAddGetListCredentials(t *testing.T) {
 			t.Fatalf("Credentials printed a secret: %s", s)
 		}
 	}
+	// A ciphertext copied in the database to another business, or to another field, does
+	// not open: the additional data binds it to its row.
+	if _, err := pool.Exec(ctx, `INSERT INTO revledger.business_secrets (business_id, field, key_id, ciphertext)
+		SELECT b.id, s.field, s.key_id, s.ciphertext FROM revledger.business_secrets s, revledger.businesses b
+		WHERE s.business_id = $1 AND s.field = 'refresh_token' AND b.slug = 'beta'`, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Credentials(ctx, "beta"); !errors.Is(err, errUndecryptable) || strings.Contains(err.Error(), "oa_prod") {
+		t.Fatalf("beta with acme's refresh token ciphertext: %v", err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE revledger.business_secrets SET ciphertext = (SELECT ciphertext FROM revledger.business_secrets
+		WHERE business_id = $1 AND field = 'refresh_token') WHERE business_id = $1 AND field = 'private_key'`, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Credentials(ctx, "acme-ltd"); !errors.Is(err, errUndecryptable) {
+		t.Fatalf("acme's token ciphertext in the private key field: %v", err)
+	}
+
 	if err := r.SetState(ctx, "beta", StatePaused); err != nil {
 		t.Fatal(err)
 	}

@@ -176,6 +176,9 @@ func businessAdd(ctx context.Context, env *environment, args []string) error {
 	fs.StringVar(&b.TimeZone, "timezone", tenancy.DefaultTimeZone, "IANA time zone of its books and schedule")
 	fs.StringVar(&b.BaseCurrency, "base-currency", tenancy.DefaultBaseCurrency, "ISO 4217 currency of its books")
 	fs.StringVar(&b.Schedule, "schedule", tenancy.DefaultSchedule, "cron spec (5 fields, in --timezone) of its nightly sync")
+	// The common --export-url and --api-url are the business's own here (see below).
+	fs.Lookup("export-url").Usage = "where this business's exports go: s3://bucket/prefix, file:///path or a folder (default exports/<slug>)"
+	fs.Lookup("api-url").Usage = "Revolut API base URL of this business (default production)"
 	fs.StringVar(&chartFile, "chart-file", "", "YAML or JSON file with chart-of-accounts overrides (the config file's chart: section)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -328,7 +331,10 @@ func businessDelete(ctx context.Context, env *environment, args []string) error 
 	if !*yes {
 		fmt.Fprintf(env.stderr, "This deletes %s (%s) for good: its warehouse (schema %s, every table), its stored credentials and its settings.\n"+
 			"Files already exported to %s are not touched. Type the slug to confirm: ", b.Slug, b.Name, b.Schema(), b.ExportURL)
-		line, _ := bufio.NewReader(env.stdin).ReadString('\n')
+		var line string
+		if env.stdin != nil {
+			line, _ = bufio.NewReader(env.stdin).ReadString('\n')
+		}
 		if strings.TrimSpace(line) != b.Slug {
 			return usagef("you typed %q, not %q: nothing was deleted", strings.TrimSpace(line), b.Slug)
 		}
