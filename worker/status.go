@@ -43,15 +43,23 @@ type JobSummary struct {
 	Error string
 }
 
-// ReadStatus reads the status of each business from River's job table in schema.
+// ReadStatus reads the status of each business from River's job table in schema. It only
+// reads: before any worker has migrated the job table, every business shows no job.
 func ReadStatus(ctx context.Context, pool *pgxpool.Pool, schema string, businesses []Business, now time.Time) ([]Status, error) {
 	if schema == "" {
 		schema = DefaultSchema
 	}
 	jobs := table(schema, "river_job")
-	last, err := lastSuccesses(ctx, pool, schema)
-	if err != nil {
-		return nil, err
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", jobs).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("worker: look for the job table: %w", err)
+	}
+	last := map[string]time.Time{}
+	if exists {
+		var err error
+		if last, err = lastSuccesses(ctx, pool, schema); err != nil {
+			return nil, err
+		}
 	}
 	byBusiness := map[string]*Status{}
 	out := make([]Status, len(businesses))
@@ -61,6 +69,9 @@ func ReadStatus(ctx context.Context, pool *pgxpool.Pool, schema string, business
 			out[i].Next = next
 		}
 		byBusiness[b.Slug] = &out[i]
+	}
+	if !exists {
+		return out, nil // no worker has run on this database yet
 	}
 
 	rows, err := pool.Query(ctx, `SELECT DISTINCT ON (args->>'business') args->>'business', id, kind, state::text,

@@ -159,6 +159,24 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 }
 
+func TestStatusBeforeAnyWorker(t *testing.T) {
+	pool := newPool(t)
+	b := Business{Slug: "acme", State: Active, Schedule: "0 2 * * *", TimeZone: "UTC"}
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	st, err := ReadStatus(context.Background(), pool, "", []Business{b}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No job table yet: no job, never synced; the next run is 02:00 UTC on the 11th.
+	if len(st) != 1 || st[0].LastJob.Kind != "" || !st[0].LastSuccess.IsZero() || !st[0].Next.Equal(time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC)) {
+		t.Errorf("status %+v", st)
+	}
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_namespace WHERE nspname = 'revledger'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("ReadStatus created the schema (%d, %v): it must only read", n, err)
+	}
+}
+
 func TestConfigRefusesRescueBeforeTimeout(t *testing.T) {
 	pool := newPool(t)
 	_, err := New(Config{Pool: pool, Runner: newFakeRunner(0), JobTimeout: time.Minute, RescueAfter: time.Minute})

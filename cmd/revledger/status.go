@@ -33,14 +33,16 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	reg := tenancy.NewRegistry(pool, nil)
-	if err := reg.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate the control schema: %w", err)
+	// Read-only: no migration, so that a read-only database role can run it.
+	var registered bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass('revledger.businesses') IS NOT NULL").Scan(&registered); err != nil {
+		return fmt.Errorf("look for the business registry: %w", err)
 	}
-	if err := worker.Migrate(ctx, pool, worker.DefaultSchema); err != nil {
-		return err
+	if !registered {
+		fmt.Fprintln(env.stdout, "No business registered: add one with `revledger business add`.")
+		return nil
 	}
-	list, err := listBusinesses(ctx, reg)
+	list, err := listBusinesses(ctx, tenancy.NewRegistry(pool, nil))
 	if err != nil {
 		return err
 	}
