@@ -7,9 +7,11 @@
 // kinds are sync, backfill_chunk, export_period and receipts. A job of one business is unique
 // by its arguments while it is available, scheduled, running, retryable or pending, so two
 // syncs of one business are never queued or running at once; a completed one does not block
-// the next. The business's run lock (load.Store.AcquireRunLock, an advisory lock per
-// schema) is the second line of defence: a job of another kind that finds it taken is
-// snoozed, not failed.
+// the next. Jobs of different kinds (a sync, a backfill's monthly chunks) are kept apart
+// too: a job that starts while another job of its business is running is snoozed for
+// Config.BusySnooze (with jitter) without touching the API. The business's run lock
+// (load.Store.AcquireRunLock, an advisory lock per schema) is the second line of defence:
+// a job that finds it taken is snoozed the same way, not failed.
 //
 // River's tables live in the control schema (revledger by default), migrated with
 // rivermigrate (Migrate). Periodic syncs come from River's leader-elected periodic jobs, one

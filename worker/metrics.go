@@ -58,6 +58,13 @@ func (m *Metrics) finished(business, kind string, oc outcome, r Report, at time.
 	}
 }
 
+// snoozed counts a job put back because another job of its business was running.
+func (m *Metrics) snoozed(business, kind string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.jobs[[3]string{business, kind, string(outcomeSnoozed)}]++
+}
+
 func (m *Metrics) setBusinesses(list []Business) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -68,7 +69,19 @@ const (
 // run runs one job through fn and turns its result into River's answer: nil completes the
 // job, ErrBusy snoozes it, a permanent error cancels it, any other error makes it retryable.
 // The error River stores in its job table is redacted.
-func (w *Worker) run(ctx context.Context, kind, business string, fn func(context.Context) (Report, error)) error {
+func (w *Worker) run(ctx context.Context, jobID int64, kind, business string, fn func(context.Context) (Report, error)) error {
+	// One job per business at a time, across kinds: a backfill's monthly chunks, a sync and
+	// an export of one business would only queue on its run lock, each attempt having paid
+	// a sign-in against the business's API budget first. A job that finds another of its
+	// business running (a dead worker's included, until it is rescued) waits instead.
+	busy, err := w.otherJobRunning(ctx, jobID, business)
+	if err != nil {
+		return err
+	}
+	if busy {
+		w.metrics.snoozed(business, kind)
+		return river.JobSnooze(w.snooze())
+	}
 	started := time.Now()
 	w.metrics.started(business, kind)
 	rep, err := fn(ctx)
@@ -79,7 +92,7 @@ func (w *Worker) run(ctx context.Context, kind, business string, fn func(context
 	case err == nil:
 		oc = outcomeCompleted
 	case errors.Is(err, ErrBusy):
-		oc, answer = outcomeSnoozed, river.JobSnooze(w.cfg.BusySnooze)
+		oc, answer = outcomeSnoozed, river.JobSnooze(w.snooze())
 	case IsPermanent(err):
 		oc, answer = outcomeCancelled, river.JobCancel(redact.Error(err))
 	default:
@@ -94,6 +107,24 @@ func (w *Worker) run(ctx context.Context, kind, business string, fn func(context
 	return answer
 }
 
+// otherJobRunning reports whether another job of the business is running.
+func (w *Worker) otherJobRunning(ctx context.Context, jobID int64, business string) (bool, error) {
+	var busy bool
+	err := w.cfg.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table(w.cfg.Schema, "river_job")+`
+		WHERE state = 'running' AND args->>'business' = $1 AND id <> $2)`, business, jobID).Scan(&busy)
+	if err != nil {
+		return false, fmt.Errorf("worker: look for running jobs of %s: %w", business, err)
+	}
+	return busy, nil
+}
+
+// snooze is Config.BusySnooze with ±50% jitter, so that two jobs of one business that
+// found each other running do not wake up together again.
+func (w *Worker) snooze() time.Duration {
+	d := w.cfg.BusySnooze
+	return d/2 + time.Duration(rand.Int64N(int64(d)))
+}
+
 type syncWorker struct {
 	river.WorkerDefaults[SyncArgs]
 	w *Worker
@@ -101,7 +132,7 @@ type syncWorker struct {
 
 func (s *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	b := job.Args.Business
-	return s.w.run(ctx, KindSync, b, func(ctx context.Context) (Report, error) { return s.w.runner.Sync(ctx, b) })
+	return s.w.run(ctx, job.ID, KindSync, b, func(ctx context.Context) (Report, error) { return s.w.runner.Sync(ctx, b) })
 }
 
 type backfillWorker struct {
@@ -111,7 +142,7 @@ type backfillWorker struct {
 
 func (s *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillChunkArgs]) error {
 	a := job.Args
-	return s.w.run(ctx, KindBackfillChunk, a.Business, func(ctx context.Context) (Report, error) {
+	return s.w.run(ctx, job.ID, KindBackfillChunk, a.Business, func(ctx context.Context) (Report, error) {
 		return s.w.runner.Backfill(ctx, a.Business, a.From, a.To)
 	})
 }
@@ -123,7 +154,7 @@ type exportWorker struct {
 
 func (s *exportWorker) Work(ctx context.Context, job *river.Job[ExportPeriodArgs]) error {
 	a := job.Args
-	return s.w.run(ctx, KindExportPeriod, a.Business, func(ctx context.Context) (Report, error) {
+	return s.w.run(ctx, job.ID, KindExportPeriod, a.Business, func(ctx context.Context) (Report, error) {
 		return s.w.runner.Export(ctx, a.Business, a.Period)
 	})
 }
@@ -135,5 +166,5 @@ type receiptsWorker struct {
 
 func (s *receiptsWorker) Work(ctx context.Context, job *river.Job[ReceiptsArgs]) error {
 	b := job.Args.Business
-	return s.w.run(ctx, KindReceipts, b, func(ctx context.Context) (Report, error) { return s.w.runner.Receipts(ctx, b) })
+	return s.w.run(ctx, job.ID, KindReceipts, b, func(ctx context.Context) (Report, error) { return s.w.runner.Receipts(ctx, b) })
 }

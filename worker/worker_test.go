@@ -288,11 +288,16 @@ func TestTwoWorkersOneJobPerBusiness(t *testing.T) {
 	if fmt.Sprint(states) != fmt.Sprint(want) {
 		t.Errorf("job states\n got %v\nwant %v", states, want)
 	}
-	// b0 had four jobs of three kinds; only the run lock (not simulated here) keeps those
-	// apart. One sync per business at a time is what uniqueness promises; the fake counted
-	// each business's runs: b1's sync ran twice (busy, then completed), b2's once.
+	// b0 had four jobs of three kinds on eight slots: they ran one at a time (a job that
+	// finds another of its business running is snoozed). b1's sync ran twice (busy, then
+	// completed), b2's once.
 	if runner.runs["b1"] != 2 || runner.runs["b2"] != 1 || runner.runs["b0"] != 4 {
 		t.Errorf("runs per business %v, want b0 4, b1 2, b2 1", runner.runs)
+	}
+	for b, peak := range runner.peak {
+		if peak != 1 {
+			t.Errorf("business %s had %d jobs running at once", b, peak)
+		}
 	}
 
 	now := time.Now()
