@@ -403,3 +403,79 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// TestStopReleasesRunningJobs stops a worker while it runs a long job: after the grace
+// period the job is cancelled and goes back to the queue, and a second worker completes it.
+func TestStopReleasesRunningJobs(t *testing.T) {
+	pool := newPool(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := Migrate(ctx, pool, ""); err != nil {
+		t.Fatal(err)
+	}
+	enq, err := NewEnqueuer(pool, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enq.Enqueue(ctx, SyncArgs{Business: "slow"}); err != nil {
+		t.Fatal(err)
+	}
+	slow := newFakeRunner(time.Hour)
+	first, err := New(Config{Pool: pool, ID: "first", Runner: slow, JobTimeout: 2 * time.Hour, RescueAfter: 3 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- first.Run(runCtx, 300*time.Millisecond) }()
+	for {
+		slow.mu.Lock()
+		running := slow.running["slow"]
+		slow.mu.Unlock()
+		if running == 1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	var state string
+	var attempt int
+	if err := pool.QueryRow(ctx, `SELECT state::text, attempt FROM revledger.river_job`).Scan(&state, &attempt); err != nil {
+		t.Fatal(err)
+	}
+	if state != "retryable" && state != "available" {
+		t.Fatalf("after the stop the job is %s, want it back in the queue", state)
+	}
+
+	fast := newFakeRunner(10 * time.Millisecond)
+	second, err := New(Config{Pool: pool, ID: "second", Runner: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop = context.WithCancel(ctx)
+	go func() { done <- second.Run(runCtx, time.Second) }()
+	// River's first retry comes after about a second.
+	for state != "completed" {
+		if ctx.Err() != nil {
+			t.Fatalf("the released job was not completed by the second worker (state %s)", state)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if err := pool.QueryRow(ctx, `SELECT state::text FROM revledger.river_job`).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var by []string
+	if err := pool.QueryRow(ctx, `SELECT attempted_by FROM revledger.river_job`).Scan(&by); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(by) != "[first second]" {
+		t.Errorf("attempted by %v, want first then second", by)
+	}
+}
