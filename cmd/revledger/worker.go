@@ -280,8 +280,7 @@ func businessConfig(base Config, b tenancy.Business) (Config, error) {
 // run wires one business's job and runs body. Errors no retry can fix (the business is gone
 // or paused, its settings or credentials are wrong) are marked permanent; a run lock held by
 // another run of the business is worker.ErrBusy.
-func (r *businessRunner) run(ctx context.Context, slug string, needAPI bool, body func(context.Context, *job) (*pipeline.Summary, error)) (worker.Report, error) {
-	var rep worker.Report
+func (r *businessRunner) run(ctx context.Context, slug string, needAPI bool, body func(context.Context, *job) (*pipeline.Summary, error)) (rep worker.Report, _ error) {
 	b, err := r.reg.Get(ctx, slug)
 	if errors.Is(err, tenancy.ErrNotFound) {
 		return rep, worker.Permanent(fmt.Errorf("business %s is not registered (deleted?)", slug))
@@ -314,6 +313,8 @@ func (r *businessRunner) run(ctx context.Context, slug string, needAPI bool, bod
 		if j.client, err = revolut.NewClient(rc); err != nil {
 			return rep, worker.Permanent(fmt.Errorf("business %s: %w", slug, err))
 		}
+		// Every request counts, the sign-in's and a failed run's included (rep is the named
+		// result: the deferred assignment reaches the caller).
 		defer func() { rep.APIRequests = j.client.Stats().Requests }()
 		if _, err := j.client.Authenticate(ctx); err != nil {
 			if errors.Is(err, revolut.ErrReauthorize) {
