@@ -103,7 +103,7 @@ func (l *Writer) verify(ctx context.Context, tx interface {
 	err := tx.QueryRow(ctx, `SELECT EXISTS (
 		SELECT 1 FROM pg_locks
 		WHERE locktype = 'advisory' AND granted AND pid = $1
-		  AND classid = ($2::bigint >> 32)::oid AND objid = ($2::bigint & 4294967295)::oid AND objsubid = 1)`,
+		  AND classid = (($2::bigint >> 32) & 4294967295)::oid AND objid = ($2::bigint & 4294967295)::oid AND objsubid = 1)`,
 		int32(l.pid), l.store.runKey).Scan(&held)
 	if err != nil {
 		return fmt.Errorf("load: verify run lock: %w", interpret(err))

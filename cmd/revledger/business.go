@@ -36,6 +36,9 @@ Usage:
                                                 its settings (no secrets) and every warehouse table as CSV
   revledger business rotate-key --new-key-file new.key
                                                 re-encrypt every stored secret with a new key
+  revledger business sync --slug acme           queue a sync for the workers (revledger worker)
+  revledger business backfill --slug acme --from 2025-01-01 --to 2026-01-01
+                                                queue a backfill, one job per month
 
 Multi-business mode: one database holds the registry of businesses (schema revledger) and the
 warehouse of each business (schema biz_<slug>). Every business's API private key and refresh
@@ -67,6 +70,10 @@ func runBusiness(ctx context.Context, env *environment, args []string) error {
 		return businessExport(ctx, env, args)
 	case "rotate-key":
 		return businessRotateKey(ctx, env, args)
+	case "sync": // enqueue.go: jobs for `revledger worker`
+		return runBusinessSync(ctx, env, args)
+	case "backfill":
+		return runBusinessBackfill(ctx, env, args)
 	default:
 		return usagef("unknown business subcommand %q: use add, list, pause, resume, delete, export or rotate-key", sub)
 	}

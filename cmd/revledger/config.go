@@ -35,6 +35,7 @@ type Config struct {
 	Sync     SyncConfig     `yaml:"sync"`
 	Schedule ScheduleConfig `yaml:"schedule"`
 	Close    CloseConfig    `yaml:"close"`
+	Worker   WorkerConfig   `yaml:"worker"` // revledger worker (worker.go)
 	// FX is where exchange rates come from (fxconfig.go).
 	FX FXConfig `yaml:"fx"`
 

@@ -55,6 +55,8 @@ func commands() []command {
 		{"close", "close a month (--period YYYY-MM): its files become final, later changes are adjustments", runClose},
 		{"reopen", "reopen a closed month (--period YYYY-MM --reason \"...\"), recorded with who and why", runReopen},
 		{"periods", "list the months: open or closed, last export, adjustments waiting", runPeriods},
+		{"worker", "work the jobs of every registered business (many businesses: see README)", runWorker},
+		{"status", "per business: state, last job and its outcome, lag, next run, failures", runStatus},
 		{"demo", "run the whole job against the fake API with built-in defaults and show where the workbook is", runDemo},
 		{"business", "multi-business mode: add, list, pause, resume, delete, export a business; rotate the secret key", runBusiness},
 	}
