@@ -298,6 +298,11 @@ func (r *businessRunner) run(ctx context.Context, slug string, needAPI bool, bod
 	log := r.log.With(slog.String("business", slug))
 	j := &job{cfg: cfg, log: log}
 	j.loc, _ = cfg.location()
+	// The rate source follows the business's base currency (fx.source's default depends on
+	// it): the config file's fx section, read for this business.
+	if j.rates, err = cfg.FX.rateSource(cfg.Export.BaseCurrency); err != nil {
+		return rep, worker.Permanent(fmt.Errorf("business %s: %w", slug, err))
+	}
 
 	var api pipeline.API
 	if needAPI {
