@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/revledger/revledger/extract/rates/ratesfake"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
 	"github.com/revledger/revledger/tenancy"
@@ -119,6 +120,11 @@ func newFleet(tb testing.TB, n int, fakeOptions func(i int) revoluttest.Options,
 		}
 		f.fakes, f.logs, f.slugs = append(f.fakes, fake), append(f.logs, log), append(f.slugs, slug)
 	}
+	// The workers value foreign-currency lines at HMRC rates from a local publisher (the
+	// default fx source for GBP books would be HMRC's real site).
+	rateSrv := httptest.NewServer(ratesfake.New(ratesfake.Options{}).Handler())
+	tb.Cleanup(rateSrv.Close)
+	configYAML += "fx:\n  source: hmrc\n  hmrc_url: " + rateSrv.URL + "/hmrc/\n"
 	f.config = filepath.Join(f.dir, "config.yaml")
 	if err := os.WriteFile(f.config, []byte(configYAML), 0o600); err != nil {
 		tb.Fatal(err)

@@ -307,6 +307,17 @@ func TestManyWorkersManyBusinesses(t *testing.T) {
 				slug, len(want), stored, storedCompleted, booked)
 		}
 
+		// Valued: every line has its GBP value (the workers' fx source is the local HMRC
+		// publisher), and foreign-currency lines exist, so the check is not empty.
+		var unvalued, foreign int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE base_amount IS NULL), count(*) FILTER (WHERE currency <> 'GBP')
+				FROM `+schema+`.ledger_current`).Scan(&unvalued, &foreign); err != nil {
+			t.Fatal(err)
+		}
+		if unvalued != 0 || foreign == 0 {
+			t.Errorf("%s: %d ledger lines without a GBP value, %d foreign-currency lines", slug, unvalued, foreign)
+		}
+
 		// No two runs overlapped. A run takes the run lock before it is recorded, so each run
 		// must end before the next starts; a run killed with its worker is marked abandoned
 		// by the next one, after it started.
