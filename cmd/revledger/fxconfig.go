@@ -25,6 +25,10 @@ type FXConfig struct {
 	// real addresses (rates.DefaultECBURL, rates.DefaultHMRCURL).
 	ECBURL  string `yaml:"ecb_url"`
 	HMRCURL string `yaml:"hmrc_url"`
+	// Revalue books, for every complete month, the month-end revaluation of each foreign-
+	// currency bank account at the source's rate for the month's last day, on the chart's
+	// fx_unrealised account (pipeline.Config.RevalueMonthEnd). Default false.
+	Revalue bool `yaml:"revalue"`
 }
 
 // The fx.source values.
