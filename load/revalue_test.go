@@ -53,7 +53,8 @@ func reval(months ...[2]string) SourceBooking {
 			base       decimal.Decimal
 		}{{transform.RoleRevaluation, "1201", d}, {transform.RoleFXUnrealised, "7930", d.Neg()}} {
 			b.Lines = append(b.Lines, transform.Line{
-				Key:     transform.LineKey{SourceType: transform.SourceRevaluation, SourceID: "acc-eur", Role: side.role},
+				Key: transform.LineKey{SourceType: transform.SourceRevaluation, SourceID: "acc-eur",
+					Index: first.Year()*100 + int(first.Month()), Role: side.role},
 				Version: 1, EntryID: transform.RevaluationEntryID("acc-eur", first), BookingDate: last, OccurredAt: last.Add(24*time.Hour - time.Second),
 				Period: m[0], AccountCode: side.code, Amount: decimal.Zero, Currency: "EUR",
 				BaseAmount: decimal.NewNullDecimal(side.base), BaseRate: decimal.NewNullDecimal(dec("0.86")), RateSource: transform.RateHMRC,

@@ -25,7 +25,7 @@ import (
 //	T = Round(C × R, base currency)    D = T − B
 //
 // When D ≠ 0 the entry "reval:<account id>:<YYYY-MM>", dated the month's last day, has two
-// lines in the account's currency with amount 0 (the currency balances are untouched): the
+// lines (line index YYYYMM) in the account's currency with amount 0 (the currency balances are untouched): the
 // bank line with base amount D and the unrealised FX line with −D, both at rate R.
 //
 // Revaluations are cumulative, not reversed: each month revalues to that month end from
@@ -197,10 +197,13 @@ func (b *Booker) revalueAccount(a RevaluedAccount, months []MonthBalance) Revalu
 			continue
 		}
 		booked = booked.Add(diff)
+		// The month as YYYYMM is the lines' index: one source books an entry per month, and
+		// a line key names one line of the source.
+		index := y*100 + int(m)
 		desc := fmt.Sprintf("Month-end revaluation of %s at 1 %s = %s %s", name, a.Currency, rate.String(), base)
 		line := func(role, code string, amount decimal.Decimal) Line {
 			return Line{
-				Key:     LineKey{SourceType: SourceRevaluation, SourceID: a.AccountID, Role: role},
+				Key:     LineKey{SourceType: SourceRevaluation, SourceID: a.AccountID, Index: index, Role: role},
 				Version: 1, EntryID: id, BookingDate: last, OccurredAt: at, Period: period,
 				AccountCode: code, AccountName: b.chart.name(code, ""),
 				Amount: decimal.Zero, Currency: a.Currency,

@@ -116,7 +116,7 @@ func TestRevalueEUR(t *testing.T) {
 	})
 	l := got[0].Lines[0]
 	if l.Description != "Month-end revaluation of Revolut Euro EUR at 1 EUR = 0.86 GBP" || l.RevolutAccountID != "acc-eur" ||
-		l.Key.SourceType != SourceRevaluation || l.Key.SourceID != "acc-eur" || l.Period != "2026-01" ||
+		l.Key.SourceType != SourceRevaluation || l.Key.SourceID != "acc-eur" || l.Key.Index != 202601 || l.Period != "2026-01" ||
 		!l.OccurredAt.Equal(time.Date(2026, 1, 31, 23, 59, 59, 0, time.UTC)) || got[0].Lines[1].AccountName != "Unrealised FX gains/losses" {
 		t.Errorf("bank line %+v", l)
 	}
