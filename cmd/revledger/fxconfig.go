@@ -62,6 +62,10 @@ func (f FXConfig) validate(baseCurrency string) []error {
 		if f.RatesFile != "" {
 			errs = append(errs, fmt.Errorf("fx.rates_file is only read with fx.source: file (fx.source is %s)", s))
 		}
+		if s == fxNone && f.Revalue {
+			// Every month end would be a missing-rate exception.
+			errs = append(errs, fmt.Errorf("fx.revalue needs the reference rates of an fx.source (hmrc, ecb or file), not none"))
+		}
 	case fxFile:
 		if f.RatesFile == "" {
 			errs = append(errs, fmt.Errorf("fx.source file needs fx.rates_file, the CSV of rates"))
