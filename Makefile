@@ -13,8 +13,9 @@ build:
 	$(GO) build -o bin/revledger ./cmd/revledger
 
 ## demo: run the whole job against the built-in fake Revolut API and show where the workbook is
+## (flags through DEMO_FLAGS, e.g. make demo DEMO_FLAGS=--revalue)
 demo: build
-	./bin/revledger demo
+	./bin/revledger demo $(DEMO_FLAGS)
 
 ## test: every test with the race detector, integration tests included (real PostgreSQL, real S3 via versitygw, fake API over HTTP)
 test: tools

@@ -21,7 +21,9 @@
 //     booked lines and exceptions of a set of sources and clears their flags, in one
 //     transaction: it reads the current heads of the sources' entries, decides which entries
 //     are new, changed or gone by comparing hashes of their lines, and COPYs only the lines,
-//     heads and versions of those.
+//     heads and versions of those. RevaluationBalances gives the month-end balances of the
+//     foreign bank accounts for the month-end revaluation, in one query; FlagUnvaluedForBooking
+//     books again, once, what was booked before base values existed.
 //  3. Export: LedgerLines and Exceptions stream the current ledger for a date range;
 //     OpeningBalances sums what lies before it (balances.go);
 //     RecordExport remembers which entry versions went into which files; ChangedPeriods says

@@ -22,7 +22,7 @@ import (
 // SourceBooking is what the booker produced for one source record: the lines of every entry
 // it books (possibly none, e.g. a declined transaction) and its exceptions.
 type SourceBooking struct {
-	SourceType string // transform.SourceTransaction or transform.SourceExpense
+	SourceType string // transform.SourceTransaction, SourceExpense or SourceRevaluation (an account's month-end revaluations)
 	SourceID   string
 	Lines      []transform.Line
 	Exceptions []transform.Exception
@@ -96,7 +96,7 @@ func prepareBookings(bookings []SourceBooking) (*preparedBookings, error) {
 	entryIndex := map[string]int{} // entry id → its index in p.entries
 	for bi := range bookings {
 		b := &bookings[bi]
-		if b.SourceType != transform.SourceTransaction && b.SourceType != transform.SourceExpense {
+		if b.SourceType != transform.SourceTransaction && b.SourceType != transform.SourceExpense && b.SourceType != transform.SourceRevaluation {
 			return nil, fmt.Errorf("booking %d: unknown source type %q", bi, b.SourceType)
 		}
 		if b.SourceID == "" {

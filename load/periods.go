@@ -151,6 +151,12 @@ func (w *Writer) ReopenPeriod(ctx context.Context, period, by, reason string) (b
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO period_events (period, action, how, actor, reason) VALUES ($1, 'reopen', 'command', $2, $3)`,
 			period, by, StoredText(reason))
+		if err != nil {
+			return interpret(err)
+		}
+		// Its entries may have lines booked before base values existed, which the closed
+		// period kept as filed: the next run looks for them again (FlagUnvaluedForBooking).
+		_, err = tx.Exec(ctx, `UPDATE base_value_backfill SET pending = true`)
 		return interpret(err)
 	})
 	if err != nil {

@@ -103,3 +103,56 @@ func (w *Writer) FlagMissingRatesForBooking(ctx context.Context) (int64, error) 
 	})
 	return n, err
 }
+
+// FlagUnvaluedForBooking marks for booking, once after an upgrade, the stored transactions
+// and expenses whose entries were booked before base values existed (migration 0011): their
+// current lines have no base amount, and, unlike a missing rate, no missing_fx_rate exception
+// says so, so nothing else would ever book them again. Booking them values them (a new
+// version) or gives them that exception.
+//
+// Sources with an entry in a closed period are left as filed: booking them again would turn
+// the base values they gain into adjustments of a period an accountant already has.
+//
+// The search reads every current line, so it runs only while base_value_backfill.pending
+// (migration 0013) says there may be something to find: a run that flags nothing clears it,
+// and from then on this costs one row read. ReopenPeriod sets it again. It returns how many
+// sources it flagged.
+func (w *Writer) FlagUnvaluedForBooking(ctx context.Context) (int64, error) {
+	var n int64
+	err := w.inTx(ctx, func(tx pgx.Tx) error {
+		var pending bool
+		if err := tx.QueryRow(ctx, `SELECT pending FROM base_value_backfill FOR UPDATE`).Scan(&pending); err != nil {
+			return fmt.Errorf("load: read whether lines without base values may remain: %w", interpret(err))
+		}
+		if !pending {
+			return nil
+		}
+		for _, table := range []string{"transactions", "expenses"} {
+			source := transform.SourceTransaction
+			if table == "expenses" {
+				source = transform.SourceExpense
+			}
+			tag, err := tx.Exec(ctx, `UPDATE `+table+` r SET needs_booking = true
+				WHERE NOT r.needs_booking AND r.id IN (
+					SELECT l.source_id FROM ledger_current l
+					WHERE l.base_amount IS NULL AND l.source_type = $2
+					  AND NOT EXISTS (SELECT 1 FROM exceptions x WHERE x.cleared_by_run IS NULL AND x.kind = $1
+						AND x.source_type = l.source_type AND x.source_id = l.source_id)
+					  AND NOT EXISTS (SELECT 1 FROM entries e JOIN periods c ON c.period = e.period AND c.state = 'closed'
+						WHERE e.source_type = l.source_type AND e.source_id = l.source_id AND NOT e.tombstone))`,
+				transform.KindMissingFXRate, source)
+			if err != nil {
+				return fmt.Errorf("load: flag %s booked without base values for booking: %w", table, interpret(err))
+			}
+			n += tag.RowsAffected()
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE base_value_backfill SET pending = false`); err != nil {
+			return fmt.Errorf("load: record that no lines without base values remain: %w", interpret(err))
+		}
+		return nil
+	})
+	return n, err
+}

@@ -51,6 +51,10 @@ func (r *run) book(ctx context.Context) error {
 			return fmt.Errorf("prepare booking: %w", err)
 		}
 	}
+	// Entries booked before base values existed are booked again, once, to be valued.
+	if _, err := r.w.FlagUnvaluedForBooking(ctx); err != nil {
+		return fmt.Errorf("prepare booking: %w", err)
+	}
 	// A refund mirrors its original: when an original is about to be (re)booked, possibly
 	// arriving after its refund did, the refunds that name it are booked again too.
 	if _, err := r.w.FlagRelatedForBooking(ctx); err != nil {
@@ -76,6 +80,11 @@ func (r *run) book(ctx context.Context) error {
 	}
 	if err := r.quarantineStored(ctx, undecodable); err != nil {
 		return err
+	}
+	if r.p.cfg.RevalueMonthEnd {
+		if err := r.revalue(ctx, booker, rb); err != nil {
+			return err
+		}
 	}
 	r.progress(Progress{Stage: "book", Stream: "ledger", Rows: r.sum.SourcesBooked, Done: true})
 	return nil

@@ -52,6 +52,9 @@ type Warehouse interface {
 	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
 	// The stored exchange rates booking reads, and where it stores new ones (rates.go).
 	RateStore
+	// RevaluationBalances gives the month-end balances of the foreign bank accounts that
+	// the month-end revaluation revalues (revalue.go).
+	RevaluationBalances(ctx context.Context, accounts []transform.RevaluedAccount, until time.Time) ([]transform.MonthBalance, error)
 }
 
 // Writer is what a run writes through while it holds the run lock. *load.Writer satisfies
@@ -61,6 +64,7 @@ type Writer interface {
 	// FlagRelatedForBooking and WriteBookings: see book.go.
 	FlagRelatedForBooking(ctx context.Context) (int64, error)
 	FlagMissingRatesForBooking(ctx context.Context) (int64, error)
+	FlagUnvaluedForBooking(ctx context.Context) (int64, error)
 	WriteBookings(ctx context.Context, runID load.RunID, bookings []load.SourceBooking) (load.WriteStats, error)
 	// ClosePeriod closes a period after its export (see run.export).
 	ClosePeriod(ctx context.Context, period, by, how string, runID load.RunID) (bool, error)
@@ -104,6 +108,10 @@ type Config struct {
 	// remember a month they have not published for their life: give each run's pipeline a
 	// fresh source (cmd/revledger does).
 	Rates rates.Source
+	// RevalueMonthEnd books, after booking, the month-end revaluation of every foreign-
+	// currency bank account for each complete month (config fx.revalue; revalue.go). Off by
+	// default: the revaluation is optional.
+	RevalueMonthEnd bool
 	// TransactionsLookback re-reads transactions this far before the checkpoint. Default 30 days.
 	TransactionsLookback time.Duration
 	// ExpensesWindow is how far back every sync re-reads expenses. Default 180 days.

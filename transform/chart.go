@@ -46,6 +46,9 @@ type Chart struct {
 	// FXRounding receives what rounding each line to the base currency's minor units left
 	// over in an entry (a minor unit or so), so that every entry balances in base currency.
 	FXRounding string `yaml:"fx_rounding"`
+	// FXUnrealised receives the unrealised FX result of the optional month-end revaluation of
+	// foreign-currency bank balances (revalue.go), in the base currency.
+	FXUnrealised string `yaml:"fx_unrealised"`
 	// Suspense takes whatever could not be booked properly (card payments without a usable
 	// expense, splits without a category, unexplained differences). Every line booked here is
 	// also listed as an exception.
@@ -103,6 +106,7 @@ type Chart struct {
 //	7901 Bank charges          (leg fees; fee, charge, charge_refund, refund)
 //	7910 Realised FX gains/losses (exchanges and own-account transfers across currencies)
 //	7920 FX rounding           (base-currency rounding residue of an entry)
+//	7930 Unrealised FX gains/losses (month-end revaluation of foreign bank balances, optional)
 //	9999 Suspense              (card_payment or rev_payment without a usable expense, unknown types)
 //
 // Top-ups and returned top-ups, tax payments and refunds, bank charges and refunded charges,
@@ -127,6 +131,7 @@ func DefaultChart() Chart {
 		FXClearing:             "1290",
 		FXGainLoss:             "7910",
 		FXRounding:             "7920",
+		FXUnrealised:           "7930",
 		Suspense:               "9999",
 		EmployeeReimbursements: "2250",
 		EmployeeReceivables:    "1105",
@@ -173,6 +178,7 @@ func DefaultChart() Chart {
 			"7901": "Bank charges",
 			"7910": "Realised FX gains/losses",
 			"7920": "FX rounding",
+			"7930": "Unrealised FX gains/losses",
 			"9999": "Suspense",
 		},
 	}
@@ -195,6 +201,7 @@ func (c Chart) WithDefaults() Chart {
 	str(&c.FXClearing, d.FXClearing)
 	str(&c.FXGainLoss, d.FXGainLoss)
 	str(&c.FXRounding, d.FXRounding)
+	str(&c.FXUnrealised, d.FXUnrealised)
 	str(&c.Suspense, d.Suspense)
 	str(&c.EmployeeReimbursements, d.EmployeeReimbursements)
 	str(&c.EmployeeReceivables, d.EmployeeReceivables)
@@ -246,6 +253,7 @@ func (c Chart) Validate() error {
 		{"fx_clearing", c.FXClearing},
 		{"fx_gain_loss", c.FXGainLoss},
 		{"fx_rounding", c.FXRounding},
+		{"fx_unrealised", c.FXUnrealised},
 		{"suspense", c.Suspense},
 		{"employee_reimbursements", c.EmployeeReimbursements},
 		{"employee_receivables", c.EmployeeReceivables},

@@ -31,6 +31,10 @@
 //     reversing entry with every sign flipped, dated when it was reverted (updated_at).
 //   - "exp:<id>": an approved external reimbursement or mileage expense: net and VAT debits,
 //     credited to employee reimbursements.
+//   - "reval:<account id>:<YYYY-MM>": the optional month-end revaluation of a foreign-currency
+//     bank account (revalue.go), booked from the ledger's month-end balances and reference
+//     rates: two lines of amount 0 that move the bank account's base balance to balance ×
+//     rate, the difference on unrealised FX gains/losses.
 //
 // Expenses in state approved or pending_reimbursement give the split detail of their
 // transaction; awaiting_review ones do too, with an exception. missing_info, rejected,

@@ -11,14 +11,17 @@ import (
 const (
 	SourceTransaction = "transaction"
 	SourceExpense     = "expense"
+	// SourceRevaluation is the month-end revaluation of a foreign-currency bank account
+	// (revalue.go): booked from the ledger's balances, its source id is the Revolut account id.
+	SourceRevaluation = "revaluation"
 )
 
 // LineKey identifies a ledger line deterministically across runs: the same source record
 // always produces the same keys, so re-running any window upserts instead of duplicating, and a
 // changed source record produces a new version of the same key.
 type LineKey struct {
-	SourceType string // SourceTransaction or SourceExpense
-	SourceID   string // Revolut id of the transaction or expense
+	SourceType string // SourceTransaction, SourceExpense or SourceRevaluation
+	SourceID   string // Revolut id of the transaction, expense or (revaluation) account
 	Index      int    // leg index for bank/fee lines, split index for expense lines
 	Role       string // what the line is for (bank, net, vat, fee, balancing, ...)
 }

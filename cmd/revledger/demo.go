@@ -37,6 +37,9 @@ payment reverted, expenses recategorised and rejected, a pending payment complet
 fake, syncs again and shows the adjustment entries booked in the open month, and the workbook
 whose Adjustments sheet lists them.
 
+With --revalue the foreign-currency bank accounts are also revalued at each month end (config
+fx.revalue), with entries on the unrealised FX gains/losses account.
+
 Exchange rates come from a local stand-in for HMRC's monthly rates (generated files in HMRC's
 format, illustrative figures), so the demo needs no network.
 `
@@ -50,6 +53,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	exportDir := fs.String("export-dir", "exports", "folder the workbooks and CSV files are written to")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn, error")
 	adjustments := fs.Bool("adjustments", false, "then change five records of the newest closed month in the fake, sync, and show the adjustments booked")
+	revalue := fs.Bool("revalue", false, "revalue the foreign-currency bank accounts at each month end (config fx.revalue)")
 	// The fake allows 100 times Revolut's 60 requests/minute, and the client paces itself to
 	// the same: the limiter is at work, and a year of data takes seconds, not an hour.
 	ff := addFakeFlags(fs, 4000, 6000)
@@ -115,6 +119,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	cfg.Revolut.RatePerMinute = ff.rate
 	cfg.Chart = cfg.Chart.WithDefaults()
 	cfg.FX.HMRCURL, cfg.FX.ECBURL = ratesURL+"/hmrc/", ratesURL+"/ecb/"
+	cfg.FX.Revalue = *revalue
 
 	end := time.Now().UTC().Truncate(24 * time.Hour)
 	from := end.AddDate(-1, 0, 0)

@@ -25,6 +25,10 @@ type FXConfig struct {
 	// real addresses (rates.DefaultECBURL, rates.DefaultHMRCURL).
 	ECBURL  string `yaml:"ecb_url"`
 	HMRCURL string `yaml:"hmrc_url"`
+	// Revalue books, for every complete month, the month-end revaluation of each foreign-
+	// currency bank account at the source's rate for the month's last day, on the chart's
+	// fx_unrealised account (pipeline.Config.RevalueMonthEnd). Default false.
+	Revalue bool `yaml:"revalue"`
 }
 
 // The fx.source values.
@@ -57,6 +61,10 @@ func (f FXConfig) validate(baseCurrency string) []error {
 	case fxHMRC, fxECB, fxNone:
 		if f.RatesFile != "" {
 			errs = append(errs, fmt.Errorf("fx.rates_file is only read with fx.source: file (fx.source is %s)", s))
+		}
+		if s == fxNone && f.Revalue {
+			// Every month end would be a missing-rate exception.
+			errs = append(errs, fmt.Errorf("fx.revalue needs the reference rates of an fx.source (hmrc, ecb or file), not none"))
 		}
 	case fxFile:
 		if f.RatesFile == "" {

@@ -89,6 +89,7 @@ func TestExit2TouchesNothing(t *testing.T) {
 		{"unknown fx.source", "fx:\n  source: oanda\n", nil, []string{"sync"}, `fx.source "oanda": use hmrc, ecb, file or none`},
 		{"fx file without rates_file", "fx:\n  source: file\n", nil, []string{"sync"}, "fx.source file needs fx.rates_file"},
 		{"fx rates_file missing", "fx:\n  source: file\n  rates_file: /nonexistent/rates.csv\n", nil, []string{"sync"}, `fx.rates_file "/nonexistent/rates.csv" is not a readable file`},
+		{"fx.revalue without rates", "fx:\n  source: none\n  revalue: true\n", nil, []string{"sync"}, "fx.revalue needs the reference rates of an fx.source"},
 		{"fx.ecb_url not http", "fx:\n  ecb_url: ftp://example.org/\n", nil, []string{"sync"}, `fx.ecb_url "ftp://example.org/" is not an http(s) URL`},
 		{"fx rates_file unreadable CSV", "", nil, []string{"sync"}, "fx.rates_file: rates:"},
 	}

@@ -410,6 +410,7 @@ func runWired(ctx context.Context, env *environment, j *job, api pipeline.API, r
 		Chart:                j.cfg.chart(),
 		BaseCurrency:         j.cfg.Export.BaseCurrency,
 		Rates:                j.rates,
+		RevalueMonthEnd:      j.cfg.FX.Revalue,
 		TransactionsLookback: days(j.cfg.Sync.TransactionsLookbackDays),
 		ExpensesWindow:       days(j.cfg.Sync.ExpensesWindowDays),
 		InitialHistory:       days(j.cfg.Sync.InitialHistoryDays),
