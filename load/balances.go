@@ -55,6 +55,7 @@ func (s *Store) OpeningBalances(ctx context.Context, before time.Time) (transfor
 			revolut_account_id, account_code, COALESCE(account_name, ''), currency, bank_balance, occurred_at
 		FROM ledger_current
 		WHERE booking_date < $1::date AND revolut_account_id IS NOT NULL AND bank_balance IS NOT NULL
+			AND transaction_state IS DISTINCT FROM 'reverted' -- a snapshot from before the revert
 		ORDER BY revolut_account_id, booking_date DESC, occurred_at DESC, transaction_id DESC, line_key DESC`, date)
 	if err != nil {
 		return out, fmt.Errorf("load: query opening bank balances before %s: %w", date, interpret(err))

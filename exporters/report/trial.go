@@ -163,6 +163,12 @@ func (a *Aggregator) bankLeg(rows []BankRow, legSum decimal.Decimal, reported de
 	acc.rec.AccountCode, acc.rec.AccountName = l.AccountCode, l.AccountName
 	acc.rec.Movements = acc.rec.Movements.Add(legSum)
 	acc.rec.Lines += len(rows)
+	// A reverted transaction's balance is Revolut's snapshot from before the revert: the
+	// money came back later without a new balance. Its legs and their reversal net to zero,
+	// so the balance Revolut reported before them still stands.
+	if l.TransactionState == "reverted" { // revolut.TransactionReverted
+		reported = decimal.NullDecimal{}
+	}
 	if reported.Valid {
 		if !acc.firstSeen {
 			// The movements before the first reported balance are in it too.

@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/revledger/revledger/exporters/internal/ledgertest"
 	"github.com/revledger/revledger/exporters/report"
+	"github.com/revledger/revledger/transform"
 )
 
 var march = [2]time.Time{time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)}
@@ -156,6 +159,37 @@ func TestBankReconciliation(t *testing.T) {
 			{"acc-eur", report.OpeningReported, "200.00", "-50.00", "150.00", "150.00", "0"},
 			{"acc-jpy", report.OpeningFirstLine, "5000", "-1000", "4000", "4000", "0"},
 		}, false)
+	})
+	t.Run("a reverted payment", func(t *testing.T) {
+		// On 8 March a £10.00 card payment completes (Revolut reports 866.55 after it) and is
+		// then reverted: the reversing entry puts the £10.00 back, and Revolut's balance on
+		// the payment's leg stays the snapshot from before the revert. The ledger nets to
+		// zero, so the balance to compare with is the one after m1: closing 1,000.00 −
+		// 123.45 − 10.00 + 10.00 = 876.55 against Revolut's 876.55, difference 0 (the
+		// snapshot would give 876.55 − 866.55 = 10.00).
+		led := ledgertest.TrialSample()
+		at := time.Date(2024, 3, 8, 10, 0, 0, 0, time.UTC)
+		for _, r := range []struct {
+			role, amount string
+			balance      decimal.NullDecimal
+		}{
+			{"bank", "-10.00", decimal.NewNullDecimal(ledgertest.D("866.55"))},
+			{"bank" + transform.ReversalSuffix, "10.00", decimal.NullDecimal{}},
+		} {
+			led.Rows = append(led.Rows, transform.Line{
+				Key:     transform.LineKey{SourceType: transform.SourceTransaction, SourceID: "m4", Role: r.role},
+				Version: 1, EntryID: "m4", BookingDate: at.Truncate(24 * time.Hour), OccurredAt: at, Period: "2024-03",
+				AccountCode: "1210", AccountName: "Revolut Main GBP", Amount: ledgertest.D(r.amount), Currency: "GBP",
+				BaseAmount: decimal.NewNullDecimal(ledgertest.D(r.amount)), BaseRate: decimal.NewNullDecimal(decimal.NewFromInt(1)),
+				TransactionID: "m4", TransactionType: "card_payment", TransactionState: "reverted",
+				RevolutAccountID: "acc-gbp", BankBalance: r.balance,
+			})
+		}
+		run(t, led, []rec{
+			{"acc-gbp", report.OpeningReported, "1000.00", "-123.45", "876.55", "876.55", "0"},
+			{"acc-eur", report.OpeningReported, "200.00", "-50.00", "150.00", "150.00", "0"},
+			{"acc-jpy", report.OpeningFirstLine, "5000", "-1000", "4000", "4000", "0"},
+		}, true)
 	})
 	t.Run("no opening source", func(t *testing.T) {
 		// Without openings each account opens from its first reported balance in March:
