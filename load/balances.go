@@ -51,12 +51,25 @@ func (s *Store) OpeningBalances(ctx context.Context, before time.Time) (transfor
 	// line; the latest such line before the date is the opening. Legs completed at one
 	// instant (a bulk payout) are ordered by transaction id here, which may not be the order
 	// Revolut applied them in; the reconciliation then shows the difference.
-	rows, err = s.pool.Query(ctx, `SELECT DISTINCT ON (revolut_account_id)
-			revolut_account_id, account_code, COALESCE(account_name, ''), currency, bank_balance, occurred_at
-		FROM ledger_current
-		WHERE booking_date < $1::date AND revolut_account_id IS NOT NULL AND bank_balance IS NOT NULL
-			AND transaction_state IS DISTINCT FROM 'reverted' -- a snapshot from before the revert
-		ORDER BY revolut_account_id, booking_date DESC, occurred_at DESC, transaction_id DESC, line_key DESC`, date)
+	//
+	// A reversing entry carries no balance (Revolut reported the reverted leg's when the money
+	// left; what came back shows only in the next leg's), so the reversals after the last
+	// reported balance are added to it.
+	rows, err = s.pool.Query(ctx, `WITH last AS (
+			SELECT DISTINCT ON (revolut_account_id)
+				revolut_account_id, account_code, COALESCE(account_name, '') AS account_name, currency, bank_balance,
+				booking_date, occurred_at, transaction_id, line_key
+			FROM ledger_current
+			WHERE booking_date < $1::date AND revolut_account_id IS NOT NULL AND bank_balance IS NOT NULL
+			ORDER BY revolut_account_id, booking_date DESC, occurred_at DESC, transaction_id DESC, line_key DESC)
+		SELECT l.revolut_account_id, l.account_code, l.account_name, l.currency,
+			l.bank_balance + COALESCE((SELECT sum(r.amount) FROM ledger_current r
+				WHERE r.revolut_account_id = l.revolut_account_id AND r.booking_date < $1::date
+					AND r.role LIKE '%:reversal' AND r.bank_balance IS NULL
+					AND (r.booking_date, r.occurred_at, r.transaction_id, r.line_key) >
+						(l.booking_date, l.occurred_at, l.transaction_id, l.line_key)), 0),
+			l.occurred_at
+		FROM last l`, date)
 	if err != nil {
 		return out, fmt.Errorf("load: query opening bank balances before %s: %w", date, interpret(err))
 	}

@@ -163,11 +163,11 @@ func (a *Aggregator) bankLeg(rows []BankRow, legSum decimal.Decimal, reported de
 	acc.rec.AccountCode, acc.rec.AccountName = l.AccountCode, l.AccountName
 	acc.rec.Movements = acc.rec.Movements.Add(legSum)
 	acc.rec.Lines += len(rows)
-	// A reverted transaction's balance is Revolut's snapshot from before the revert: the
-	// money came back later without a new balance. Its legs and their reversal net to zero,
-	// so the balance Revolut reported before them still stands.
-	if l.TransactionState == "reverted" { // revolut.TransactionReverted
-		reported = decimal.NullDecimal{}
+	// A reversing entry carries no balance: Revolut reported the reverted leg's balance when
+	// the money left, and the money that came back shows only in the next leg's balance. The
+	// balance after the reversal is the last one reported plus what came back.
+	if !reported.Valid && acc.last.Valid && transform.IsReversal(l) {
+		acc.last = decimal.NewNullDecimal(acc.last.Decimal.Add(legSum))
 	}
 	if reported.Valid {
 		if !acc.firstSeen {

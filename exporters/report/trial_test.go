@@ -170,15 +170,16 @@ func TestBankReconciliation(t *testing.T) {
 		led := ledgertest.TrialSample()
 		at := time.Date(2024, 3, 8, 10, 0, 0, 0, time.UTC)
 		for _, r := range []struct {
-			role, amount string
-			balance      decimal.NullDecimal
+			entry, role, amount string
+			at                  time.Time
+			balance             decimal.NullDecimal
 		}{
-			{"bank", "-10.00", decimal.NewNullDecimal(ledgertest.D("866.55"))},
-			{"bank" + transform.ReversalSuffix, "10.00", decimal.NullDecimal{}},
+			{"m4", "bank", "-10.00", at, decimal.NewNullDecimal(ledgertest.D("866.55"))},
+			{"m4" + transform.ReversalSuffix, "bank" + transform.ReversalSuffix, "10.00", at.Add(2 * time.Hour), decimal.NullDecimal{}},
 		} {
 			led.Rows = append(led.Rows, transform.Line{
 				Key:     transform.LineKey{SourceType: transform.SourceTransaction, SourceID: "m4", Role: r.role},
-				Version: 1, EntryID: "m4", BookingDate: at.Truncate(24 * time.Hour), OccurredAt: at, Period: "2024-03",
+				Version: 1, EntryID: r.entry, BookingDate: r.at.Truncate(24 * time.Hour), OccurredAt: r.at, Period: "2024-03",
 				AccountCode: "1210", AccountName: "Revolut Main GBP", Amount: ledgertest.D(r.amount), Currency: "GBP",
 				BaseAmount: decimal.NewNullDecimal(ledgertest.D(r.amount)), BaseRate: decimal.NewNullDecimal(decimal.NewFromInt(1)),
 				TransactionID: "m4", TransactionType: "card_payment", TransactionState: "reverted",
