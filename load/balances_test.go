@@ -187,3 +187,45 @@ func TestOpeningBalances(t *testing.T) {
 		t.Errorf("openings before the first line: %+v", empty)
 	}
 }
+
+// TestOpeningBalanceAfterReversal: a reversing entry carries no balance, and the balance
+// Revolut reported on the reverted leg is from before the money came back, so the opening
+// adds the reversals booked after the last reported balance. By hand: the GBP account
+// reports 1,000.00 after txn:a (−20.00) on 10 Feb; txn:a is reverted on 12 Feb (+20.00, no
+// balance); the opening on 1 March is 1,000.00 + 20.00 = 1,020.00. A reversal before the
+// last reported balance (txn:z's, on 5 Feb, before txn:a) is already in that balance.
+func TestOpeningBalanceAfterReversal(t *testing.T) {
+	t.Parallel()
+	s, dsn := newStore(t)
+	ctx := context.Background()
+	run, err := s.StartRun(ctx, "test", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank := func(entry, role, day, at, amount, bal string) balanceRow {
+		return balanceRow{entry: entry, version: 1, key: entry + "/0/" + role, role: role, day: day, at: at,
+			code: "1200", name: "Revolut GBP", amount: amount, currency: "GBP", base: amount, rate: "1",
+			revolutAccount: "acc-gbp", balRep: bal}
+	}
+	other := func(entry, role, day, at, amount string) balanceRow {
+		return balanceRow{entry: entry, version: 1, key: entry + "/0/" + role, role: role, day: day, at: at,
+			code: "6000", name: "Travel", amount: amount, currency: "GBP", base: amount, rate: "1"}
+	}
+	insertBalanceRows(t, dsn, run, map[string]int{"txn:z": 1, "txn:z:reversal": 1, "txn:a": 1, "txn:a:reversal": 1}, []balanceRow{
+		bank("txn:z", "bank", "2024-02-01", "2024-02-01T09:00:00Z", "-5.00", "1015.00"),
+		other("txn:z", "balancing", "2024-02-01", "2024-02-01T09:00:00Z", "5.00"),
+		bank("txn:z:reversal", "bank:reversal", "2024-02-05", "2024-02-05T09:00:00Z", "5.00", ""),
+		other("txn:z:reversal", "balancing:reversal", "2024-02-05", "2024-02-05T09:00:00Z", "-5.00"),
+		bank("txn:a", "bank", "2024-02-10", "2024-02-10T09:00:00Z", "-20.00", "1000.00"),
+		other("txn:a", "balancing", "2024-02-10", "2024-02-10T09:00:00Z", "20.00"),
+		bank("txn:a:reversal", "bank:reversal", "2024-02-12", "2024-02-12T09:00:00Z", "20.00", ""),
+		other("txn:a:reversal", "balancing:reversal", "2024-02-12", "2024-02-12T09:00:00Z", "-20.00"),
+	})
+	got, err := s.OpeningBalances(ctx, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Banks) != 1 || !got.Banks[0].Balance.Equal(dec("1020.00")) {
+		t.Errorf("bank openings %+v, want acc-gbp 1,020.00", got.Banks)
+	}
+}
