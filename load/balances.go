@@ -64,7 +64,8 @@ func (s *Store) OpeningBalances(ctx context.Context, before time.Time) (transfor
 			ORDER BY revolut_account_id, booking_date DESC, occurred_at DESC, transaction_id DESC, line_key DESC)
 		SELECT l.revolut_account_id, l.account_code, l.account_name, l.currency,
 			l.bank_balance + COALESCE((SELECT sum(r.amount) FROM ledger_current r
-				WHERE r.revolut_account_id = l.revolut_account_id AND r.booking_date < $1::date
+				WHERE r.revolut_account_id = l.revolut_account_id
+					AND r.booking_date >= l.booking_date AND r.booking_date < $1::date -- an index range, not the ledger
 					AND r.role LIKE '%:reversal' AND r.bank_balance IS NULL
 					AND (r.booking_date, r.occurred_at, r.transaction_id, r.line_key) >
 						(l.booking_date, l.occurred_at, l.transaction_id, l.line_key)), 0),
