@@ -27,6 +27,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Mark replaces every secret.
@@ -113,24 +114,72 @@ func variants(v string) []string {
 }
 
 // patterns match credentials by their shape. Each keeps its first group (the name) and
-// replaces the rest.
-var patterns = []*regexp.Regexp{
+// replaces the rest. may is a cheap test that must hold wherever the expression can match
+// (a literal the expression needs): most text handed to String (exception reasons, log
+// messages) holds no credential, and running eight expressions over every stored reason cost
+// seconds per 100k transactions. lower is s in ASCII lower case, or "" when s is not ASCII:
+// a case-insensitive expression may then match letters that fold in Unicode (ſ for s), so
+// its test says yes.
+var patterns = []struct {
+	re  *regexp.Regexp
+	may func(s, lower string) bool
+}{
 	// Private keys in PEM form, even unregistered.
-	regexp.MustCompile(`(?s)(-----BEGIN [A-Z ]*PRIVATE KEY-----).*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`),
+	{regexp.MustCompile(`(?s)(-----BEGIN [A-Z ]*PRIVATE KEY-----).*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)`),
+		func(s, _ string) bool { return strings.Contains(s, "PRIVATE KEY-----") }},
 	// "Bearer <token>" and "Basic <credentials>" in an echoed Authorization header.
-	regexp.MustCompile(`(?i)\b((?:bearer|basic)(?:\s+|%20|\+))[^\s"',;&\\]{8,}`),
+	{regexp.MustCompile(`(?i)\b((?:bearer|basic)(?:\s+|%20|\+))[^\s"',;&\\]{8,}`),
+		func(_, lower string) bool {
+			return lower == "" || strings.Contains(lower, "bearer") || strings.Contains(lower, "basic")
+		}},
 	// Form and query parameters that carry credentials.
-	regexp.MustCompile(`(?i)\b((?:client_assertion|refresh_token|access_token|id_token|client_secret|code|password|token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)(?:=|%3D))[^\s&"',;\\]+`),
+	{regexp.MustCompile(`(?i)\b((?:client_assertion|refresh_token|access_token|id_token|client_secret|code|password|token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)(?:=|%3D))[^\s&"',;\\]+`),
+		func(s, lower string) bool {
+			return strings.Contains(s, "=") || lower == "" || strings.Contains(lower, "%3d")
+		}},
 	// The same fields in JSON ("refresh_token": "...").
-	regexp.MustCompile(`(?i)("(?:client_assertion|refresh_token|access_token|id_token|client_secret|password|token)"\s*:\s*)"(?:[^"\\]|\\.)*"`),
+	{regexp.MustCompile(`(?i)("(?:client_assertion|refresh_token|access_token|id_token|client_secret|password|token)"\s*:\s*)"(?:[^"\\]|\\.)*"`),
+		func(s, _ string) bool { return strings.Contains(s, `"`) && strings.Contains(s, ":") }},
 	// AWS Signature V4 Authorization header: Credential=AKID/date/region/s3/aws4_request.
-	regexp.MustCompile(`(?i)\b(Credential\s*=\s*)[^\s,;&"']+`),
+	{regexp.MustCompile(`(?i)\b(Credential\s*=\s*)[^\s,;&"']+`),
+		func(s, _ string) bool { return strings.Contains(s, "=") }},
 	// AWS access key ids (AKIA long-term, ASIA temporary).
-	regexp.MustCompile(`\b()(?:AKIA|ASIA)[A-Z0-9]{16}\b`),
+	{regexp.MustCompile(`\b()(?:AKIA|ASIA)[A-Z0-9]{16}\b`),
+		func(s, _ string) bool { return strings.Contains(s, "AKIA") || strings.Contains(s, "ASIA") }},
 	// JWTs: three base64url segments, the first a JSON header ("eyJ" is `{"`), or any three
 	// long segments (a JWT whose header starts with whitespace, or a JWE/JWS fragment).
-	regexp.MustCompile(`()\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`),
-	regexp.MustCompile(`()[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}`),
+	{regexp.MustCompile(`()\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`),
+		func(s, _ string) bool { return strings.Contains(s, "eyJ") }},
+	{regexp.MustCompile(`()[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}`),
+		func(s, _ string) bool { return longSegmentThenDot(s) }},
+}
+
+// asciiLower returns s in lower case when it is all ASCII, else "".
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return ""
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// longSegmentThenDot reports whether s has 16 or more base64url characters in a row followed
+// by a dot: what the first segment of a three-segment token needs.
+func longSegmentThenDot(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_', c == '-':
+			run++
+		case c == '.' && run >= 16:
+			return true
+		default:
+			run = 0
+		}
+	}
+	return false
 }
 
 // String returns s without any registered secret and without anything shaped like a
@@ -148,8 +197,11 @@ func String(s string) string {
 		}
 	}
 	registry.mu.RUnlock()
-	for _, re := range patterns {
-		s = re.ReplaceAllString(s, "${1}"+Mark)
+	lower := asciiLower(s)
+	for _, p := range patterns {
+		if p.may(s, lower) {
+			s = p.re.ReplaceAllString(s, "${1}"+Mark)
+		}
 	}
 	return s
 }
