@@ -229,3 +229,46 @@ func TestOpeningBalanceAfterReversal(t *testing.T) {
 		t.Errorf("bank openings %+v, want acc-gbp 1,020.00", got.Banks)
 	}
 }
+
+// TestOpeningBalanceOfAQuietAccount: the latest reported line is looked for in the last 45
+// days first; an account that reported nothing then (a savings account untouched since
+// January) still opens at its last reported balance, found among every earlier line, and an
+// account that never moved has no opening. By hand: acc-sav reports 5,000.00 on 10 Jan; the
+// opening on 1 April (81 days later) is 5,000.00; acc-gbp reports 700.00 on 20 March.
+func TestOpeningBalanceOfAQuietAccount(t *testing.T) {
+	t.Parallel()
+	s, dsn := newStore(t)
+	ctx := context.Background()
+	run, err := s.StartRun(ctx, "test", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, dsn)
+	for _, id := range []string{"acc-sav", "acc-gbp", "acc-unused"} {
+		if _, err := conn.Exec(ctx, `INSERT INTO accounts (id, currency, state, balance, public, raw, source_hash)
+			VALUES ($1, 'GBP', 'active', 0, false, '{}', '\x00')`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bank := func(entry, day, acct, amount, bal string) balanceRow {
+		return balanceRow{entry: entry, version: 1, key: entry + "/0/bank", role: "bank", day: day, at: day + "T09:00:00Z",
+			code: "1200", name: "Revolut", amount: amount, currency: "GBP", base: amount, rate: "1",
+			revolutAccount: acct, balRep: bal}
+	}
+	other := func(entry, day, amount string) balanceRow {
+		return balanceRow{entry: entry, version: 1, key: entry + "/0/balancing", role: "balancing", day: day, at: day + "T09:00:00Z",
+			code: "3000", name: "Capital", amount: amount, currency: "GBP", base: amount, rate: "1"}
+	}
+	insertBalanceRows(t, dsn, run, map[string]int{"txn:s": 1, "txn:g": 1}, []balanceRow{
+		bank("txn:s", "2024-01-10", "acc-sav", "5000.00", "5000.00"), other("txn:s", "2024-01-10", "-5000.00"),
+		bank("txn:g", "2024-03-20", "acc-gbp", "700.00", "700.00"), other("txn:g", "2024-03-20", "-700.00"),
+	})
+	got, err := s.OpeningBalances(ctx, time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Banks) != 2 || got.Banks[0].RevolutAccountID != "acc-gbp" || !got.Banks[0].Balance.Equal(dec("700.00")) ||
+		got.Banks[1].RevolutAccountID != "acc-sav" || !got.Banks[1].Balance.Equal(dec("5000.00")) {
+		t.Errorf("bank openings %+v, want acc-gbp 700.00 then acc-sav 5,000.00", got.Banks)
+	}
+}
