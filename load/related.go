@@ -85,11 +85,8 @@ func (w *Writer) FlagRelatedForBooking(ctx context.Context) (int64, error) {
 func (w *Writer) FlagMissingRatesForBooking(ctx context.Context) (int64, error) {
 	var n int64
 	err := w.inTx(ctx, func(tx pgx.Tx) error {
-		for _, table := range []string{"transactions", "expenses"} {
-			source := transform.SourceTransaction
-			if table == "expenses" {
-				source = transform.SourceExpense
-			}
+		for _, t := range bookedTables {
+			table, source := t.table, t.source
 			tag, err := tx.Exec(ctx, `UPDATE `+table+` r SET needs_booking = true
 				WHERE NOT r.needs_booking AND r.id IN (
 					SELECT source_id FROM exceptions
@@ -127,11 +124,8 @@ func (w *Writer) FlagUnvaluedForBooking(ctx context.Context) (int64, error) {
 		if !pending {
 			return nil
 		}
-		for _, table := range []string{"transactions", "expenses"} {
-			source := transform.SourceTransaction
-			if table == "expenses" {
-				source = transform.SourceExpense
-			}
+		for _, t := range bookedTables {
+			table, source := t.table, t.source
 			tag, err := tx.Exec(ctx, `UPDATE `+table+` r SET needs_booking = true
 				WHERE NOT r.needs_booking AND r.id IN (
 					SELECT l.source_id FROM ledger_current l
@@ -155,4 +149,11 @@ func (w *Writer) FlagUnvaluedForBooking(ctx context.Context) (int64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// bookedTables are the tables of the records booking reads, with the source type their
+// entries and exceptions carry.
+var bookedTables = [...]struct{ table, source string }{
+	{"transactions", transform.SourceTransaction},
+	{"expenses", transform.SourceExpense},
 }

@@ -177,9 +177,9 @@ func (w *Workbook) writeSummary(info Info, sum report.Summary) error {
 			return aerr
 		}
 		set(1, t.Currency, 0)
-		set(2, f64(t.Debit, places), amount)
-		set(3, f64(t.Credit, places), amount)
-		set(4, f64(t.Debit.Sub(t.Credit), places), amount)
+		set(2, toFloat(t.Debit.Round(places)), amount)
+		set(3, toFloat(t.Credit.Round(places)), amount)
+		set(4, toFloat(t.Debit.Sub(t.Credit).Round(places)), amount)
 		set(5, t.Lines, st.integer)
 	}
 	// Adjustments booked here to periods already closed: their lines are in the totals above
@@ -220,9 +220,4 @@ func (w *Workbook) writeSummary(info Info, sum report.Summary) error {
 		}
 	}
 	return nil
-}
-
-func f64(d decimal.Decimal, places int32) float64 {
-	v, _ := d.Round(places).Float64()
-	return v
 }

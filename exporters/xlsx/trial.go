@@ -13,13 +13,16 @@ import (
 // formulaMoney is an amount cell holding formula, with the exact amount cached: Excel shows
 // the ledger's figure before recalculating, and the formula keeps it honest after an edit.
 func (w *Workbook) formulaMoney(exact decimal.Decimal, currency, formula string, style int) (any, error) {
-	if style == 0 {
-		var err error
-		if style, err = w.st.amount(transform.MinorUnits(currency)); err != nil {
-			return nil, err
-		}
+	v, err := w.money(exact, currency)
+	if err != nil {
+		return nil, err
 	}
-	return excelize.Cell{StyleID: style, Value: toFloat(exact.Round(transform.MinorUnits(currency))), Formula: formula}, nil
+	c := v.(excelize.Cell)
+	if style != 0 {
+		c.StyleID = style
+	}
+	c.Formula = formula
+	return c, nil
 }
 
 // writeTrial writes the trial balance in the base currency: per account in numeric code
