@@ -21,9 +21,11 @@ import (
 func (s *Store) OpeningBalances(ctx context.Context, before time.Time) (transform.OpeningBalances, error) {
 	var out transform.OpeningBalances
 	date := dateOf(before)
-	// The name is the one on the account's latest line: a renamed account is one account.
+	// The name is the one on the account's latest line in the ledger's order (LedgerLines'), so
+	// that transform.Roll, which carries one period's closing balances into the next, names it
+	// alike: a renamed account is one account.
 	rows, err := s.pool.Query(ctx, `SELECT account_code,
-			COALESCE((array_agg(account_name ORDER BY booking_date DESC, occurred_at DESC, entry_id DESC, line_key DESC))[1], ''),
+			COALESCE((array_agg(account_name ORDER BY booking_date DESC, entry_id DESC, line_key DESC))[1], ''),
 			currency, sum(amount), count(*)::int,
 			COALESCE(sum(base_amount), 0),
 			(count(*) FILTER (WHERE base_amount IS NULL))::int,
@@ -113,7 +115,8 @@ const (
 
 // bankOpenings returns, per Revolut account among the lines before date that match narrow
 // (with arg as $2), the balance Revolut reported after its latest bank line, plus the
-// reversals booked after that line. A reversing entry carries no balance: Revolut reported
+// reversals booked after that line. Ties are broken on the text columns byte by byte
+// (COLLATE "C"), as transform.Roll breaks them. A reversing entry carries no balance: Revolut reported
 // the reverted leg's when the money left, and what came back shows only in the next leg's.
 func (s *Store) bankOpenings(ctx context.Context, date, narrow string, arg any) ([]transform.BankOpening, error) {
 	rows, err := s.pool.Query(ctx, `WITH last AS (
@@ -122,14 +125,14 @@ func (s *Store) bankOpenings(ctx context.Context, date, narrow string, arg any) 
 				booking_date, occurred_at, transaction_id, line_key
 			FROM ledger_current
 			WHERE booking_date < $1::date AND `+narrow+` AND revolut_account_id IS NOT NULL AND bank_balance IS NOT NULL
-			ORDER BY revolut_account_id, booking_date DESC, occurred_at DESC, transaction_id DESC, line_key DESC)
+			ORDER BY revolut_account_id, booking_date DESC, occurred_at DESC, transaction_id COLLATE "C" DESC, line_key COLLATE "C" DESC)
 		SELECT l.revolut_account_id, l.account_code, l.account_name, l.currency,
 			l.bank_balance + COALESCE((SELECT sum(r.amount) FROM ledger_current r
 				WHERE r.revolut_account_id = l.revolut_account_id
 					AND r.booking_date >= l.booking_date AND r.booking_date < $1::date -- an index range, not the ledger
 					AND r.role LIKE '%:reversal' AND r.bank_balance IS NULL
-					AND (r.booking_date, r.occurred_at, r.transaction_id, r.line_key) >
-						(l.booking_date, l.occurred_at, l.transaction_id, l.line_key)), 0),
+					AND (r.booking_date, r.occurred_at, r.transaction_id COLLATE "C", r.line_key COLLATE "C") >
+						(l.booking_date, l.occurred_at, l.transaction_id COLLATE "C", l.line_key COLLATE "C")), 0),
 			l.occurred_at
 		FROM last l
 		ORDER BY l.revolut_account_id`, date, arg)

@@ -178,6 +178,12 @@ func TestOpeningBalances(t *testing.T) {
 		}
 	}
 
+	// Carried through the lines from any earlier day, the balances are the same.
+	for _, from := range []string{"2024-01-01", "2024-02-11", "2024-02-27", "2024-02-28"} {
+		assertRollAgrees(t, s, from, "2024-03-01")
+	}
+	assertRollAgrees(t, s, "2024-02-26", "2024-03-02") // through txn:e of 1 March
+
 	// Before any line: nothing.
 	empty, err := s.OpeningBalances(ctx, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -228,6 +234,9 @@ func TestOpeningBalanceAfterReversal(t *testing.T) {
 	if len(got.Banks) != 1 || !got.Banks[0].Balance.Equal(dec("1020.00")) {
 		t.Errorf("bank openings %+v, want acc-gbp 1,020.00", got.Banks)
 	}
+	for _, from := range []string{"2024-01-01", "2024-02-03", "2024-02-06", "2024-02-11", "2024-02-13"} {
+		assertRollAgrees(t, s, from, "2024-03-01")
+	}
 }
 
 // TestOpeningBalanceOfAQuietAccount: the latest reported line is looked for in the last 45
@@ -270,5 +279,40 @@ func TestOpeningBalanceOfAQuietAccount(t *testing.T) {
 	if len(got.Banks) != 2 || got.Banks[0].RevolutAccountID != "acc-gbp" || !got.Banks[0].Balance.Equal(dec("700.00")) ||
 		got.Banks[1].RevolutAccountID != "acc-sav" || !got.Banks[1].Balance.Equal(dec("5000.00")) {
 		t.Errorf("bank openings %+v, want acc-gbp 700.00 then acc-sav 5,000.00", got.Banks)
+	}
+	assertRollAgrees(t, s, "2024-03-01", "2024-04-01")
+}
+
+// assertRollAgrees checks that the warehouse's balances at from, carried through the current
+// lines of [from, to) by transform.Roll (as an export sequence carries them from one period to
+// the next), are the warehouse's balances at to, figure for figure.
+func assertRollAgrees(t *testing.T, s *Store, from, to string) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := time.Parse(time.DateOnly, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := time.Parse(time.DateOnly, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opening, err := s.OpeningBalances(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roll := transform.NewRoll(opening)
+	for l, err := range s.LedgerLines(ctx, f, u) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		roll.Add(&l)
+	}
+	want, err := s.OpeningBalances(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := roll.Balances(); !got.Equal(want) {
+		t.Errorf("balances of %s carried to %s:\n%+v\nthe warehouse's:\n%+v", from, to, got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strconv"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/revledger/revledger/exporters"
+	"github.com/revledger/revledger/extract/rates"
+	"github.com/revledger/revledger/extract/rates/ratesfake"
 	"github.com/revledger/revledger/extract/revolut"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 	"github.com/revledger/revledger/internal/testenv"
@@ -45,12 +48,15 @@ func benchScale(b *testing.B) string {
 }
 
 // benchRig is the pipeline of the tests' harness, built for a *testing.B: the fake API over
-// real HTTP, a fresh PostgreSQL database and a folder sink. (newHarness takes a *testing.T.)
+// real HTTP, a fresh PostgreSQL database, a folder sink, and HMRC's monthly rates (the
+// default rate source for GBP books, as cmd/revledger configures it) from the fake publisher
+// over real HTTP. (newHarness takes a *testing.T.)
 type benchRig struct {
-	fake   *revoluttest.Server
-	store  *load.Store
-	client *revolut.Client
-	dir    string
+	fake     *revoluttest.Server
+	store    *load.Store
+	client   *revolut.Client
+	dir      string
+	ratesURL string
 }
 
 func newBenchRig(b *testing.B, fake *revoluttest.Server, clientRate int) *benchRig {
@@ -77,7 +83,9 @@ func newBenchRig(b *testing.B, fake *revoluttest.Server, clientRate int) *benchR
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchRig{fake: fake, store: store, client: client, dir: b.TempDir()}
+	rateSrv := httptest.NewServer(ratesfake.New(ratesfake.Options{To: start}).Handler())
+	b.Cleanup(rateSrv.Close)
+	return &benchRig{fake: fake, store: store, client: client, dir: b.TempDir(), ratesURL: rateSrv.URL}
 }
 
 // pipeline uses the production defaults (flush 5000 records, book 2000 sources per
@@ -89,8 +97,9 @@ func (r *benchRig) pipeline(b *testing.B, onProgress func(pipeline.Progress)) *p
 		b.Fatal(err)
 	}
 	exp := exporters.New(r.store, dir, exporters.Config{Company: "Bench Ltd"})
-	p, err := pipeline.New(pipeline.Config{Now: func() time.Time { return start }, Location: time.UTC, OnProgress: onProgress},
-		r.client, r.store, dir, exp)
+	cfg := pipeline.Config{Now: func() time.Time { return start }, Location: time.UTC, OnProgress: onProgress,
+		Rates: rates.NewHMRC(rates.HMRCOptions{BaseURL: r.ratesURL + "/hmrc/"})}
+	p, err := pipeline.New(cfg, r.client, r.store, dir, exp)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -75,11 +75,12 @@ type Writer interface {
 	Release(ctx context.Context) error
 }
 
-// Exporter writes the files of one period from the warehouse. *exporters.Exporter
-// satisfies it.
+// Exporter writes the files of periods from the warehouse. *exporters.Exporter satisfies it.
 type Exporter interface {
-	// ExportHolding checks that lock is still held before each file is published.
-	ExportHolding(ctx context.Context, p Period, runID string, lock exporters.Holder) (exporters.Result, error)
+	// Sequence starts exports of periods in date order from a ledger that does not change
+	// until the last of them; its ExportHolding checks that lock is still held before each
+	// file is published.
+	Sequence() *exporters.Sequence
 }
 
 // ExportedPeriod is what an export of one period wrote.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -266,6 +268,42 @@ func TestSyncOverSimulatedDays(t *testing.T) {
 			}
 		}
 	}
+	// Each sync exported its periods in a sequence that opened every period after the first
+	// at the previous one's closing balances, carried through its lines (transform.Roll):
+	// the same figures as the warehouse sums from every earlier line, reversals included.
+	reversals := 0
+	for _, month := range slices.Sorted(maps.Keys(perPeriod)) {
+		from, err := time.Parse("2006-01", month)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := from.AddDate(0, 1, 0)
+		opening, err := h.store.OpeningBalances(ctx, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roll := transform.NewRoll(opening)
+		for l, err := range h.store.LedgerLines(ctx, from, to) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			roll.Add(&l)
+			if l.RevolutAccountID != "" && strings.HasSuffix(l.Key.Role, transform.ReversalSuffix) && !l.BankBalance.Valid {
+				reversals++
+			}
+		}
+		closing, err := h.store.OpeningBalances(ctx, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := roll.Balances(); !got.Equal(closing) {
+			t.Errorf("%s: closing balances carried through the month:\n%+v\nthe warehouse's on %s:\n%+v", month, got, to.Format(time.DateOnly), closing)
+		}
+	}
+	if reversals == 0 {
+		t.Error("no reversing bank line in the simulation: the carried bank balances were not tested across a reversal")
+	}
+	t.Logf("carried balances checked over %d months, across %d reversing bank lines", len(perPeriod), reversals)
 }
 
 // TestSyncTwiceChangesNothing runs the same sync twice: the second writes no line.

@@ -179,8 +179,9 @@ func (p *Pipeline) Export(ctx context.Context, periods []Period) (*Summary, erro
 	}
 	from, to := periods[0].From, periods[len(periods)-1].To
 	return p.execute(ctx, load.RunExport, Window{From: from, To: to}, func(ctx context.Context, r *run) error {
+		seq := p.exporter.Sequence()
 		for _, period := range periods {
-			if err := r.export(ctx, period); err != nil {
+			if err := r.export(ctx, seq, period); err != nil {
 				return err
 			}
 		}
@@ -281,22 +282,23 @@ func (r *run) exportChanged(ctx context.Context) error {
 		return err
 	}
 	slices.Sort(periods)
+	seq := r.p.exporter.Sequence() // booking is over: the ledger stays as it is until the last export
 	for _, s := range periods {
 		period, err := period.Parse(s)
 		if err != nil {
 			return err
 		}
-		if err := r.export(ctx, period); err != nil {
+		if err := r.export(ctx, seq, period); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// export writes one period and records in the warehouse which files it wrote.
-func (r *run) export(ctx context.Context, period Period) error {
+// export writes one period, the next of seq, and records in the warehouse which files it wrote.
+func (r *run) export(ctx context.Context, seq *exporters.Sequence, period Period) error {
 	label := period.String()
-	res, err := r.p.exporter.ExportHolding(ctx, period, strconv.FormatInt(r.sum.RunID, 10), r.w)
+	res, err := seq.ExportHolding(ctx, period, strconv.FormatInt(r.sum.RunID, 10), r.w)
 	if err != nil {
 		return err
 	}

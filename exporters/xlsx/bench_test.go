@@ -64,6 +64,7 @@ func BenchmarkWorkbook(b *testing.B) {
 			gen := &ledgertest.Generator{N: n}
 			tmp := b.TempDir()
 			var peak uint64
+			var size int64
 			for b.Loop() {
 				stop := peakHeap()
 				w, err := xlsx.New(xlsx.Options{TmpDir: tmp})
@@ -87,7 +88,7 @@ func BenchmarkWorkbook(b *testing.B) {
 				if err := w.Bank(bank); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := w.WriteTo(io.Discard, xlsx.Info{Period: period.Month(2024, 3)}, sum); err != nil {
+				if size, err = w.WriteTo(io.Discard, xlsx.Info{Period: period.Month(2024, 3)}, sum); err != nil {
 					b.Fatal(err)
 				}
 				w.Close()
@@ -95,6 +96,7 @@ func BenchmarkWorkbook(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(size)/(1<<20), "MiB/workbook")
 		})
 	}
 }

@@ -3,6 +3,7 @@ package xlsx
 import (
 	"archive/zip"
 	"cmp"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -432,7 +433,7 @@ func (w *Workbook) WriteTo(dst io.Writer, info Info, sum report.Summary) (int64,
 	// excelize patches local headers of parts over 4 GiB; a sheet part stays far below that at
 	// Excel's row limit and these column counts.)
 	cw := &countingWriter{w: dst}
-	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(cw) })
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return fastZip(cw) })
 	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		return cw.n, fmt.Errorf("write workbook: %w", err)
 	}
@@ -605,3 +606,15 @@ func (w *Workbook) receiptCell(s *stream, expenseID, receiptID string) {
 }
 
 func quote(s string) string { return strings.ReplaceAll(s, `"`, `""`) }
+
+// fastZip is the workbook's archive writer: deflate at level 2 instead of the default 6.
+// Measured with BenchmarkWorkbook (100,000 lines, four iterations, twice each): the workbook
+// took 2.10–2.23 s instead of 2.84–2.91 s, for a file of 14.6 MiB instead of 11.8 MiB; level 3
+// took 2.51 s for 13.4 MiB, level 1 (BestSpeed) 2.35 s for 16.3 MiB.
+func fastZip(w io.Writer) *zip.Writer {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, 2)
+	})
+	return zw
+}
