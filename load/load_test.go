@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -700,5 +701,39 @@ func TestLedgerFormatChecks(t *testing.T) {
 		case !tc.ok && !errors.Is(err, ErrConstraint):
 			t.Errorf("%s: %v, want ErrConstraint", tc.name, err)
 		}
+	}
+}
+
+// TestTransactionsByID reads the originals refunds refer to in one query: each held
+// transaction with its expenses, nothing for an id the warehouse does not hold or whose
+// stored record no longer decodes.
+func TestTransactionsByID(t *testing.T) {
+	t.Parallel()
+	s, dsn := newStore(t)
+	lock, run := lockAndRun(t, s)
+	ctx := context.Background()
+	if _, err := lock.LoadBatch(ctx, fullBatch(run, time.Date(2025, 1, 11, 0, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connect(t, dsn).Exec(ctx, `UPDATE transactions SET raw = '{"id": "tx-3", "legs": "not a list"}' WHERE id = 'tx-3'`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Transactions(ctx, []string{"tx-1", "tx-2", "tx-3", "tx-missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d transactions, want tx-1 and tx-2: %v", len(got), slices.Collect(maps.Keys(got)))
+	}
+	tx1, tx2 := got["tx-1"], got["tx-2"]
+	if tx1.Transaction.ID != "tx-1" || len(tx1.Transaction.Legs) != 1 || !tx1.Transaction.Legs[0].Amount.Equal(dec("-12.00")) ||
+		len(tx1.Expenses) != 1 || tx1.Expenses[0].ID != "ex-1" || len(tx1.Expenses[0].Raw) == 0 {
+		t.Errorf("tx-1 = %+v, want its leg of −12.00 and ex-1", tx1)
+	}
+	if tx2.Transaction.ID != "tx-2" || len(tx2.Expenses) != 0 || len(tx2.Transaction.Raw) == 0 {
+		t.Errorf("tx-2 = %+v, want it without expenses", tx2)
+	}
+	if none, err := s.Transactions(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("no ids: %v, %v", none, err)
 	}
 }

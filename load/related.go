@@ -11,46 +11,64 @@ import (
 	"github.com/revledger/revledger/transform"
 )
 
-// Transaction returns one stored transaction with every expense linked to it, decoded from
-// the stored raw JSON, and false when the warehouse does not hold it. The booker uses it to
-// find the original a refund refers to.
-func (s *Store) Transaction(ctx context.Context, id string) (TransactionToBook, bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT t.raw, e.id, e.raw
+// Transactions returns the stored transactions of ids with every expense linked to each,
+// decoded from the stored raw JSON, by id; an id the warehouse does not hold, or whose
+// records no longer decode (they are quarantined when read for booking), is not in the map.
+// The booker uses it to find the originals refunds refer to, one query per batch of
+// transactions to book rather than one per refund.
+func (s *Store) Transactions(ctx context.Context, ids []string) (map[string]TransactionToBook, error) {
+	out := make(map[string]TransactionToBook, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT t.id, t.raw, e.id, e.raw
 		FROM transactions t LEFT JOIN expenses e ON e.transaction_id = t.id
-		WHERE t.id = $1 ORDER BY e.id`, id)
+		WHERE t.id = ANY($1::text[]) ORDER BY t.id, e.id`, ids)
 	if err != nil {
-		return TransactionToBook{}, false, fmt.Errorf("load: query transaction %s: %w", id, interpret(err))
+		return nil, fmt.Errorf("load: query transactions: %w", interpret(err))
 	}
 	defer rows.Close()
-	var out TransactionToBook
-	found := false
+	var (
+		cur    TransactionToBook
+		curID  string
+		broken bool // cur or one of its expenses does not decode
+	)
+	flush := func() {
+		if curID != "" && !broken {
+			out[curID] = cur
+		}
+	}
 	for rows.Next() {
+		var id string
 		var traw, eraw []byte
 		var eid *string
-		if err := rows.Scan(&traw, &eid, &eraw); err != nil {
-			return TransactionToBook{}, false, fmt.Errorf("load: read transaction %s: %w", id, interpret(err))
+		if err := rows.Scan(&id, &traw, &eid, &eraw); err != nil {
+			return nil, fmt.Errorf("load: read transactions: %w", interpret(err))
 		}
-		if !found {
-			found = true
-			if err := decodeRaw(traw, &out.Transaction); err != nil {
-				return TransactionToBook{}, false, &DecodeError{Stream: "transactions", ID: id, Err: err}
+		if id != curID {
+			flush()
+			cur, curID, broken = TransactionToBook{}, id, false
+			if err := decodeRaw(traw, &cur.Transaction); err != nil {
+				broken = true
 			}
-			out.Transaction.Raw = json.RawMessage(traw)
-			out.Transaction.ID = id
+			cur.Transaction.Raw = json.RawMessage(traw)
+			cur.Transaction.ID = id
 		}
-		if eid != nil {
+		if eid != nil && !broken {
 			var e revolut.Expense
 			if err := decodeRaw(eraw, &e); err != nil {
-				return TransactionToBook{}, false, &DecodeError{Stream: "expenses", ID: *eid, Err: err}
+				broken = true
+				continue
 			}
 			e.Raw = json.RawMessage(eraw)
-			out.Expenses = append(out.Expenses, e)
+			cur.Expenses = append(cur.Expenses, e)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return TransactionToBook{}, false, fmt.Errorf("load: read transaction %s: %w", id, interpret(err))
+		return nil, fmt.Errorf("load: read transactions: %w", interpret(err))
 	}
-	return out, found, nil
+	flush()
+	return out, nil
 }
 
 // FlagRelatedForBooking marks for booking every stored transaction whose

@@ -138,24 +138,24 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, rb *rat
 		return nil
 	}
 
-	type txToBook struct {
-		tb   load.TransactionToBook
-		orig []transform.Original
-	}
-	var txs []txToBook
+	var txs []load.TransactionToBook
 	var needs []transform.RateNeed
 	bookTxs := func() error {
 		if err := rb.prefetch(ctx, needs); err != nil {
 			return fmt.Errorf("fetch exchange rates: %w", err)
 		}
+		originals, err := r.originals(ctx, txs)
+		if err != nil {
+			return err
+		}
 		for _, t := range txs {
 			c.booked++
-			if err := add(transform.SourceTransaction, t.tb.Transaction.ID, booker.BookTransaction(t.tb.Transaction, t.tb.Expenses, t.orig...)); err != nil {
+			if err := add(transform.SourceTransaction, t.Transaction.ID, booker.BookTransaction(t.Transaction, t.Expenses, originals(t.Transaction)...)); err != nil {
 				return err
 			}
 			// An expense booked with its transaction is no longer an orphan: clear whatever an
 			// earlier run recorded under the expense itself.
-			for _, e := range t.tb.Expenses {
+			for _, e := range t.Expenses {
 				if err := add(transform.SourceExpense, e.ID, transform.Booking{Booked: true}); err != nil {
 					return err
 				}
@@ -174,11 +174,7 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, rb *rat
 		if err != nil {
 			return fmt.Errorf("read transactions to book: %w", err)
 		}
-		orig, err := r.original(ctx, tb.Transaction)
-		if err != nil {
-			return err
-		}
-		txs = append(txs, txToBook{tb: tb, orig: orig})
+		txs = append(txs, tb)
 		needs = append(needs, booker.RatesNeeded(tb.Transaction, tb.Expenses)...)
 		if len(txs) >= r.p.cfg.BookBatch {
 			if err := bookTxs(); err != nil {
@@ -235,26 +231,30 @@ func (r *run) bookPending(ctx context.Context, booker *transform.Booker, rb *rat
 	return put(bookedBatch{bookings: pending, booked: r.sum.SourcesBooked + c.booked})
 }
 
-// original looks up the transaction tx refers to (related_transaction_id) with its
-// expenses, for the booker to mirror; none when tx names none or the warehouse does not hold
-// it (the booker then books the refund to allocate, and FlagRelatedForBooking books it again
-// once the original arrives). An original that cannot be decoded is treated as not held:
-// the refund is still booked, to allocate.
-func (r *run) original(ctx context.Context, tx revolut.Transaction) ([]transform.Original, error) {
-	if tx.RelatedTransactionID == "" || tx.RelatedTransactionID == tx.ID {
-		return nil, nil
+// originals looks up, in one query, the transactions the batch's transactions refer to
+// (related_transaction_id) with their expenses, for the booker to mirror. The function it
+// returns gives a transaction's original, none when it names none or the warehouse does not
+// hold it (the booker then books the refund to allocate, and FlagRelatedForBooking books it
+// again once the original arrives). An original that cannot be decoded is treated as not
+// held: the refund is still booked, to allocate.
+func (r *run) originals(ctx context.Context, txs []load.TransactionToBook) (func(revolut.Transaction) []transform.Original, error) {
+	var ids []string
+	for _, t := range txs {
+		if id := t.Transaction.RelatedTransactionID; id != "" && id != t.Transaction.ID {
+			ids = append(ids, id)
+		}
 	}
-	o, ok, err := r.p.wh.Transaction(ctx, tx.RelatedTransactionID)
-	var de *load.DecodeError
-	switch {
-	case errors.As(err, &de):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("look up the original of transaction %s: %w", tx.ID, err)
-	case !ok:
-		return nil, nil
+	held, err := r.p.wh.Transactions(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up the originals of refunds: %w", err)
 	}
-	return []transform.Original{{Transaction: o.Transaction, Expenses: o.Expenses}}, nil
+	return func(tx revolut.Transaction) []transform.Original {
+		o, ok := held[tx.RelatedTransactionID]
+		if !ok || tx.RelatedTransactionID == tx.ID {
+			return nil
+		}
+		return []transform.Original{{Transaction: o.Transaction, Expenses: o.Expenses}}
+	}, nil
 }
 
 // bookedBatch is one batch of bookings for writeBooked.

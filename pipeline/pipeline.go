@@ -47,8 +47,8 @@ type Warehouse interface {
 	Settings(ctx context.Context) (load.Settings, error)
 	PendingTransactions(ctx context.Context) iter.Seq2[load.TransactionToBook, error]
 	PendingExpenses(ctx context.Context) iter.Seq2[revolut.Expense, error]
-	// Transaction lets a refund be booked as the mirror of its original (see book.go).
-	Transaction(ctx context.Context, id string) (load.TransactionToBook, bool, error)
+	// Transactions lets refunds be booked as the mirrors of their originals (see book.go).
+	Transactions(ctx context.Context, ids []string) (map[string]load.TransactionToBook, error)
 	ChangedPeriods(ctx context.Context, runID load.RunID) ([]string, error)
 	// The stored exchange rates booking reads, and where it stores new ones (rates.go).
 	RateStore
