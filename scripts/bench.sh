@@ -61,15 +61,18 @@ cli_rss() {
 	fake=$!
 	for _ in $(seq 1 300); do grep -q REVOLUT_REFRESH_TOKEN "$tmp/fake.txt" && break; sleep 1; done
 	url=$(grep -o 'REVOLUT_API_URL=.*' "$tmp/fake.txt" | cut -d= -f2)
+	hmrc=$(grep -o 'hmrc_url: .*' "$tmp/fake.txt" | cut -d' ' -f2)
 	cat >"$tmp/config.yaml" <<YAML
 database_url: ${pg%/*}/$db
 revolut:
   rate_per_minute: 1000000
+fx:
+  hmrc_url: $hmrc
 export:
   url: file://$tmp/exports
 YAML
 	printf '%s\n' "revledger fake-api --transactions $n --rate-per-minute 0 &  # then, with its REVOLUT_* exports:" \
-		"/usr/bin/time -v revledger backfill --config CONFIG --from $(date -u -d '365 days ago' +%F) --to $(date -u +%F)  # CONFIG: rate_per_minute 1000000, a fresh database, a folder sink" >"$work/$name.cmd"
+		"/usr/bin/time -v revledger backfill --config CONFIG --from $(date -u -d '365 days ago' +%F) --to $(date -u +%F)  # CONFIG: rate_per_minute 1000000, fx.hmrc_url the fake's, a fresh database, a folder sink" >"$work/$name.cmd"
 	(
 		eval "$(grep '^  export ' "$tmp/fake.txt")"
 		bin/revledger migrate --config "$tmp/config.yaml" >/dev/null 2>&1 &&
@@ -230,7 +233,9 @@ $([ ${#failed[@]} -eq 0 ] || echo "
   instant costs a few more (the pager widens to the maximum page, then splits the millisecond by
   account). Pages also overlap by one millisecond so that no record at a page boundary is lost.
 - **Throughput** (BenchmarkBackfillThroughput): a clean one-year backfill with the rate limit off
-  and no receipts, production batch sizes (flush 5000 records, book 2000 sources). Stage times
+  and no receipts, production batch sizes (flush 5000 records, book 2000 sources), and the
+  production default for GBP books of HMRC's monthly exchange rates, served by the fake
+  publisher (extract/rates/ratesfake) over HTTP, as is the revledger binary's run. Stage times
   come from the pipeline's progress events: \`extract-tx\` and \`extract-exp\` include loading into
   PostgreSQL (each batch is loaded while the next pages are fetched), \`book\` is reading the
   pending sources, transform and ledger writes (each batch written while the next is booked),

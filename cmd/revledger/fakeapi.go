@@ -4,10 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/revledger/revledger/extract/rates/ratesfake"
 	"github.com/revledger/revledger/extract/revolut/revoluttest"
 )
 
@@ -16,7 +18,9 @@ Usage: revledger fake-api [flags]
 
 Serves the built-in fake of the Revolut Business API (the same paths, paging, auth, rate limit
 and JSON shapes as the real one) with seeded, deterministic data, until interrupted. It prints
-the URL and the test credentials to point revledger (or anything else) at it.
+the URL and the test credentials to point revledger (or anything else) at it. Beside it, on a
+port of its own, it serves exchange rates in HMRC's and the ECB's file formats (illustrative
+figures, as the demo uses), for the config's fx.hmrc_url or fx.ecb_url where there is no network.
 `
 
 // fakeFlags are the dataset flags shared by fake-api and demo.
@@ -76,6 +80,11 @@ func runFakeAPI(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	defer stop()
+	ratesURL, stopRates, err := ratesfake.New(ratesfake.Options{}).Start(besideAddr(*addr))
+	if err != nil {
+		return fmt.Errorf("start the fake exchange-rate publisher: %w", err)
+	}
+	defer stopRates()
 	creds := fake.Credentials()
 	keyFile, err := writeKey(*keyDir, creds.PrivateKeyPEM)
 	if err != nil {
@@ -92,9 +101,23 @@ These credentials belong to the fake only. To point revledger at it:
   export REVOLUT_PRIVATE_KEY_FILE=%s
   export REVOLUT_REFRESH_TOKEN=%s
 Or exchange this one-time consent code with 'revledger auth exchange --code %s'.
+
+Exchange rates (illustrative, in the publishers' formats), for the config's fx section:
+  hmrc_url: %s/hmrc/
+  ecb_url: %s/ecb/
 Stop with Ctrl-C.
 `, url, len(truth.Accounts), len(truth.Transactions), len(truth.Expenses), ff.seed, ff.rate,
-		url, creds.ClientID, creds.Issuer, keyFile, creds.RefreshToken, creds.AuthCode)
+		url, creds.ClientID, creds.Issuer, keyFile, creds.RefreshToken, creds.AuthCode, ratesURL, ratesURL)
 	<-ctx.Done()
 	return nil
+}
+
+// besideAddr is a listen address on the host of addr ("127.0.0.1:0" beside "127.0.0.1:8088")
+// with a port the system picks, for a second listener beside the first.
+func besideAddr(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = ""
+	}
+	return net.JoinHostPort(host, "0")
 }
