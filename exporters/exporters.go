@@ -376,12 +376,11 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 	spend := report.NewCardSpend(r.p)
 	vat := vatreturn.New(vatreturn.Options{Currency: base,
 		IncludeUnapproved: r.e.cfg.VATIncludeUnapproved})
-	add := func(l *transform.Line) error {
-		spend.Add(l)
-		vat.Add(l)
-		if roll != nil {
-			roll.Add(l)
-		}
+	// Each batch of lines goes to two writers on goroutines of their own: the workbook (with
+	// the aggregator whose bank rows and split totals it shows) and the CSV files with the
+	// period's other figures. They only read the lines. The workbook was two thirds of the
+	// time spent on each line.
+	toWorkbook := func(l *transform.Line) error {
 		if len(l.ReceiptIDs) > 0 && l.ExpenseID != "" {
 			r.withReceipts[l.ExpenseID] = true
 		}
@@ -389,8 +388,13 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		if err := r.bankRows(bank); err != nil {
 			return err
 		}
-		if err := r.wb.Line(l, split); err != nil {
-			return err
+		return r.wb.Line(l, split)
+	}
+	toFiles := func(l *transform.Line) error {
+		spend.Add(l)
+		vat.Add(l)
+		if roll != nil {
+			roll.Add(l)
 		}
 		if journal != nil {
 			if err := journal.Write(l); err != nil {
@@ -401,6 +405,16 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 			}
 		}
 		return imports.write(l)
+	}
+	each := func(add func(*transform.Line) error) func(context.Context, []transform.Line) error {
+		return func(_ context.Context, batch []transform.Line) error {
+			for i := range batch {
+				if err := add(&batch[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
 	// The lines are read and decoded from the warehouse on a goroutine of their own, a batch
 	// ahead of the one being written: the reading was a fifth of the export's time.
@@ -414,7 +428,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 				if err := put(batch); err != nil {
 					return err
 				}
-				batch = make([]transform.Line, 0, readAhead) // the writer may hold on to lines of the last
+				batch = make([]transform.Line, 0, readAhead) // the writers may hold on to lines of the last
 			}
 		}
 		if len(batch) == 0 {
@@ -422,14 +436,7 @@ func (r *run) write(ctx context.Context, runID string, started time.Time) (Manif
 		}
 		return put(batch)
 	}
-	if err := handoff.Run(ctx, read, func(_ context.Context, batch []transform.Line) error {
-		for i := range batch {
-			if err := add(&batch[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := handoff.Fan(ctx, read, each(toWorkbook), each(toFiles)); err != nil {
 		return Manifest{}, err
 	}
 	bank, sum := agg.Finish()

@@ -1,5 +1,6 @@
-// Package handoff overlaps a producer with the consumer of what it produces: a pager or the
-// pending-bookings cursor prepares the next batch while PostgreSQL commits the previous one.
+// Package handoff overlaps a producer with the consumers of what it produces: a pager or the
+// pending-bookings cursor prepares the next batch while PostgreSQL commits the previous one,
+// and an export reads the next ledger lines while the workbook and the CSV files take these.
 package handoff
 
 import (
@@ -19,26 +20,46 @@ import (
 // already read is still committed), as it was before the failure. Each side owns whatever it
 // counts; the caller merges the counts after Run returns.
 func Run[T any](ctx context.Context, produce func(ctx context.Context, put func(T) error) error, consume func(ctx context.Context, item T) error) error {
+	return Fan(ctx, produce, consume)
+}
+
+// Fan is Run with several consumers, each on a goroutine of its own: every item goes to every
+// consumer, which gets them in order, and put returns once each has taken the item (at most
+// one item waits per consumer). The consumers share the items: they must only read them. The
+// first failure, of the producer or of any consumer, is Fan's error; it stops the producer at
+// once, and each other consumer after at most the item it was given.
+func Fan[T any](ctx context.Context, produce func(ctx context.Context, put func(T) error) error, consumers ...func(ctx context.Context, item T) error) error {
 	g, gctx := errgroup.WithContext(ctx)
-	items := make(chan T, 1)
+	queues := make([]chan T, len(consumers))
+	for i := range queues {
+		queues[i] = make(chan T, 1)
+	}
 	g.Go(func() error {
-		defer close(items)
-		return produce(gctx, func(it T) error {
-			select {
-			case items <- it:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
+		defer func() {
+			for _, q := range queues {
+				close(q)
 			}
+		}()
+		return produce(gctx, func(it T) error {
+			for _, q := range queues {
+				select {
+				case q <- it:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
 		})
 	})
-	g.Go(func() error {
-		for it := range items {
-			if err := consume(ctx, it); err != nil {
-				return err
+	for i, consume := range consumers {
+		g.Go(func() error {
+			for it := range queues[i] {
+				if err := consume(ctx, it); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	return g.Wait()
 }

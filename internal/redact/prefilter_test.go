@@ -28,6 +28,11 @@ func TestPrecheckNeverSkipsAMatch(t *testing.T) {
 		"refresh_token%3Doa_prod_XyZ987654321abc",
 		"refreſh_token=oa_prod_XyZ987654321abc",
 		"toKen=abc", // Kelvin sign
+		"Authorization: Bearer oa_prod_AbCdEf0123456789 for £12.00 → €14.00",
+		"Authorization: BEARER%20oa_prod_AbCdEf0123456789 for £12.00",
+		"ſ café BAſIC QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+		"refresh_token%3Doa_prod_XyZ987654321abc, £5",
+		"expense spent £12.00 but its splits add up to £10.00 → booked on suspense",
 		`{"refresh_token": "oa_prod_XyZ987654321abc"}`,
 		`{"TOKEN" : "x"}`,
 		"AWS4-HMAC-SHA256 Credential = AKIAIOSFODNN7EXAMPLE/20260310/us-east-1/s3/aws4_request",
@@ -41,6 +46,22 @@ func TestPrecheckNeverSkipsAMatch(t *testing.T) {
 	for _, in := range inputs {
 		if got, want := String(in), unfiltered(in); got != want {
 			t.Errorf("String(%q) = %q, the expressions alone give %q", in, got, want)
+		}
+	}
+}
+
+// TestPrecheckSkipsOrdinaryText: an ordinary reason, with or without non-ASCII text, passes
+// no pre-check of the expressions that need a keyword or a mark (the two token shapes aside,
+// which look for runs of characters).
+func TestPrecheckSkipsOrdinaryText(t *testing.T) {
+	for _, s := range []string{
+		"transaction 37aff009-91a1-4627-961c-397b25708384 was reverted after it completed on 2026-01-02",
+		"expense spent £12.00 but its splits add up to £10.00 → booked on suspense",
+	} {
+		for i, p := range patterns[:6] {
+			if p.may(s, folded(s)) {
+				t.Errorf("pattern %d (%s) runs on %q", i, p.re, s)
+			}
 		}
 	}
 }
