@@ -27,55 +27,16 @@ const (
 )
 
 // OpeningBalances sums the lines booked before before as the warehouse does
-// (load.Store.OpeningBalances): per account and currency, base amounts apart from the lines
-// without one, and per Revolut account the balance reported on its last bank line.
+// (load.Store.OpeningBalances): transform.Roll, which load's tests hold to the warehouse's
+// figures, carried from nothing through every earlier line.
 func (l *Ledger) OpeningBalances(_ context.Context, before time.Time) (transform.OpeningBalances, error) {
-	var out transform.OpeningBalances
-	type key struct{ code, cur string }
-	acc := map[key]*transform.AccountBalance{}
-	var order []key
-	banks := map[string]*transform.BankOpening{}
-	var bankOrder []string
-	for _, x := range l.Rows {
-		if !x.BookingDate.Before(before) {
-			continue
-		}
-		k := key{x.AccountCode, x.Currency}
-		a := acc[k]
-		if a == nil {
-			a = &transform.AccountBalance{AccountCode: x.AccountCode, Currency: x.Currency}
-			acc[k] = a
-			order = append(order, k)
-		}
-		a.AccountName = x.AccountName
-		a.Amount = a.Amount.Add(x.Amount)
-		a.Lines++
-		if x.BaseAmount.Valid {
-			a.Base = a.Base.Add(x.BaseAmount.Decimal)
-		} else {
-			a.Unconverted++
-			a.UnconvertedAmount = a.UnconvertedAmount.Add(x.Amount)
-		}
-		if x.RevolutAccountID != "" && x.BankBalance.Valid {
-			b := banks[x.RevolutAccountID]
-			if b == nil {
-				b = &transform.BankOpening{RevolutAccountID: x.RevolutAccountID}
-				banks[x.RevolutAccountID] = b
-				bankOrder = append(bankOrder, x.RevolutAccountID)
-			}
-			if !x.OccurredAt.Before(b.At) {
-				b.AccountCode, b.AccountName, b.Currency = x.AccountCode, x.AccountName, x.Currency
-				b.Balance, b.At = x.BankBalance.Decimal, x.OccurredAt
-			}
+	roll := transform.NewRoll(transform.OpeningBalances{})
+	for i := range l.Rows {
+		if l.Rows[i].BookingDate.Before(before) {
+			roll.Add(&l.Rows[i])
 		}
 	}
-	for _, k := range order {
-		out.Accounts = append(out.Accounts, *acc[k])
-	}
-	for _, id := range bankOrder {
-		out.Banks = append(out.Banks, *banks[id])
-	}
-	return out, nil
+	return roll.Balances(), nil
 }
 
 // LedgerLines yields the lines with BookingDate in [from, to), in slice order.
